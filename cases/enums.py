@@ -1,0 +1,148 @@
+"""Choices of the cases app: organisation kinds, tiers, roles, enterprise and case types, case status."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    PROVINCE = "province", _("Provincial association / innovation service center")
+    CITY = "city", _("City association")
+    COUNTY = "county", _("County association")
+    PARK_ASSOCIATION = "park_association", _("Park association")
+    ENTERPRISE_ASSOCIATION = "enterprise_association", _("Enterprise association")
+
+
+ASSOCIATION_KINDS = (OrganisationKind.PARK_ASSOCIATION, OrganisationKind.ENTERPRISE_ASSOCIATION)
+
+# The kind a parent must have, by the kind of the child: the tree of SPEC §2.
+PARENT_KIND = {
+    OrganisationKind.PROVINCE: None,
+    OrganisationKind.CITY: OrganisationKind.PROVINCE,
+    OrganisationKind.COUNTY: OrganisationKind.CITY,
+    OrganisationKind.PARK_ASSOCIATION: OrganisationKind.COUNTY,
+    OrganisationKind.ENTERPRISE_ASSOCIATION: OrganisationKind.COUNTY,
+}
+
+
+class Tier(models.IntegerChoices):
+    """The levels a case climbs, in order. Each tier but the province has a deadline."""
+
+    ENTERPRISE = 1, _("Enterprise")
+    ASSOCIATION = 2, _("Park / enterprise association")
+    COUNTY = 3, _("County association")
+    CITY = 4, _("City association")
+    PROVINCE = 5, _("Province")
+
+
+TIER_OF_KIND = {
+    OrganisationKind.PROVINCE: Tier.PROVINCE,
+    OrganisationKind.CITY: Tier.CITY,
+    OrganisationKind.COUNTY: Tier.COUNTY,
+    OrganisationKind.PARK_ASSOCIATION: Tier.ASSOCIATION,
+    OrganisationKind.ENTERPRISE_ASSOCIATION: Tier.ASSOCIATION,
+}
+
+
+class Role(models.TextChoices):
+    ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
+    ASSOCIATION_STAFF = "association_staff", _("Park / enterprise association staff")
+    COUNTY_STAFF = "county_staff", _("County association staff")
+    CITY_STAFF = "city_staff", _("City association staff")
+    CITY_EXPERT = "city_expert", _("City expert")
+    PROVINCE_STAFF = "province_staff", _("Provincial staff")
+    PROVINCE_EXPERT = "province_expert", _("Provincial expert")
+    OBSERVER = "observer", _("Observer (co-organising department)")
+
+
+# Which organisation kinds a role may be held in. None means: held in an enterprise.
+ROLE_ORGANISATION_KINDS = {
+    Role.ENTERPRISE_USER: None,
+    Role.ASSOCIATION_STAFF: ASSOCIATION_KINDS,
+    Role.COUNTY_STAFF: (OrganisationKind.COUNTY,),
+    Role.CITY_STAFF: (OrganisationKind.CITY,),
+    Role.CITY_EXPERT: (OrganisationKind.CITY,),
+    Role.PROVINCE_STAFF: (OrganisationKind.PROVINCE,),
+    Role.PROVINCE_EXPERT: (OrganisationKind.PROVINCE,),
+    Role.OBSERVER: (OrganisationKind.PROVINCE,),
+}
+
+STAFF_ROLES = (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF, Role.PROVINCE_STAFF)
+EXPERT_ROLES = (Role.CITY_EXPERT, Role.PROVINCE_EXPERT)
+
+
+class EnterpriseType(models.TextChoices):
+    """企业类型 as listed in the notes of 附件4–6 (the list ends with 等, hence the last ones)."""
+
+    CENTRAL_SOE = "central_soe", _("Central state-owned enterprise")
+    STATE_OWNED = "state_owned", _("State-owned enterprise")
+    PRIVATE_TOP_500 = "private_top_500", _("Top 500 private enterprise")
+    LITTLE_GIANT = "little_giant", _("Specialised and innovative 'little giant' enterprise")
+    HIGH_TECH = "high_tech", _("High-tech enterprise")
+    TECH_SME = "tech_sme", _("Technology-based SME")
+    OTHER = "other", _("Other enterprise")
+
+
+class CaseType(models.TextChoices):
+    """案例类型 of 附件3."""
+
+    ORGANISATIONAL = "organisational", _("Organisational innovation")
+    TECHNOLOGICAL = "technological", _("Technological innovation")
+    PROCESS = "process", _("Process innovation")
+
+
+class CaseStatus(models.TextChoices):
+    """Where a case stands. Moves between them are the pipeline's transition table."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting the association's review")
+    RETURNED = "returned", _("Returned for revision")
+    ASSOCIATION_RECOMMENDED = "association_recommended", _("Recommended by the association")
+    ASSOCIATION_DECLINED = "association_declined", _("Not recommended by the association")
+    COUNTY_REVIEW = "county_review", _("Awaiting the county eligibility check")
+    COUNTY_PASSED = "county_passed", _("Passed the eligibility check")
+    COUNTY_FAILED = "county_failed", _("Failed the eligibility check")
+    CITY_REVIEW = "city_review", _("Under city review")
+    CITY_SELECTED = "city_selected", _("Selected by the city")
+    CITY_NOT_SELECTED = "city_not_selected", _("Not selected by the city")
+    PROVINCE_REVIEW = "province_review", _("Under provincial selection")
+    WINNER = "winner", _("Selected as an outstanding case")
+    NOT_WINNER = "not_winner", _("Not selected by the province")
+
+
+# The highest tier a case in each status has reached: a tier sees a case of its subtree
+# only once the case has reached it (SPEC §2: a county sees what its parks forwarded).
+REACHED_TIER = {
+    CaseStatus.DRAFT: Tier.ENTERPRISE,
+    CaseStatus.SUBMITTED: Tier.ASSOCIATION,
+    CaseStatus.RETURNED: Tier.ASSOCIATION,
+    CaseStatus.ASSOCIATION_RECOMMENDED: Tier.ASSOCIATION,
+    CaseStatus.ASSOCIATION_DECLINED: Tier.ASSOCIATION,
+    CaseStatus.COUNTY_REVIEW: Tier.COUNTY,
+    CaseStatus.COUNTY_PASSED: Tier.COUNTY,
+    CaseStatus.COUNTY_FAILED: Tier.COUNTY,
+    CaseStatus.CITY_REVIEW: Tier.CITY,
+    CaseStatus.CITY_SELECTED: Tier.CITY,
+    CaseStatus.CITY_NOT_SELECTED: Tier.CITY,
+    CaseStatus.PROVINCE_REVIEW: Tier.PROVINCE,
+    CaseStatus.WINNER: Tier.PROVINCE,
+    CaseStatus.NOT_WINNER: Tier.PROVINCE,
+}
+
+
+def statuses_reaching(tier: Tier) -> list[str]:
+    return [status for status, reached in REACHED_TIER.items() if reached >= tier]
+
+
+class UploadSlot(models.TextChoices):
+    """The places a case's files go (SPEC §3 "Uploads of a case"); their rules live in cases/slots.py."""
+
+    FORM_WORD = "form_word", _("Recommendation form (Word)")
+    FORM_SCAN = "form_scan", _("Recommendation form, stamped scan (PDF)")
+    NARRATIVE = "narrative", _("Case narrative (Word)")
+    PROOF = "proof", _("Proof materials (PDF)")
+    PHOTO_EXTERIOR = "photo_exterior", _("Exterior photo (JPG)")
+    PHOTO_PRODUCT = "photo_product", _("Case photo: product (JPG)")
+    PHOTO_SCENE = "photo_scene", _("Case photo: scene (JPG)")
+    TALK_TEXT = "talk_text", _("Talk text (Word)")
+    SLIDES = "slides", _("Talk slides (PPT)")
+    VIDEO = "video", _("Video (MP4)")

@@ -1,0 +1,356 @@
+"""Campaign, the organisation tree, enterprises, memberships (roles as data) and the case."""
+
+import datetime
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy as _
+
+from cases.credit_code import validate_credit_code
+from cases.enums import (
+    ASSOCIATION_KINDS,
+    PARENT_KIND,
+    ROLE_ORGANISATION_KINDS,
+    TIER_OF_KIND,
+    CaseStatus,
+    CaseType,
+    EnterpriseType,
+    OrganisationKind,
+    Role,
+    Tier,
+    UploadSlot,
+)
+
+CAMPAIGN_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+class CampaignQuerySet(models.QuerySet):
+    def current(self) -> "Campaign | None":
+        return self.filter(is_current=True).first()
+
+
+class Campaign(models.Model):
+    """活动: one year's campaign. Deadlines are inclusive calendar days in Asia/Shanghai."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    document_number = models.CharField(_("notice number"), max_length=100, blank=True)
+    is_current = models.BooleanField(_("current campaign"), default=False)
+    enterprise_deadline = models.DateField(_("deadline: enterprises submit to their association"))
+    association_deadline = models.DateField(_("deadline: associations forward to the county"))
+    county_deadline = models.DateField(_("deadline: counties forward to the city"))
+    city_deadline = models.DateField(_("deadline: cities forward to the province"))
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign"
+            ),
+            models.CheckConstraint(
+                condition=Q(enterprise_deadline__lte=models.F("association_deadline"))
+                & Q(association_deadline__lte=models.F("county_deadline"))
+                & Q(county_deadline__lte=models.F("city_deadline")),
+                name="campaign_deadlines_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def deadline_for(self, tier: Tier) -> datetime.date | None:
+        """The last day on which `tier` may hand its work up; the province has none."""
+        return {
+            Tier.ENTERPRISE: self.enterprise_deadline,
+            Tier.ASSOCIATION: self.association_deadline,
+            Tier.COUNTY: self.county_deadline,
+            Tier.CITY: self.city_deadline,
+        }.get(tier)
+
+    def closes_at(self, tier: Tier) -> datetime.datetime | None:
+        """The instant the tier's stage closes: the midnight after its (inclusive) deadline day."""
+        day = self.deadline_for(tier)
+        if day is None:
+            return None
+        next_day = day + datetime.timedelta(days=1)
+        return datetime.datetime.combine(next_day, datetime.time.min, tzinfo=CAMPAIGN_TIME_ZONE)
+
+
+class Organisation(models.Model):
+    """A node of the association tree: province → city → county → park / enterprise association.
+
+    `path` lists the ids from the root ("/1/4/17/") so a whole subtree is one indexed prefix match.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"), max_length=50, blank=True, help_text=_("Used in WeChat display names, e.g. 太原.")
+    )
+    region = models.CharField(
+        _("region"), max_length=50, blank=True, help_text=_("The administrative area it serves, e.g. 太原市 or 小店区.")
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"),
+            models.UniqueConstraint(fields=["parent", "name"], name="organisation_name_unique_in_parent"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind=OrganisationKind.PROVINCE), name="one_province"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tier(self) -> Tier:
+        return TIER_OF_KIND[self.kind]
+
+    @property
+    def is_association(self) -> bool:
+        return self.kind in ASSOCIATION_KINDS
+
+    def clean(self) -> None:
+        expected = PARENT_KIND.get(self.kind)
+        actual = self.parent.kind if self.parent_id else None
+        if expected != actual:
+            if expected is None:
+                raise ValidationError({"parent": _("A provincial organisation has no parent.")})
+            raise ValidationError(
+                {"parent": _("A %(kind)s must belong to a %(parent)s.")
+                 % {"kind": OrganisationKind(self.kind).label, "parent": OrganisationKind(expected).label}}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        # The path needs this row's id, so a new row is saved twice; a moved row
+        # rewrites the paths of its whole subtree in the same transaction.
+        with transaction.atomic():
+            old_path = self.path
+            super().save(*args, **kwargs)
+            parent_path = self.parent.path if self.parent_id else "/"
+            new_path = f"{parent_path}{self.pk}/"
+            if new_path != old_path:
+                Organisation.objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    Organisation.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                        path=Concat(models.Value(new_path), Substr("path", len(old_path) + 1))
+                    )
+
+    def ancestor(self, kind: str) -> "Organisation | None":
+        """This organisation or its ancestor of `kind` (walks up a tree at most five deep)."""
+        node = self
+        while node is not None and node.kind != kind:
+            node = node.parent
+        return node
+
+
+class Enterprise(models.Model):
+    """企业: submits cases through its park or enterprise association."""
+
+    name = models.CharField(_("enterprise name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    enterprise_type = models.CharField(_("enterprise type"), max_length=32, choices=EnterpriseType.choices)
+    association = models.ForeignKey(
+        Organisation, verbose_name=_("park / enterprise association"), on_delete=models.PROTECT,
+        related_name="enterprises", limit_choices_to={"kind__in": ASSOCIATION_KINDS},
+    )
+    has_park_association = models.BooleanField(_("its park has a park association"), default=False)
+    has_enterprise_association = models.BooleanField(_("has an enterprise association"), default=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enterprise_type__in=EnterpriseType.values), name="enterprise_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.credit_code:
+            self.credit_code = self.credit_code.strip().upper()
+        if not self.association_id:
+            return
+        kind = self.association.kind
+        if kind not in ASSOCIATION_KINDS:
+            raise ValidationError({"association": _("An enterprise belongs to a park or enterprise association.")})
+        # The association it submits through settles one of the two flags.
+        if kind == OrganisationKind.PARK_ASSOCIATION and not self.has_park_association:
+            raise ValidationError(
+                {"has_park_association": _("This enterprise submits through a park association, so its park has one.")}
+            )
+        if kind == OrganisationKind.ENTERPRISE_ASSOCIATION and not self.has_enterprise_association:
+            raise ValidationError(
+                {"has_enterprise_association": _("This enterprise submits through an enterprise association, so it has one.")}
+            )
+
+
+class Membership(models.Model):
+    """A user's role in an organisation (or, for enterprise users, in an enterprise)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            # Enterprise users hang off an enterprise, everybody else off an organisation.
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.ENTERPRISE_USER, enterprise__isnull=False, organisation__isnull=True)
+                    | (~Q(role=Role.ENTERPRISE_USER) & Q(enterprise__isnull=True, organisation__isnull=False))
+                ),
+                name="membership_target_matches_role",
+            ),
+            models.UniqueConstraint(fields=["user", "role", "organisation"], name="membership_unique_organisation"),
+            models.UniqueConstraint(fields=["user", "role", "enterprise"], name="membership_unique_enterprise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation or self.enterprise}"
+
+    def clean(self) -> None:
+        kinds = ROLE_ORGANISATION_KINDS.get(self.role)
+        if self.role == Role.ENTERPRISE_USER:
+            if not self.enterprise_id or self.organisation_id:
+                raise ValidationError(_("An enterprise user belongs to an enterprise, not to an organisation."))
+            return
+        if not self.organisation_id or self.enterprise_id:
+            raise ValidationError(_("This role belongs to an organisation; choose the organisation, not an enterprise."))
+        if kinds and self.organisation.kind not in kinds:
+            raise ValidationError(
+                {"organisation": _("The role %(role)s cannot be held in a %(kind)s.")
+                 % {"role": Role(self.role).label, "kind": OrganisationKind(self.organisation.kind).label}}
+            )
+
+    @property
+    def tier(self) -> Tier:
+        if self.role == Role.ENTERPRISE_USER:
+            return Tier.ENTERPRISE
+        return TIER_OF_KIND[self.organisation.kind]
+
+
+class Case(models.Model):
+    """案例: one enterprise's recommended case in one campaign (附件3 推荐表)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    title = models.CharField(_("case name"), max_length=200)
+    case_type = models.CharField(_("case type"), max_length=32, choices=CaseType.choices, blank=True)
+    completing_unit = models.CharField(_("completing unit"), max_length=200, blank=True)
+    team = models.TextField(_("completed by (team)"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_position = models.CharField(_("contact's position"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_address = models.CharField(_("contact address"), max_length=200, blank=True)
+    honours = models.TextField(_("honours and awards"), blank=True)
+    recommender_opinion = models.TextField(_("opinion of the recommending unit"), blank=True)
+    city_opinion = models.TextField(_("opinion of the city association"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    # Snapshot of the enterprise's facts as declared on the form.
+    enterprise_type = models.CharField(_("enterprise type"), max_length=32, choices=EnterpriseType.choices, blank=True)
+    has_park_association = models.BooleanField(_("its park has a park association"), default=False)
+    has_enterprise_association = models.BooleanField(_("has an enterprise association"), default=False)
+    is_presenter_candidate = models.BooleanField(_("presenter candidate"), default=False)
+    short_title = models.CharField(_("short case name"), max_length=30, blank=True)
+    unit_short_name = models.CharField(_("short unit name"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(case_type="") | Q(case_type__in=CaseType.values), name="case_type_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def upload_storage_path(instance: "Upload", filename: str) -> str:
+    # Stored names are opaque: the user's file name never becomes a path (no traversal,
+    # no clash); the original name is kept in a column for display and export.
+    return f"cases/{instance.case_id}/{instance.slot}/{uuid.uuid4().hex}"
+
+
+class Upload(models.Model):
+    """One uploaded file version in one slot of a case. Replacing a file keeps the old row
+    (superseded_at set): earlier versions stay downloadable for reviewers."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="uploads")
+    slot = models.CharField(_("slot"), max_length=32, choices=UploadSlot.choices)
+    file = models.FileField(_("file"), upload_to=upload_storage_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+        ordering = ["case", "slot", "-uploaded_at"]
+        constraints = [models.CheckConstraint(condition=Q(slot__in=UploadSlot.values), name="upload_slot_valid")]
+        indexes = [models.Index(fields=["case", "slot", "superseded_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None

@@ -1,0 +1,15 @@
+"""The Celery application.
+
+Configuration comes from Django settings (CELERY_* names). Without REDIS_URL the
+settings make tasks run eagerly, in-process, so the embedded default needs no broker.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

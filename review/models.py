@@ -1,0 +1,1 @@
+"""Review stages, transitions, scoring and voting live here (see the pipeline issues)."""

@@ -1,0 +1,107 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from portal.env import env_bool, env_int, env_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_suite_runs_on_postgresql():
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize("raw, expected", [("1", True), ("true", True), ("Yes", True), ("on", True), ("0", False), ("off", False), ("", False)])
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert env_bool("SOME_FLAG", default=not expected) is expected
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG='maybe' is not a boolean"):
+        env_bool("SOME_FLAG", default=False)
+
+
+def test_env_int_refuses_words_and_values_below_the_minimum(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_int("SOME_NUMBER", 1)
+    monkeypatch.setenv("SOME_NUMBER", "0")
+    with pytest.raises(ImproperlyConfigured, match="below the minimum 1"):
+        env_int("SOME_NUMBER", 5, minimum=1)
+
+
+@pytest.mark.parametrize("raw", ["mysql://localhost/db", "postgres:///nohost", "localhost:5432"])
+def test_database_url_must_be_postgres_or_sqlite_with_a_host(monkeypatch, raw):
+    monkeypatch.setenv("DATABASE_URL", raw)
+    with pytest.raises(ImproperlyConfigured):
+        env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+
+
+def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items()
+             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "HTTPS", "CELERY_QUEUE"}}
+    clean.update(env)
+    code = f"import django; django.setup(); from django.conf import settings as s; print({expression})"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_embedded_default_needs_no_environment():
+    result = _settings_in_subprocess(
+        {"DJANGO_SETTINGS_MODULE": "portal.settings"},
+        "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.DEBUG, str(s.MEDIA_ROOT)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"django.db.backends.sqlite3 True django.core.mail.backends.console.EmailBackend True {ROOT / 'var' / 'uploads'}"
+    )
+
+
+def test_services_mode_uses_postgres_redis_and_a_real_broker():
+    result = _settings_in_subprocess(
+        {"DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
+         "REDIS_URL": "redis://127.0.0.1:6379/3", "SECRET_KEY": "x" * 60},
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql", "django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3", "False", "False",
+    ]
+
+
+def test_services_mode_without_secret_key_fails_loudly():
+    result = _settings_in_subprocess(
+        {"DJANGO_SETTINGS_MODULE": "portal.settings", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal"}, "1"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_malformed_debug_value_stops_start_up():
+    result = _settings_in_subprocess({"DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "sometimes"}, "1")
+    assert result.returncode != 0
+    assert "DEBUG='sometimes' is not a boolean" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SECRET_KEY": "k7#pV9q!Lw2@zR8t$Yx4^Bn6&Mc1*Hd3(Jf5)Gs0-Ua_Ie+Oo=Pp[Qq]Rr{Ss}",
+        "ALLOWED_HOSTS": "cases.example.org",
+    }
+    clean = {key: value for key, value in os.environ.items() if key not in {"HTTPS", "DEBUG"}}
+    clean.update(env)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout

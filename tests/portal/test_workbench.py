@@ -1,0 +1,94 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cases.enums import CaseStatus, Role, Tier
+from cases.models import Campaign
+from review.queries import deadline_of, workbench_for
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    "moment, days_left",
+    [
+        (datetime.datetime(2024, 9, 2, 23, 59, tzinfo=BEIJING), 1),  # last minute of the last day
+        (datetime.datetime(2024, 9, 3, 0, 0, tzinfo=BEIJING), 0),  # closed at midnight
+        (datetime.datetime(2024, 9, 1, 12, 0, tzinfo=BEIJING), 2),
+    ],
+)
+def test_enterprise_deadline_counts_whole_days_in_beijing_time(moment, days_left):
+    deadline = deadline_of(Campaign.objects.get(year=2024), Tier.ENTERPRISE, moment)
+    assert deadline.days_left == days_left
+    assert deadline.is_closed is (days_left == 0)
+
+
+@pytest.mark.parametrize(
+    "role, expected_text",
+    [
+        (Role.ENTERPRISE_USER, "填写推荐表、上传材料，并报送所属园区（企业）科协。"),
+        (Role.ASSOCIATION_STAFF, "填写推荐汇总表（附件4）"),
+        (Role.COUNTY_STAFF, "进行资格审查"),
+        (Role.CITY_STAFF, "填写推荐汇总表（附件6）"),
+        (Role.CITY_EXPERT, "打分并填写评审意见"),
+        (Role.PROVINCE_STAFF, "管理活动、名额、组织和账号"),
+        (Role.PROVINCE_EXPERT, "打分并填写评审意见"),
+        (Role.OBSERVER, "只读：按市查看活动进展。"),
+    ],
+)
+def test_each_role_has_its_own_workbench(client, role, expected_text):
+    county = factories.county()
+    park = factories.park(county)
+    enterprise = factories.enterprise(park)
+    where = {
+        Role.ENTERPRISE_USER: {"enterprise_": enterprise},
+        Role.ASSOCIATION_STAFF: {"organisation_": park},
+        Role.COUNTY_STAFF: {"organisation_": county},
+        Role.CITY_STAFF: {"organisation_": county.parent},
+        Role.CITY_EXPERT: {"organisation_": county.parent},
+    }.get(role, {"organisation_": factories.province()})
+    client.force_login(factories.user(role, **where))
+    page = client.get(reverse("home")).content.decode()
+    assert expected_text in page
+    assert "2024年山西省企业典型创新案例征集及宣讲活动" in page
+
+
+def test_county_counts_what_waits_for_it():
+    county = factories.county()
+    enterprise = factories.enterprise(factories.park(county))
+    for status in (CaseStatus.COUNTY_REVIEW, CaseStatus.COUNTY_REVIEW, CaseStatus.COUNTY_PASSED, CaseStatus.CITY_REVIEW):
+        factories.case(enterprise, status=status)
+    user = factories.user(Role.COUNTY_STAFF, organisation_=county)
+    [panel] = workbench_for(user, Campaign.objects.current())
+    assert panel.todo[0] == "有 3 个案例等待您处理。"
+    assert dict(panel.counts) == {"待县级资格审查": 2, "资格审查通过": 1, "市级评审中": 1}
+
+
+def test_province_sees_every_city_with_its_quota_and_progress():
+    enterprise = factories.enterprise(factories.park(factories.county(factories.city("大同市"))))
+    factories.case(enterprise, status=CaseStatus.CITY_REVIEW)
+    factories.case(enterprise, status=CaseStatus.PROVINCE_REVIEW)
+    user = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    [panel] = workbench_for(user, Campaign.objects.current())
+    rows = {row.city_name: row for row in panel.city_progress}
+    assert len(rows) == 11
+    assert (rows["大同市"].quota_cases, rows["大同市"].quota_presenters) == (15, 2)
+    assert (rows["大同市"].reached_city, rows["大同市"].forwarded_to_province) == (2, 1)
+    assert rows["太原市"].reached_city == 0
+
+
+def test_province_workbench_query_count_does_not_grow_with_cases(django_assert_num_queries):
+    user = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    enterprise = factories.enterprise()
+    factories.case(enterprise, status=CaseStatus.CITY_REVIEW)
+    campaign = Campaign.objects.current()
+    workbench_for(user, campaign)  # warm the membership cache
+    with django_assert_num_queries(3) as first:
+        workbench_for(user, campaign)
+    for _ in range(3):
+        factories.case(factories.enterprise(), status=CaseStatus.CITY_REVIEW)
+    with django_assert_num_queries(len(first.captured_queries)):
+        workbench_for(user, campaign)
