@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from cases.demo import DEMO_ACCOUNTS
+from portal.demo import DEMO_ACCOUNTS
 from cases.models import Membership
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from cases.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD
 from cases.queries import current_campaign, memberships_of
 from portal.queries import demo_accounts
 from review.queries import workbench_for

@@ -24,6 +24,20 @@ def _eager_celery_unless_worker(request):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests flush every table, including the rows the 2024 data migration
+    loaded; put them back (the migration's loader is idempotent) so each test starts alike."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("quotas.migrations.0002_campaign_2024").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _private_media_root_and_plain_static_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
     # The manifest storage of production needs collectstatic; tests read the source files.

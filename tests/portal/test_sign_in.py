@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from cases.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD
 from cases.enums import Role
 from tests import factories
 

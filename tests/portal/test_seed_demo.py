@@ -1,10 +1,12 @@
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from cases.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from cases.enums import EnterpriseType, OrganisationKind, Role
-from cases.models import Case, Enterprise, Membership, Organisation
+from cases.models import Campaign, Case, Enterprise, Membership, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +45,19 @@ def test_one_working_login_per_role():
         assert user.check_password(DEMO_PASSWORD)
         roles.update(user.memberships.values_list("role", flat=True))
     assert roles == set(Role.values)
+
+
+def test_demo_runs_a_current_campaign_with_deadlines_ahead_and_the_2024_quotas():
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from quotas.models import CityQuota
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    campaign = Campaign.objects.current()
+    today = timezone.localdate()
+    assert campaign.year == today.year and campaign.title.endswith("（演示）")
+    assert campaign.enterprise_deadline == today + datetime.timedelta(days=14)
+    assert CityQuota.objects.filter(campaign=campaign).aggregate(Sum("cases"), Sum("presenters")) == {
+        "cases__sum": 120, "presenters__sum": 14,
+    }

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_province
+from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_province
 
 
 class Command(BaseCommand):

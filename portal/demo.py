@@ -5,16 +5,19 @@ per county, enterprise associations, and 60 enterprises of every enterprise type
 role. Nothing here runs in production unless an operator calls the command.
 """
 
+import datetime
 import itertools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from cases.credit_code import check_character
 from cases.enums import CaseType, EnterpriseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.services import create_user, grant_role
+from quotas.services import start_campaign_from
 
 DEMO_PASSWORD = "Kexie@2024demo"
 
@@ -138,6 +141,7 @@ def seed_demo_province() -> dict[str, int]:
             enterprise.full_clean()
             enterprise.save()
 
+    _seed_demo_campaign()
     _seed_accounts(province, cities["太原市"])
     return {
         "organisations": Organisation.objects.count(),
@@ -145,6 +149,20 @@ def seed_demo_province() -> dict[str, int]:
         "users": get_user_model().objects.count(),
         "cases": Case.objects.count(),
     }
+
+
+def _seed_demo_campaign() -> None:
+    """The 2024 campaign's deadlines have passed; the demo runs a copy of it for this year,
+    with deadlines ahead of today and the same quotas, made current. Created once: later runs
+    leave it as it is."""
+    today = timezone.localdate()
+    if Campaign.objects.filter(year=today.year).exists():
+        return
+    start_campaign_from(
+        Campaign.objects.get(year=2024), year=today.year,
+        title=f"{today.year}年山西省企业典型创新案例征集及宣讲活动（演示）",
+        deadlines=tuple(today + datetime.timedelta(days=days) for days in (14, 18, 23, 26)),
+    )
 
 
 def _seed_accounts(province: Organisation, taiyuan: Organisation) -> None:
