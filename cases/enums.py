@@ -1,5 +1,7 @@
 """Choices of the cases app: organisation kinds, tiers, roles, enterprise and case types, case status."""
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -146,3 +148,67 @@ class UploadSlot(models.TextChoices):
     TALK_TEXT = "talk_text", _("Talk text (Word)")
     SLIDES = "slides", _("Talk slides (PPT)")
     VIDEO = "video", _("Video (MP4)")
+
+
+class ValidationState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be checked")
+    RUNNING = "running", _("Being checked")
+    DONE = "done", _("Checked")
+    FAILED = "failed", _("Check could not run")
+
+
+class AuditAction(models.TextChoices):
+    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+    PERSONAL_DATA_DOWNLOADED = "personal_data_downloaded", _("Personal data downloaded")
+    FILE_DOWNLOADED = "file_downloaded", _("File downloaded")
+    DIRECTORY_IMPORTED = "directory_imported", _("Organisations and accounts imported")
+
+
+@dataclass(frozen=True)
+class Move:
+    """An allowed move of a case: who makes it, whose deadline closes it, whether it needs a reason."""
+
+    actor: Tier
+    deadline: Tier | None
+    reason_required: bool = False
+
+
+S = CaseStatus
+# The transition table: every move a case can make. Anything not listed is refused.
+# "Forward" moves (to the next tier's review) happen in batches but each case still moves here.
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    (S.DRAFT, S.SUBMITTED): Move(Tier.ENTERPRISE, Tier.ENTERPRISE),
+    # A returned case may be resubmitted while its association can still act on it.
+    (S.RETURNED, S.SUBMITTED): Move(Tier.ENTERPRISE, Tier.ASSOCIATION),
+    (S.SUBMITTED, S.RETURNED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, reason_required=True),
+    (S.SUBMITTED, S.ASSOCIATION_RECOMMENDED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
+    (S.SUBMITTED, S.ASSOCIATION_DECLINED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, reason_required=True),
+    (S.ASSOCIATION_RECOMMENDED, S.SUBMITTED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
+    (S.ASSOCIATION_DECLINED, S.SUBMITTED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
+    (S.ASSOCIATION_RECOMMENDED, S.COUNTY_REVIEW): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
+    (S.COUNTY_REVIEW, S.COUNTY_PASSED): Move(Tier.COUNTY, Tier.COUNTY),
+    (S.COUNTY_REVIEW, S.COUNTY_FAILED): Move(Tier.COUNTY, Tier.COUNTY, reason_required=True),
+    (S.COUNTY_PASSED, S.COUNTY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
+    (S.COUNTY_FAILED, S.COUNTY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
+    (S.COUNTY_PASSED, S.CITY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
+    (S.CITY_REVIEW, S.CITY_SELECTED): Move(Tier.CITY, Tier.CITY),
+    (S.CITY_REVIEW, S.CITY_NOT_SELECTED): Move(Tier.CITY, Tier.CITY),
+    (S.CITY_SELECTED, S.CITY_REVIEW): Move(Tier.CITY, Tier.CITY),
+    (S.CITY_NOT_SELECTED, S.CITY_REVIEW): Move(Tier.CITY, Tier.CITY),
+    (S.CITY_SELECTED, S.PROVINCE_REVIEW): Move(Tier.CITY, Tier.CITY),
+    (S.PROVINCE_REVIEW, S.WINNER): Move(Tier.PROVINCE, None),
+    (S.PROVINCE_REVIEW, S.NOT_WINNER): Move(Tier.PROVINCE, None),
+    (S.WINNER, S.PROVINCE_REVIEW): Move(Tier.PROVINCE, None),
+    (S.NOT_WINNER, S.PROVINCE_REVIEW): Move(Tier.PROVINCE, None),
+}
+del S
+
+# The moves that hand a case up to the next tier (done by a batch forward).
+FORWARD_MOVES = {
+    Tier.ASSOCIATION: (CaseStatus.ASSOCIATION_RECOMMENDED, CaseStatus.COUNTY_REVIEW),
+    Tier.COUNTY: (CaseStatus.COUNTY_PASSED, CaseStatus.CITY_REVIEW),
+    Tier.CITY: (CaseStatus.CITY_SELECTED, CaseStatus.PROVINCE_REVIEW),
+}
+
+# Statuses in which the enterprise may edit the form and its files.
+EDITABLE_STATUSES = (CaseStatus.DRAFT, CaseStatus.RETURNED)

@@ -40,6 +40,8 @@ def _reference_data_after_flush(request):
 @pytest.fixture(autouse=True)
 def _private_media_root_and_plain_static_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    # Production hashes cost ~0.5 s each by design; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage of production needs collectstatic; tests read the source files.
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

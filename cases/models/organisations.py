@@ -1,8 +1,4 @@
-"""Campaign, the organisation tree, enterprises, memberships (roles as data) and the case."""
-
-import datetime
-import uuid
-import zoneinfo
+"""The organisation tree, enterprises and memberships (roles as data)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,73 +13,11 @@ from cases.enums import (
     PARENT_KIND,
     ROLE_ORGANISATION_KINDS,
     TIER_OF_KIND,
-    CaseStatus,
-    CaseType,
     EnterpriseType,
     OrganisationKind,
     Role,
     Tier,
-    UploadSlot,
 )
-
-CAMPAIGN_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
-
-
-class CampaignQuerySet(models.QuerySet):
-    def current(self) -> "Campaign | None":
-        return self.filter(is_current=True).first()
-
-
-class Campaign(models.Model):
-    """活动: one year's campaign. Deadlines are inclusive calendar days in Asia/Shanghai."""
-
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    title = models.CharField(_("title"), max_length=200)
-    document_number = models.CharField(_("notice number"), max_length=100, blank=True)
-    is_current = models.BooleanField(_("current campaign"), default=False)
-    enterprise_deadline = models.DateField(_("deadline: enterprises submit to their association"))
-    association_deadline = models.DateField(_("deadline: associations forward to the county"))
-    county_deadline = models.DateField(_("deadline: counties forward to the city"))
-    city_deadline = models.DateField(_("deadline: cities forward to the province"))
-
-    objects = CampaignQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("campaign")
-        verbose_name_plural = _("campaigns")
-        ordering = ["-year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign"
-            ),
-            models.CheckConstraint(
-                condition=Q(enterprise_deadline__lte=models.F("association_deadline"))
-                & Q(association_deadline__lte=models.F("county_deadline"))
-                & Q(county_deadline__lte=models.F("city_deadline")),
-                name="campaign_deadlines_in_order",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def deadline_for(self, tier: Tier) -> datetime.date | None:
-        """The last day on which `tier` may hand its work up; the province has none."""
-        return {
-            Tier.ENTERPRISE: self.enterprise_deadline,
-            Tier.ASSOCIATION: self.association_deadline,
-            Tier.COUNTY: self.county_deadline,
-            Tier.CITY: self.city_deadline,
-        }.get(tier)
-
-    def closes_at(self, tier: Tier) -> datetime.datetime | None:
-        """The instant the tier's stage closes: the midnight after its (inclusive) deadline day."""
-        day = self.deadline_for(tier)
-        if day is None:
-            return None
-        next_day = day + datetime.timedelta(days=1)
-        return datetime.datetime.combine(next_day, datetime.time.min, tzinfo=CAMPAIGN_TIME_ZONE)
-
 
 class Organisation(models.Model):
     """A node of the association tree: province → city → county → park / enterprise association.
@@ -270,87 +204,3 @@ class Membership(models.Model):
         if self.role == Role.ENTERPRISE_USER:
             return Tier.ENTERPRISE
         return TIER_OF_KIND[self.organisation.kind]
-
-
-class Case(models.Model):
-    """案例: one enterprise's recommended case in one campaign (附件3 推荐表)."""
-
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases")
-    enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="cases"
-    )
-    status = models.CharField(_("status"), max_length=32, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
-    title = models.CharField(_("case name"), max_length=200)
-    case_type = models.CharField(_("case type"), max_length=32, choices=CaseType.choices, blank=True)
-    completing_unit = models.CharField(_("completing unit"), max_length=200, blank=True)
-    team = models.TextField(_("completed by (team)"), blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_position = models.CharField(_("contact's position"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    contact_address = models.CharField(_("contact address"), max_length=200, blank=True)
-    honours = models.TextField(_("honours and awards"), blank=True)
-    recommender_opinion = models.TextField(_("opinion of the recommending unit"), blank=True)
-    city_opinion = models.TextField(_("opinion of the city association"), blank=True)
-    remarks = models.TextField(_("remarks"), blank=True)
-    # Snapshot of the enterprise's facts as declared on the form.
-    enterprise_type = models.CharField(_("enterprise type"), max_length=32, choices=EnterpriseType.choices, blank=True)
-    has_park_association = models.BooleanField(_("its park has a park association"), default=False)
-    has_enterprise_association = models.BooleanField(_("has an enterprise association"), default=False)
-    is_presenter_candidate = models.BooleanField(_("presenter candidate"), default=False)
-    short_title = models.CharField(_("short case name"), max_length=30, blank=True)
-    unit_short_name = models.CharField(_("short unit name"), max_length=30, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("case")
-        verbose_name_plural = _("cases")
-        ordering = ["-updated_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
-            models.CheckConstraint(
-                condition=Q(case_type="") | Q(case_type__in=CaseType.values), name="case_type_valid"
-            ),
-        ]
-        indexes = [models.Index(fields=["campaign", "status"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-def upload_storage_path(instance: "Upload", filename: str) -> str:
-    # Stored names are opaque: the user's file name never becomes a path (no traversal,
-    # no clash); the original name is kept in a column for display and export.
-    return f"cases/{instance.case_id}/{instance.slot}/{uuid.uuid4().hex}"
-
-
-class Upload(models.Model):
-    """One uploaded file version in one slot of a case. Replacing a file keeps the old row
-    (superseded_at set): earlier versions stay downloadable for reviewers."""
-
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="uploads")
-    slot = models.CharField(_("slot"), max_length=32, choices=UploadSlot.choices)
-    file = models.FileField(_("file"), upload_to=upload_storage_path, max_length=255)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    size = models.BigIntegerField(_("size in bytes"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("uploaded file")
-        verbose_name_plural = _("uploaded files")
-        ordering = ["case", "slot", "-uploaded_at"]
-        constraints = [models.CheckConstraint(condition=Q(slot__in=UploadSlot.values), name="upload_slot_valid")]
-        indexes = [models.Index(fields=["case", "slot", "superseded_at"])]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_current(self) -> bool:
-        return self.superseded_at is None

@@ -1,0 +1,68 @@
+"""活动: a year's campaign with its stage deadlines."""
+
+import datetime
+import zoneinfo
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.enums import Tier
+
+CAMPAIGN_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+class CampaignQuerySet(models.QuerySet):
+    def current(self) -> "Campaign | None":
+        return self.filter(is_current=True).first()
+
+
+class Campaign(models.Model):
+    """活动: one year's campaign. Deadlines are inclusive calendar days in Asia/Shanghai."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    document_number = models.CharField(_("notice number"), max_length=100, blank=True)
+    is_current = models.BooleanField(_("current campaign"), default=False)
+    enterprise_deadline = models.DateField(_("deadline: enterprises submit to their association"))
+    association_deadline = models.DateField(_("deadline: associations forward to the county"))
+    county_deadline = models.DateField(_("deadline: counties forward to the city"))
+    city_deadline = models.DateField(_("deadline: cities forward to the province"))
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign"
+            ),
+            models.CheckConstraint(
+                condition=Q(enterprise_deadline__lte=models.F("association_deadline"))
+                & Q(association_deadline__lte=models.F("county_deadline"))
+                & Q(county_deadline__lte=models.F("city_deadline")),
+                name="campaign_deadlines_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def deadline_for(self, tier: Tier) -> datetime.date | None:
+        """The last day on which `tier` may hand its work up; the province has none."""
+        return {
+            Tier.ENTERPRISE: self.enterprise_deadline,
+            Tier.ASSOCIATION: self.association_deadline,
+            Tier.COUNTY: self.county_deadline,
+            Tier.CITY: self.city_deadline,
+        }.get(tier)
+
+    def closes_at(self, tier: Tier) -> datetime.datetime | None:
+        """The instant the tier's stage closes: the midnight after its (inclusive) deadline day."""
+        day = self.deadline_for(tier)
+        if day is None:
+            return None
+        next_day = day + datetime.timedelta(days=1)
+        return datetime.datetime.combine(next_day, datetime.time.min, tzinfo=CAMPAIGN_TIME_ZONE)

@@ -1,0 +1,38 @@
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from cases.enums import CaseStatus, Role
+from cases.models import CaseTransition
+
+# Moves the enterprise hears about by mail, with the reviewer's reason.
+ENTERPRISE_NOTICES = {
+    CaseStatus.RETURNED: gettext_noop("Your case “%(title)s” was returned for revision. Reason: %(reason)s Sign in to revise and resubmit it."),
+    CaseStatus.ASSOCIATION_DECLINED: gettext_noop("Your case “%(title)s” was not recommended by your association. Reason: %(reason)s"),
+    CaseStatus.COUNTY_FAILED: gettext_noop("Your case “%(title)s” did not pass the county eligibility check. Reason: %(reason)s"),
+}
+
+
+@shared_task(name="cases.notify_transition")
+def notify_transition(transition_id: int) -> int:
+    """Mail the enterprise users about a return or refusal. Returns how many mails were sent.
+    Safe to run twice: it only reads, and a duplicate mail is harmless."""
+    transition = CaseTransition.objects.select_related("case").filter(pk=transition_id).first()
+    if transition is None or transition.to_status not in ENTERPRISE_NOTICES:
+        return 0
+    recipients = list(
+        get_user_model().objects.filter(
+            memberships__role=Role.ENTERPRISE_USER, memberships__enterprise_id=transition.case.enterprise_id,
+            is_active=True,
+        ).exclude(email="").values_list("email", flat=True)
+    )
+    if not recipients:
+        return 0
+    body = _(ENTERPRISE_NOTICES[transition.to_status]) % {"title": transition.case.title, "reason": transition.reason}
+    subject = _("[Innovation Case Portal] %(status)s: %(title)s") % {
+        "status": CaseStatus(transition.to_status).label, "title": transition.case.title,
+    }
+    send_mail(subject, body, None, recipients)
+    return len(recipients)
