@@ -13,6 +13,7 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["year", "title", "document_number", "is_current"]}),
         (_("Deadlines (inclusive, Beijing time)"), {"fields": ["enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]}),
+        (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
     ]
 
     def get_inlines(self, request, obj):

@@ -28,6 +28,14 @@ class Campaign(models.Model):
     association_deadline = models.DateField(_("deadline: associations forward to the county"))
     county_deadline = models.DateField(_("deadline: counties forward to the city"))
     city_deadline = models.DateField(_("deadline: cities forward to the province"))
+    # The rules of 附件2 说明, as data so a later campaign may change them.
+    park_case_share_percent = models.PositiveSmallIntegerField(
+        _("minimum share of a city's cases coming through a park association (%)"), default=30
+    )
+    park_presenter_share_percent = models.PositiveSmallIntegerField(
+        _("minimum share of a city's presenter candidates coming through a park association (%)"), default=30
+    )
+    max_cases_per_enterprise = models.PositiveSmallIntegerField(_("maximum cases per enterprise on a city's list"), default=1)
 
     objects = CampaignQuerySet.as_manager()
 
