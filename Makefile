@@ -4,9 +4,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the test suite needs: the browser, CJK fonts for readable screenshots,
-# gettext for the translation checks.
-APT_PACKAGES := chromium fonts-noto-cjk gettext
+# Debian packages the portal and its tests need: the browser, CJK fonts (screenshots, document
+# rendering), gettext (translations), ffmpeg (video probing), LibreOffice (.doc/.ppt conversion,
+# previews).
+APT_PACKAGES := chromium fonts-noto-cjk fonts-arphic-ukai gettext ffmpeg libreoffice-writer-nogui libreoffice-impress-nogui
 TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
 	REDIS_URL=redis://127.0.0.1:6379/15 \
 	CELERY_QUEUE=portal-test \

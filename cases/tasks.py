@@ -36,3 +36,12 @@ def notify_transition(transition_id: int) -> int:
     }
     send_mail(subject, body, None, recipients)
     return len(recipients)
+
+
+@shared_task(name="cases.check_upload")
+def check_upload_task(upload_id: int) -> str | None:
+    """Check an uploaded file against the notice's rules (id in; safe to run twice; acks late)."""
+    from cases.checks import check_upload
+
+    upload = check_upload(upload_id)
+    return upload.validation_state if upload else None

@@ -55,8 +55,9 @@ def _fresh_login_lockouts(settings):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` process on the Redis broker, using the test database."""
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on the Redis broker, using the test database and an upload
+    folder of its own (`.media_root`: tests that hand it files set MEDIA_ROOT to it)."""
     if celery_app.conf.broker_url.startswith("memory"):
         pytest.fail("REDIS_URL must be set for worker tests (make test sets it).")
     database = settings.DATABASES["default"]
@@ -64,6 +65,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     env["DATABASE_URL"] = (
         f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
     )
+    media_root = tmp_path_factory.mktemp("worker-uploads")
+    env["UPLOAD_ROOT"] = str(media_root)
     queue = celery_app.conf.task_default_queue
     celery_app.control.purge()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -82,6 +85,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     else:
         process.kill()
         pytest.fail("celery worker did not answer a ping within 60 s")
+    process.media_root = media_root
     yield process
     process.terminate()
     try:

@@ -46,7 +46,7 @@ def test_database_url_must_be_postgres_or_sqlite_with_a_host(monkeypatch, raw):
 
 def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedProcess:
     clean = {key: value for key, value in os.environ.items()
-             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "HTTPS", "CELERY_QUEUE"}}
+             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "HTTPS", "CELERY_QUEUE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     clean.update(env)
     code = f"import django; django.setup(); from django.conf import settings as s; print({expression})"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
@@ -97,7 +97,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "k7#pV9q!Lw2@zR8t$Yx4^Bn6&Mc1*Hd3(Jf5)Gs0-Ua_Ie+Oo=Pp[Qq]Rr{Ss}",
         "ALLOWED_HOSTS": "cases.example.org",
     }
-    clean = {key: value for key, value in os.environ.items() if key not in {"HTTPS", "DEBUG"}}
+    clean = {key: value for key, value in os.environ.items() if key not in {"HTTPS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     clean.update(env)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

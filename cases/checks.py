@@ -1,0 +1,74 @@
+"""Running the notice's checks on an uploaded file version and storing the findings.
+
+Findings are reused when the same bytes were already checked with the same rules and context
+(`validation_key`), so a re-upload of an identical file costs nothing.
+"""
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.documents.naming import case_region, unit_name
+from cases.enums import ValidationState
+from cases.models import Upload
+from cases.slots import SLOT_RULES
+from cases.validation import RULESET_VERSION, validate_file
+from cases.validation.limits import ValidationContext
+
+COPY_CHUNK = 1024 * 1024
+
+
+def validation_context_for(upload: Upload) -> ValidationContext:
+    case = upload.case
+    return ValidationContext(unit_name=unit_name(case), case_name=case.title, region_name=case_region(case))
+
+
+def validation_key_for(upload: Upload, context: ValidationContext) -> str:
+    kind = SLOT_RULES[upload.slot].kind
+    names = hashlib.sha256(f"{context.unit_name}|{context.case_name}|{context.region_name}".encode()).hexdigest()[:16]
+    return f"{upload.sha256}:{kind}:{RULESET_VERSION}:{names}"
+
+
+def check_upload(upload_id: int) -> Upload | None:
+    """Check one upload and store its findings. Idempotent: a finished check is not redone unless
+    its key changed (other rules or other names), and a crash leaves the row to be checked again."""
+    upload = Upload.objects.select_related("case__enterprise__association__parent__parent").filter(pk=upload_id).first()
+    if upload is None:
+        return None
+    context = validation_context_for(upload)
+    key = validation_key_for(upload, context)
+    if upload.validation_state == ValidationState.DONE and upload.validation_key == key:
+        return upload
+    earlier = (
+        Upload.objects.filter(validation_key=key, validation_state=ValidationState.DONE).exclude(pk=upload.pk)
+        .values_list("findings", flat=True).first()
+    )
+    if earlier is not None:
+        findings = earlier
+    else:
+        Upload.objects.filter(pk=upload.pk).update(validation_state=ValidationState.RUNNING)
+        findings = _run_checks(upload, context)
+    with transaction.atomic():
+        Upload.objects.filter(pk=upload.pk).update(
+            validation_state=ValidationState.DONE, validation_key=key, findings=findings, validated_at=timezone.now()
+        )
+    upload.refresh_from_db()
+    return upload
+
+
+def _run_checks(upload: Upload, context: ValidationContext) -> list[dict]:
+    """Copy the stored file to a private temporary folder (storage may be remote) and check it there."""
+    kind = SLOT_RULES[upload.slot].kind
+    folder = Path(tempfile.mkdtemp(prefix="portal-check-"))
+    try:
+        local = folder / "upload"
+        with upload.file.storage.open(upload.file.name, "rb") as source, open(local, "wb") as target:
+            shutil.copyfileobj(source, target, COPY_CHUNK)
+        findings = validate_file(local, kind, context=context, display_name=upload.original_name)
+        return [finding.to_dict() for finding in findings]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

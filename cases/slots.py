@@ -1,0 +1,124 @@
+"""The upload slots of a case and their rules (SPEC §3): what goes where, in which format, how large,
+whether it is required. Views, templates, the submission check and the package ask here."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cases.enums import UploadSlot
+from cases.validation import KIND_TRAITS
+from cases.validation.limits import NOTICE_FORMAT, ValidationLimits
+from cases.validation.units import describe_bytes, describe_seconds
+
+
+@dataclass(frozen=True)
+class SlotRule:
+    slot: str
+    kind: str  # the validation kind its files are checked as
+    extensions: tuple[str, ...]  # accepted file name endings, lower case, without the dot
+    required: bool
+    multiple: bool = False
+    winners_only: bool = False
+    # When a current file is in this other slot, this slot is not required (the 推荐表 Word
+    # may carry the narrative inside it).
+    not_required_with: str | None = None
+    rule_text: Promise | str = ""
+
+    @property
+    def label(self) -> str:
+        return UploadSlot(self.slot).label
+
+    def max_bytes(self, limits: ValidationLimits | None = None) -> int:
+        size_group = KIND_TRAITS[self.kind][0]
+        return (limits or ValidationLimits()).max_file_bytes[size_group]
+
+    def describe(self, limits: ValidationLimits | None = None) -> str:
+        """The rule shown before upload, with the numbers taken from the notice's rule home."""
+        return str(self.rule_text) % rule_parameters(limits)
+
+    @property
+    def accept(self) -> str:
+        """The value of the file input's `accept` attribute."""
+        return ",".join(f".{extension}" for extension in self.extensions)
+
+
+def rule_parameters(limits: ValidationLimits | None = None) -> dict:
+    limits = limits or ValidationLimits()
+    return {
+        "max_chars": limits.narrative_max_chars,
+        "exterior": NOTICE_FORMAT.exterior_images,
+        "case_photos": NOTICE_FORMAT.case_images,
+        "min_photo": describe_bytes(limits.min_photo_bytes),
+        "min_photo_bytes": f"{limits.min_photo_bytes:,}",
+        "aspect": "%d:%d" % NOTICE_FORMAT.case_photo_aspect,
+        "talk_min": limits.talk_text_min_chars,
+        "talk_max": limits.talk_text_max_chars,
+        "video_aspect": "%d:%d" % NOTICE_FORMAT.video_aspect,
+        "video_lines": NOTICE_FORMAT.video_min_short_side,
+        "video_min": describe_seconds(NOTICE_FORMAT.video_min_seconds),
+        "video_max": describe_seconds(NOTICE_FORMAT.video_max_seconds),
+    }
+
+
+SLOT_RULES: dict[str, SlotRule] = {
+    rule.slot: rule
+    for rule in [
+        SlotRule(
+            UploadSlot.NARRATIVE, "narrative", ("docx", "doc"), required=True, not_required_with=UploadSlot.FORM_WORD,
+            rule_text=_("Word file. Title in style 标题1, 三号黑体; subtitle = unit name, 三号楷体; body 四号宋体, first-line indent 2 characters, line spacing fixed 22 pt; the four outline parts; at most %(max_chars)d 字; %(exterior)d exterior + %(case_photos)d case photos (at least %(min_photo)s each, wrapped 上下型)."),
+        ),
+        SlotRule(
+            UploadSlot.FORM_WORD, "narrative", ("docx", "doc"), required=False,
+            rule_text=_("Optional: your own Word version of the recommendation form with the narrative inside. Without it the portal generates the form from what you entered."),
+        ),
+        SlotRule(
+            UploadSlot.FORM_SCAN, "pdf_scan", ("pdf",), required=True,
+            rule_text=_("PDF scan of the printed, signed and stamped recommendation form (download it below, print, stamp, scan). Not encrypted."),
+        ),
+        SlotRule(
+            UploadSlot.PROOF, "pdf_document", ("pdf",), required=False, multiple=True,
+            rule_text=_("Optional PDF files of other proof materials (certificates, awards). One or more."),
+        ),
+        SlotRule(
+            UploadSlot.PHOTO_EXTERIOR, "photo_exterior", ("jpg", "jpeg"), required=True,
+            rule_text=_("1 original JPG photo of the enterprise's exterior taken with a camera, colour, clear, at least %(min_photo)s (%(min_photo_bytes)s bytes, as Windows shows sizes). Name: 案例名称+企业外景."),
+        ),
+        SlotRule(
+            UploadSlot.PHOTO_PRODUCT, "photo_product", ("jpg", "jpeg"), required=True,
+            rule_text=_("Original JPG photo of the product (实物图), landscape %(aspect)s, colour, at least %(min_photo)s. Name: 案例名称+实物图."),
+        ),
+        SlotRule(
+            UploadSlot.PHOTO_SCENE, "photo_scene", ("jpg", "jpeg"), required=True,
+            rule_text=_("Original JPG photo of the scene (场景图), landscape %(aspect)s, colour, at least %(min_photo)s. Name: 案例名称+场景图."),
+        ),
+        SlotRule(
+            UploadSlot.TALK_TEXT, "talk_text", ("docx", "doc"), required=True, winners_only=True,
+            rule_text=_("Winners: the talk text in Word, %(talk_min)d–%(talk_max)d 字, title of your choice."),
+        ),
+        SlotRule(
+            UploadSlot.SLIDES, "ppt", ("pptx", "ppt"), required=True, winners_only=True,
+            rule_text=_("Winners: the talk slides (PowerPoint .pptx or .ppt)."),
+        ),
+        SlotRule(
+            UploadSlot.VIDEO, "video", ("mp4",), required=True, winners_only=True,
+            rule_text=_("Winners: MP4 video, H.264 + AAC, %(video_aspect)s, %(video_lines)dp or higher, %(video_min)s to %(video_max)s. Name: 案例名称+视频."),
+        ),
+    ]
+}
+
+SUBMISSION_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if not rule.winners_only)
+WINNER_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if rule.winners_only)
+
+
+def missing_required_slots(current_slots: set[str], slots: tuple[str, ...] = SUBMISSION_SLOTS) -> list[str]:
+    """The required slots of `slots` without a current file, in display order."""
+    missing = []
+    for slot in slots:
+        rule = SLOT_RULES[slot]
+        if not rule.required or slot in current_slots:
+            continue
+        if rule.not_required_with and rule.not_required_with in current_slots:
+            continue
+        missing.append(slot)
+    return missing

@@ -1,0 +1,98 @@
+"""What a check reports: the `Finding`, and the `Rule` that every finding is made from.
+
+A rule is data (code, severity, message, expected value, fix hint); checks never write a message
+themselves, they ask the rule for a finding and pass the facts (`found`, `location`, parameters).
+That keeps each rule's wording in one place (`rules.py`) and the codes stable for the models,
+the cache and the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+ERROR: Severity = "error"  # blocks submission
+WARNING: Severity = "warning"  # shown, does not block
+INFO: Severity = "info"
+
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or note) about one uploaded file.
+
+    `location` is a short human-readable place: a paragraph number with a quote, a page, a zip
+    member. `fix` tells the user how to repair it in Word/Explorer terms.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    expected: str = ""
+    found: str = ""
+    location: str = ""
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def within(self, outer_location: str) -> Finding:
+        """The same finding, located inside `outer_location` (a zip member, a converted file)."""
+        inner = f"{outer_location} › {self.location}" if self.location else outer_location
+        return Finding(self.rule, self.severity, self.message, self.expected, self.found, inner, self.fix)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the notice as data. Text fields are lazy translations with %(name)s parameters."""
+
+    code: str
+    severity: Severity
+    message: Any
+    expected: Any = ""
+    fix: Any = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def finding(
+        self,
+        *,
+        found: str = "",
+        location: str = "",
+        severity: Severity | None = None,
+        message: Any = None,
+        **params: Any,
+    ) -> Finding:
+        """Build a finding. `severity` overrides the rule's default only where the rule's
+        docstring in rules.py says a milder case exists; `message` replaces the default wording
+        for a variant of the same rule (e.g. a truncated video is still `video.unreadable`)."""
+        values = {**self.params, **params, "found": found}
+        expected = _render(self.expected, values) if self.expected else str(params.get("expected", ""))
+        values["expected"] = expected
+        return Finding(
+            rule=self.code,
+            severity=severity or self.severity,
+            message=_render(message if message is not None else self.message, values),
+            expected=expected,
+            found=found,
+            location=location,
+            fix=_render(self.fix, values),
+        )
+
+
+def _render(text: Any, values: dict[str, Any]) -> str:
+    if not text:
+        return ""
+    rendered = str(text)
+    try:
+        return rendered % {key: str(value) for key, value in values.items()}
+    except (KeyError, ValueError, TypeError):
+        # A translation that dropped or mistyped a placeholder must not crash validation.
+        return rendered
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then notes; stable otherwise (document order)."""
+    return sorted(findings, key=lambda finding: SEVERITY_ORDER[finding.severity])

@@ -1,0 +1,312 @@
+"""Checks of the narrative (案例概要) against 附件1/附件3's 格式要求.
+
+Title: first text paragraph (or a Heading 1 among the first three); subtitle: the next text
+paragraph; body: every later paragraph that holds text, except picture captions (a short
+paragraph right after a picture that starts with 图 — the notice's rules concern 正文). Paragraphs
+holding only pictures have no text and so are exempt from indent and line spacing.
+Body findings are grouped: one finding per rule and wrong value, with the first paragraphs quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from cases.validation import rules
+from cases.validation.findings import Finding
+from cases.validation.fonts import describe_size, font_family, points, size_name
+from cases.validation.limits import NOTICE_FORMAT, ValidationContext
+from cases.validation.names import squeeze
+from cases.validation.narrative_locate import NarrativeText, locate_narrative, normalise_style_name
+from cases.validation.styles import Resolved
+from cases.validation.units import describe_bytes
+from cases.validation.wordcount import contains_cjk, word_count
+from cases.validation.wordml import Paragraph, WordDocument
+
+TITLE_STYLE_NAMES = (normalise_style_name(NOTICE_FORMAT.title_style_name), normalise_style_name("标题 1"))
+TITLE_SEARCH_DEPTH = 3  # a label such as “附页” may precede the title
+CAPTION_PATTERN = re.compile(r"^\s*(图|Figure|Fig\.)\s*\S{0,4}")
+CAPTION_MAX_CHARS = 40
+OUTLINE_HEAD_CHARS = 40  # outline keywords are looked for at the start of a paragraph
+SECOND_PART_NUMBERING = re.compile(r"^\s*(2|二|第二|（二）|\(二\))\s*[\.．、)）:：\s]")
+QUOTE_CHARS = 12
+MIN_NARRATIVE_CHARS = 20  # less is a note such as “见附页”, not a narrative
+LOCATIONS_SHOWN = 3
+
+
+def check_narrative(document: WordDocument, context: ValidationContext) -> list[Finding]:
+    narrative = locate_narrative(document, TITLE_STYLE_NAMES)
+    numbered = [paragraph for paragraph in narrative.paragraphs if paragraph.has_text or paragraph.pictures]
+    text_paragraphs = [paragraph for paragraph in numbered if paragraph.has_text]
+    text_size = sum(word_count(paragraph.text) for paragraph in text_paragraphs)
+    if text_size < MIN_NARRATIVE_CHARS and not any(paragraph.pictures for paragraph in numbered):
+        return [rules.NARRATIVE_EMPTY.finding(found=_("%(count)s characters") % {"count": text_size})]
+    number_of = {id(paragraph): index + 1 for index, paragraph in enumerate(numbered)}
+
+    def where(paragraph: Paragraph) -> str:
+        return paragraph_location(number_of[id(paragraph)], paragraph.text)
+
+    title = _choose_title(document, text_paragraphs)
+    after_title = text_paragraphs[text_paragraphs.index(title) + 1 :]
+    subtitle = after_title[0] if after_title else None
+    first_body = numbered.index(subtitle) + 1 if subtitle else numbered.index(title) + 1
+    body = _body_paragraphs(numbered[first_body:])
+
+    findings: list[Finding] = []
+    findings += _check_title(document, title, where(title))
+    if subtitle is not None:
+        findings += _check_subtitle(document, subtitle, where(subtitle), context)
+    findings += _check_body(document, body, where)
+    findings += _check_outline(body)
+    findings += _check_length(narrative, context)
+    findings += _check_pictures(numbered, where, context)
+    return findings
+
+
+def paragraph_location(number: int, text: str) -> str:
+    stripped = text.strip()
+    quote = stripped[:QUOTE_CHARS] + ("…" if len(stripped) > QUOTE_CHARS else "")
+    if not quote:
+        return _("paragraph %(number)s (picture)") % {"number": number}
+    return _("paragraph %(number)s “%(quote)s”") % {"number": number, "quote": quote}
+
+
+def _choose_title(document: WordDocument, text_paragraphs: list[Paragraph]) -> Paragraph:
+    for paragraph in text_paragraphs[:TITLE_SEARCH_DEPTH]:
+        if _style_name(document, paragraph) in TITLE_STYLE_NAMES:
+            return paragraph
+    return text_paragraphs[0]
+
+
+def _style_name(document: WordDocument, paragraph: Paragraph) -> str:
+    formatting = document.formatting
+    return normalise_style_name(formatting.style_name(formatting.paragraph_style_id(paragraph.element)))
+
+
+def _body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    body: list[Paragraph] = []
+    previous_had_picture = False
+    for paragraph in paragraphs:
+        is_caption = (
+            previous_had_picture
+            and len(paragraph.text.strip()) <= CAPTION_MAX_CHARS
+            and CAPTION_PATTERN.match(paragraph.text) is not None
+        )
+        if paragraph.has_text and not is_caption:
+            body.append(paragraph)
+        previous_had_picture = bool(paragraph.pictures) and not paragraph.has_text
+    return body
+
+
+# --- effective values, described for users -------------------------------------------------------
+def _font_text(resolved: Resolved) -> str:
+    name = resolved.value or _("no Chinese font")
+    return _("%(value)s (from %(source)s)") % {"value": name, "source": resolved.source.describe()}
+
+
+def _size_text(resolved: Resolved) -> str:
+    return _("%(value)s (from %(source)s)") % {"value": describe_size(resolved.value), "source": resolved.source.describe()}
+
+
+def _wrong_font(document: WordDocument, paragraph: Paragraph, family: str) -> Resolved | None:
+    """The first Chinese run whose effective East Asian font is not `family`."""
+    for run, text in paragraph.runs:
+        if not contains_cjk(text):
+            continue
+        resolved = document.formatting.east_asia_font(paragraph.element, run)
+        if font_family(resolved.value, document.formatting.alternate_names) != family:
+            return resolved
+    return None
+
+
+def _wrong_size(document: WordDocument, paragraph: Paragraph, half_points: int) -> Resolved | None:
+    for run, text in paragraph.runs:
+        if not text.strip():
+            continue
+        resolved = document.formatting.size(paragraph.element, run)
+        if resolved.value != half_points:
+            return resolved
+    return None
+
+
+def _paragraph_size(document: WordDocument, paragraph: Paragraph) -> int:
+    for run, text in paragraph.runs:
+        if text.strip():
+            return document.formatting.size(paragraph.element, run).value
+    return NOTICE_FORMAT.body_size_half_points
+
+
+# --- title and subtitle ---------------------------------------------------------------------
+def _check_title(document: WordDocument, title: Paragraph, location: str) -> list[Finding]:
+    findings: list[Finding] = []
+    if _style_name(document, title) not in TITLE_STYLE_NAMES:
+        style = document.formatting.style_name(document.formatting.paragraph_style_id(title.element)) or _("no style")
+        findings.append(rules.TITLE_STYLE.finding(found=style, location=location))
+    findings += _font_and_size(
+        rules.TITLE_FONT, document, title, location,
+        NOTICE_FORMAT.title_font_family, NOTICE_FORMAT.title_size_half_points,
+    )
+    return findings
+
+
+def _check_subtitle(document: WordDocument, subtitle: Paragraph, location: str, context: ValidationContext) -> list[Finding]:
+    findings = _font_and_size(
+        rules.SUBTITLE_FONT, document, subtitle, location,
+        NOTICE_FORMAT.subtitle_font_family, NOTICE_FORMAT.subtitle_size_half_points,
+    )
+    if context.unit_name and squeeze(subtitle.text) != squeeze(context.unit_name):
+        findings.append(rules.SUBTITLE_TEXT.finding(found=subtitle.text.strip(), location=location, unit_name=context.unit_name))
+    return findings
+
+
+def _font_and_size(rule, document: WordDocument, paragraph: Paragraph, location: str, family: str, half_points: int) -> list[Finding]:
+    wrong_font = _wrong_font(document, paragraph, family)
+    wrong_size = _wrong_size(document, paragraph, half_points)
+    if wrong_font is None and wrong_size is None:
+        return []
+    size_part = _size_text(wrong_size) if wrong_size else describe_size(half_points)
+    font_part = _font_text(wrong_font) if wrong_font else family
+    return [rule.finding(found=f"{size_part} {font_part}", location=location, size=size_name(half_points), font=family)]
+
+
+# --- body -----------------------------------------------------------------------------------
+def _check_body(document: WordDocument, body: list[Paragraph], where) -> list[Finding]:
+    offenders: dict[str, dict[str, list[Paragraph]]] = {name: defaultdict(list) for name in ("font", "size", "indent", "spacing")}
+    for paragraph in body:
+        wrong_font = _wrong_font(document, paragraph, NOTICE_FORMAT.body_font_family)
+        if wrong_font is not None:
+            offenders["font"][_font_text(wrong_font)].append(paragraph)
+        wrong_size = _wrong_size(document, paragraph, NOTICE_FORMAT.body_size_half_points)
+        if wrong_size is not None:
+            offenders["size"][_size_text(wrong_size)].append(paragraph)
+        indent_problem = _indent_problem(document, paragraph)
+        if indent_problem:
+            offenders["indent"][indent_problem].append(paragraph)
+        spacing_problem = _spacing_problem(document, paragraph)
+        if spacing_problem:
+            offenders["spacing"][spacing_problem].append(paragraph)
+
+    parameters = {
+        "font": NOTICE_FORMAT.body_font_family,
+        "size": size_name(NOTICE_FORMAT.body_size_half_points),
+        "chars": NOTICE_FORMAT.first_line_indent_chars // 100,
+        "points": points(NOTICE_FORMAT.line_spacing_twips // 10),
+    }
+    findings: list[Finding] = []
+    for key, rule in (("font", rules.BODY_FONT), ("size", rules.BODY_SIZE), ("indent", rules.INDENT), ("spacing", rules.LINE_SPACING)):
+        for found, paragraphs in offenders[key].items():
+            findings.append(rule.finding(found=found, location=_locations(paragraphs, where), count=len(paragraphs), **parameters))
+    return findings
+
+
+def _locations(paragraphs: list[Paragraph], where) -> str:
+    shown = "; ".join(where(paragraph) for paragraph in paragraphs[:LOCATIONS_SHOWN])
+    if len(paragraphs) > LOCATIONS_SHOWN:
+        shown += _(" … (%(count)s paragraphs in all)") % {"count": len(paragraphs)}
+    return shown
+
+
+def _indent_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
+    """None when the first line is indented 2 characters; otherwise what it is, for users."""
+    resolved = document.formatting.first_line_indent(paragraph.element)
+    group: dict[str, int] = resolved.value
+    wanted_chars = NOTICE_FORMAT.first_line_indent_chars
+    if group.get("firstLineChars"):  # Word: a non-zero character count overrides firstLine
+        if group["firstLineChars"] == wanted_chars:
+            return None
+        found = _("%(chars)s characters") % {"chars": _number(group["firstLineChars"] / 100)}
+    elif group.get("hangingChars") or group.get("hanging"):
+        found = _("a hanging indent")
+    elif group.get("firstLine"):
+        # Two characters at the paragraph's own size: 2 × size in points × 20 twips.
+        wanted_twips = wanted_chars / 100 * _paragraph_size(document, paragraph) * 10
+        if abs(group["firstLine"] - wanted_twips) <= wanted_twips * 0.05:
+            return None
+        found = _("%(points)s pt") % {"points": _number(group["firstLine"] / 20)}
+    else:
+        found = _("none")
+    return _("%(value)s (from %(source)s)") % {"value": found, "source": resolved.source.describe()}
+
+
+def _spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
+    resolved = document.formatting.line_spacing(paragraph.element)
+    line, rule = resolved.value
+    if rule == "exact" and line == NOTICE_FORMAT.line_spacing_twips:
+        return None
+    if rule == "exact":
+        found = _("Exactly %(points)s pt") % {"points": _number(line / 20)}
+    elif rule == "atLeast":
+        found = _("At least %(points)s pt") % {"points": _number(line / 20)}
+    else:
+        found = _("Multiple %(lines)s lines") % {"lines": _number(line / 240)}
+    return _("%(value)s (from %(source)s)") % {"value": found, "source": resolved.source.describe()}
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+# --- outline, length, pictures ----------------------------------------------------------------
+def _check_outline(body: list[Paragraph]) -> list[Finding]:
+    heads = [paragraph.text.strip()[:OUTLINE_HEAD_CHARS] for paragraph in body]
+    parts_text = "；".join(f"{index}. {name}" for index, (name, _keywords) in enumerate(NOTICE_FORMAT.outline_parts, start=1))
+    findings = []
+    for index, (name, keywords) in enumerate(NOTICE_FORMAT.outline_parts):
+        present = any(keyword in head for head in heads for keyword in keywords)
+        if not present and index == 1:  # the story's heading is free; its number marks it
+            present = any(SECOND_PART_NUMBERING.match(head) for head in heads)
+        if not present:
+            findings.append(rules.OUTLINE.finding(found=f"{index + 1}. {name}", parts=parts_text))
+    return findings
+
+
+def _check_length(narrative: NarrativeText, context: ValidationContext) -> list[Finding]:
+    count = sum(word_count(paragraph.text) for paragraph in narrative.paragraphs)
+    limit = context.limits.narrative_max_chars
+    if count > limit:
+        return [rules.LENGTH.finding(found=str(count), limit=limit)]
+    return []
+
+
+def _check_pictures(paragraphs: list[Paragraph], where, context: ValidationContext) -> list[Finding]:
+    findings: list[Finding] = []
+    pictures = [(paragraph, picture) for paragraph in paragraphs for picture in paragraph.pictures]
+    wanted = NOTICE_FORMAT.exterior_images + NOTICE_FORMAT.case_images
+    if not wanted <= len(pictures) <= NOTICE_FORMAT.max_images:
+        findings.append(
+            rules.IMAGE_COUNT.finding(
+                found=str(len(pictures)),
+                exterior=NOTICE_FORMAT.exterior_images,
+                case=NOTICE_FORMAT.case_images,
+                max=NOTICE_FORMAT.max_images,
+            )
+        )
+    minimum = context.limits.min_photo_bytes
+    for paragraph, picture in pictures:
+        if picture.size is None:
+            findings.append(rules.IMAGE_SIZE.finding(found=_("a linked picture, not embedded"), location=where(paragraph), limit=describe_bytes(minimum)))
+        elif picture.size < minimum:
+            findings.append(rules.IMAGE_SIZE.finding(found=describe_bytes(picture.size), location=where(paragraph), limit=describe_bytes(minimum)))
+        wrap_problem = _wrap_problem(paragraph, picture.wrap)
+        if wrap_problem:
+            findings.append(rules.IMAGE_WRAP.finding(found=wrap_problem, location=where(paragraph)))
+    return findings
+
+
+def _wrap_problem(paragraph: Paragraph, wrap: str) -> str | None:
+    if wrap == "topAndBottom":
+        return None
+    if wrap == "inline":
+        if not paragraph.has_text and len(paragraph.pictures) == 1:
+            return None
+        return _("In line with text, sharing its paragraph with text or other pictures")
+    names = {
+        "square": _("Square"),
+        "tight": _("Tight"),
+        "through": _("Through"),
+        "none": _("In front of text"),
+        "behind": _("Behind text"),
+    }
+    return str(names.get(wrap, wrap))

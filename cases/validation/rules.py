@@ -1,0 +1,338 @@
+"""The rule book: every rule the validators apply, as data, in one place.
+
+Codes are an interface (stored with findings, shown in the UI, used by tests): never rename one;
+add a new code instead, and bump RULESET_VERSION whenever a rule's behaviour changes.
+Numbers come in as %(parameters)s from limits.py; no number of the notice is written here.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.validation.findings import ERROR, INFO, WARNING, Rule
+
+# Bump on any change to a check or a limit default: cached findings are keyed by
+# (file SHA-256, RULESET_VERSION).
+RULESET_VERSION = "2024.1"
+
+# --- Any file ---------------------------------------------------------------------------------
+FILE_TOO_LARGE = Rule(
+    "file.too_large",
+    ERROR,
+    _("The file is %(found)s, more than the %(limit)s the portal accepts for this kind of file."),
+    expected=_("at most %(limit)s"),
+    fix=_("Upload a smaller file; for a Word file, compress its pictures only if it stays above the photo size rule."),
+)
+TOOL_UNAVAILABLE = Rule(
+    "tool.unavailable",
+    WARNING,
+    _("This check could not run: %(found)s is not installed on the server, so a staff member must check the file by hand."),
+    fix=_("Nothing to change in the file. Portal administrators: install %(found)s on the workers."),
+)
+
+# --- Word documents (narrative, talk text) -----------------------------------------------------
+DOCX_UNREADABLE = Rule(
+    "docx.unreadable",
+    ERROR,
+    _("The file cannot be read as a Word document: %(found)s."),
+    expected=_("a Word document (.docx, or .doc)"),
+    fix=_("Open the file in Word and choose File → Save As → Word Document (*.docx), without a password; do not just rename another file to .docx."),
+)
+NARRATIVE_EMPTY = Rule(
+    "narrative.empty",
+    ERROR,
+    _("No narrative text was found (looked at the whole document, the 案例概要 cell of the form and the pages after the form)."),
+    fix=_("Write the narrative in the 案例概要 cell of the form, or on pages after the form (附页)."),
+)
+TITLE_STYLE = Rule(
+    "narrative.title_style",
+    ERROR,
+    _("The main title is in the style “%(found)s”, not in the built-in style Heading 1."),
+    expected=_("built-in style Heading 1"),
+    fix=_("Click in the title → Home → Styles → choose “Heading 1”."),
+)
+TITLE_FONT = Rule(
+    "narrative.title_font",
+    ERROR,
+    _("The main title is %(found)s; it should be %(expected)s."),
+    expected=_("%(size)s %(font)s"),
+    fix=_("Select the title → Home → Font: choose %(font)s and size %(size)s (or right-click the style Heading 1 → Modify, so it stays)."),
+)
+SUBTITLE_FONT = Rule(
+    "narrative.subtitle_font",
+    ERROR,
+    _("The subtitle is %(found)s; it should be %(expected)s."),
+    expected=_("%(size)s %(font)s"),
+    fix=_("Select the subtitle → Home → Font: choose %(font)s and size %(size)s."),
+)
+SUBTITLE_TEXT = Rule(
+    "narrative.subtitle_text",
+    WARNING,
+    _("The subtitle should be the unit name; found “%(found)s”."),
+    expected=_("the unit name “%(unit_name)s”"),
+    fix=_("Put the full unit name, as on the form, alone in the line under the title."),
+)
+BODY_FONT = Rule(
+    "narrative.body_font",
+    ERROR,
+    _("Body text font is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    expected=_("%(font)s"),
+    fix=_("Select the body text → Font (Ctrl+D) → Chinese font: choose %(font)s. Text left on the Normal style takes the theme font (等线 in Office 2016 and later): change the Normal style instead."),
+)
+BODY_SIZE = Rule(
+    "narrative.body_size",
+    ERROR,
+    _("Body text size is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    expected=_("%(size)s"),
+    fix=_("Select the body text → Home → Font size: choose %(size)s."),
+)
+INDENT = Rule(
+    "narrative.indent",
+    ERROR,
+    _("First-line indent is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    expected=_("%(chars)s characters"),
+    fix=_("Select the body text → Paragraph → Special: First line, By: %(chars)s characters."),
+)
+LINE_SPACING = Rule(
+    "narrative.line_spacing",
+    ERROR,
+    _("Line spacing is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    expected=_("Exactly %(points)s pt"),
+    fix=_("Select the body text → Paragraph → Line spacing: choose “Exactly”, At: %(points)s pt."),
+)
+OUTLINE = Rule(
+    "narrative.outline",
+    WARNING,
+    _("The outline part “%(found)s” was not found."),
+    expected=_("the four parts of the outline: %(parts)s"),
+    fix=_("Add the part with a numbered heading, in the order of the notice: %(parts)s."),
+)
+LENGTH = Rule(
+    "narrative.length",
+    WARNING,
+    _("The narrative has %(found)s characters as Word counts them; it should stay within about %(limit)s."),
+    expected=_("at most %(limit)s characters"),
+    fix=_("Shorten the text; Word shows the count under Review → Word Count (字数)."),
+)
+IMAGE_COUNT = Rule(
+    "narrative.image_count",
+    ERROR,
+    _("The narrative holds %(found)s picture(s); it should hold %(expected)s."),
+    expected=_("%(exterior)s exterior photo and %(case)s case photos (at most %(max)s)"),
+    fix=_("Insert %(exterior)s photo of the enterprise exterior in part 1 and %(case)s case photos (product, scene) in part 2, no more."),
+)
+IMAGE_SIZE = Rule(
+    "narrative.image_size",
+    WARNING,
+    _("A picture is only %(found)s; pictures should be original photos of at least %(limit)s. (Word may have compressed it when saving.)"),
+    expected=_("at least %(limit)s"),
+    fix=_("Insert the original photo (Insert → Pictures) and tick File → Options → Advanced → “Do not compress images in file”."),
+)
+IMAGE_WRAP = Rule(
+    "narrative.image_wrap",
+    ERROR,
+    _("A picture is wrapped “%(found)s”; it should be wrapped Top and Bottom."),
+    expected=_("Top and Bottom wrapping, or in line with text alone in its paragraph"),
+    fix=_("Click the picture → Layout Options → Wrap Text → Top and Bottom."),
+)
+TALK_TEXT_LENGTH = Rule(
+    "talk_text.length",
+    WARNING,
+    _("The talk text has %(found)s characters as Word counts them; it should have about %(target)s."),
+    expected=_("%(minimum)s to %(limit)s characters"),
+    fix=_("Adjust the text; Word shows the count under Review → Word Count (字数)."),
+)
+
+# --- Photos ---------------------------------------------------------------------------------
+PHOTO_NOT_JPEG = Rule(
+    "photo.not_jpeg",
+    ERROR,
+    _("The file is not a complete JPEG photo: %(found)s."),
+    expected=_("a JPG photo"),
+    fix=_("Upload the original JPG from the camera. A PNG, HEIC or WebP file renamed to .jpg is not a JPG: set the phone to save JPG, or convert it."),
+)
+PHOTO_TOO_SMALL = Rule(
+    "photo.too_small",
+    ERROR,
+    _("The photo is %(found)s; it should be at least %(limit)s (sizes as Windows shows them)."),
+    expected=_("at least %(limit)s"),
+    fix=_("Upload the original camera file; photos sent through chat apps or compressed are too small."),
+)
+PHOTO_GRAYSCALE = Rule(
+    "photo.grayscale",
+    ERROR,
+    _("The photo is black and white (%(found)s); a colour photo is required."),
+    expected=_("a colour photo"),
+    fix=_("Upload the original colour photo."),
+)
+PHOTO_NO_CAMERA = Rule(
+    "photo.no_camera",
+    WARNING,
+    _("The photo carries no camera information (EXIF make and model): it may not be an original digital-camera photo."),
+    expected=_("camera make and model in the EXIF data"),
+    fix=_("Upload the file as the camera or phone saved it (copy it by cable, or send it as the original image)."),
+)
+PHOTO_EDITED = Rule(
+    "photo.edited",
+    WARNING,
+    _("The photo was last saved by editing software (%(found)s)."),
+    expected=_("an unedited camera original"),
+    fix=_("Upload the camera original if you have it."),
+)
+PHOTO_ASPECT = Rule(
+    "photo.aspect",
+    ERROR,
+    _("The case photo is %(found)s; it should be landscape %(expected)s."),
+    expected=_("%(ratio)s"),
+    fix=_("Use a landscape photo with a %(ratio)s shape (most cameras' default), or crop it to %(ratio)s."),
+)
+PHOTO_NAME = Rule(
+    "photo.name",
+    WARNING,
+    _("The file name “%(found)s” does not follow the pattern “%(expected)s”."),
+    fix=_("Rename the file to “%(expected)s.jpg” (the portal names files itself when it exports them)."),
+)
+
+# --- PDF scans -------------------------------------------------------------------------------
+PDF_UNREADABLE = Rule(
+    "pdf.unreadable",
+    ERROR,
+    _("The file cannot be read as a PDF: %(found)s."),
+    expected=_("a readable PDF file"),
+    fix=_("Scan the paper again and save it as PDF; do not rename other files to .pdf."),
+)
+PDF_ENCRYPTED = Rule(
+    "pdf.encrypted",
+    ERROR,
+    _("The PDF is protected (%(found)s)."),
+    expected=_("a PDF without password or restrictions"),
+    fix=_("Save the scan again without a password or security settings."),
+)
+# Severity is a warning when only some pages are text-born (e.g. one typed page in a scan).
+PDF_NOT_SCAN = Rule(
+    "pdf.not_scan",
+    ERROR,
+    _("The PDF is not a scan of the stamped paper: %(found)s."),
+    expected=_("every page a scanned image of the stamped paper"),
+    fix=_("Print the form, stamp it, scan it, and upload the scan (not a PDF exported from Word)."),
+)
+PDF_NO_SEAL = Rule(
+    "pdf.no_seal",
+    WARNING,
+    _("No red official seal was found on any page (%(found)s). This is an automatic guess and may be wrong."),
+    expected=_("a red round seal on the form"),
+    fix=_("Stamp the form with the unit's official seal and scan it in colour."),
+)
+
+# --- Video -------------------------------------------------------------------------------
+VIDEO_UNREADABLE = Rule(
+    "video.unreadable",
+    ERROR,
+    _("The video cannot be read: %(found)s."),
+    expected=_("a complete MP4 video file"),
+    fix=_("Export the video again and upload the whole file."),
+)
+VIDEO_CONTAINER = Rule(
+    "video.container",
+    ERROR,
+    _("The video is %(found)s, not MP4."),
+    expected=_("MP4"),
+    fix=_("Export the video as MP4 (H.264 + AAC); renaming a .mov file to .mp4 is not enough."),
+)
+VIDEO_CODEC = Rule(
+    "video.codec",
+    ERROR,
+    _("The video is encoded as %(found)s, not H.264."),
+    expected=_("H.264"),
+    fix=_("Export the video with the H.264 (AVC) codec."),
+)
+VIDEO_AUDIO = Rule(
+    "video.audio",
+    ERROR,
+    _("The video's sound is %(found)s, not AAC."),
+    expected=_("AAC audio"),
+    fix=_("Export the video with AAC audio."),
+)
+VIDEO_RESOLUTION = Rule(
+    "video.resolution",
+    ERROR,
+    _("The video is %(found)s, below the required %(expected)s."),
+    expected=_("at least %(long)s×%(short)s"),
+    fix=_("Export the video at %(long)s×%(short)s or more."),
+)
+VIDEO_ASPECT = Rule(
+    "video.aspect",
+    ERROR,
+    _("The picture is %(found)s, not %(expected)s."),
+    expected=_("%(ratio)s landscape"),
+    fix=_("Shoot and export the video in landscape %(ratio)s."),
+)
+VIDEO_DURATION = Rule(
+    "video.duration",
+    ERROR,
+    _("The video lasts %(found)s; it should last %(expected)s."),
+    expected=_("%(minimum)s to %(maximum)s"),
+    fix=_("Edit the video to last between %(minimum)s and %(maximum)s."),
+)
+
+VIDEO_NAME = Rule(
+    "video.name",
+    WARNING,
+    _("The file name “%(found)s” does not follow the pattern “%(expected)s”."),
+    fix=_("Rename the file to “%(expected)s.mp4”."),
+)
+
+# --- Presentation -----------------------------------------------------------------------------
+PPT_UNREADABLE = Rule(
+    "ppt.unreadable",
+    ERROR,
+    _("The file cannot be read as a PowerPoint presentation: %(found)s."),
+    expected=_("a PowerPoint file (.pptx, or .ppt)"),
+    fix=_("Open it in PowerPoint and choose File → Save As → PowerPoint Presentation (*.pptx), without a password."),
+)
+PPT_EMPTY = Rule(
+    "ppt.empty",
+    ERROR,
+    _("The presentation has no slides."),
+    expected=_("at least one slide"),
+    fix=_("Upload the finished presentation."),
+)
+
+# --- Package zip -------------------------------------------------------------------------------
+PACKAGE_UNREADABLE = Rule(
+    "package.unreadable",
+    ERROR,
+    _("The file cannot be read as a zip archive: %(found)s."),
+    expected=_("a .zip archive"),
+    fix=_("Compress the files again as .zip (right-click → Send to → Compressed folder)."),
+)
+PACKAGE_NAME = Rule(
+    "package.name",
+    WARNING,
+    _("The name “%(found)s” does not follow the pattern “%(expected)s”."),
+    fix=_("Rename it to “%(expected)s”."),
+)
+PACKAGE_UNSAFE = Rule(
+    "package.unsafe",
+    ERROR,
+    _("The archive is unsafe to open: %(found)s."),
+    expected=_("plain files in plain folders, no passwords, no links"),
+    fix=_("Compress the files again without passwords, links or folder paths leading outside the archive."),
+)
+PACKAGE_MISSING = Rule(
+    "package.missing",
+    ERROR,
+    _("The package has no %(found)s."),
+    expected=_("the files the notice asks for"),
+    fix=_("Add the file, named as the notice says (%(pattern)s)."),
+)
+PACKAGE_DUPLICATE = Rule(
+    "package.duplicate",
+    WARNING,
+    _("The package holds several files for %(found)s; only one is expected."),
+    fix=_("Keep one file per item."),
+)
+PACKAGE_UNEXPECTED = Rule(
+    "package.unexpected",
+    INFO,
+    _("The file is not one of the items the notice asks for, so it was not checked."),
+    fix=_("Check that it is needed and that its name says what it is (e.g. 推荐表, 证明材料, 企业外景)."),
+)
