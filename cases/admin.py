@@ -14,6 +14,11 @@ class CampaignAdmin(admin.ModelAdmin):
         (None, {"fields": ["year", "title", "document_number", "is_current"]}),
         (_("Deadlines (inclusive, Beijing time)"), {"fields": ["enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]}),
         (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
+        (_("Provincial selection"), {"fields": [
+            "experts_per_case", "normalise_expert_scores", "expert_weight", "public_weight", "winners_count",
+            "presenters_count", "presenters_per_city_max", "scoring_closes_at", "vote_opens_at", "vote_closes_at",
+            "vote_min_picks", "vote_max_picks", "objection_days",
+        ]}),
     ]
 
     def get_inlines(self, request, obj):

@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -36,6 +37,20 @@ class Campaign(models.Model):
         _("minimum share of a city's presenter candidates coming through a park association (%)"), default=30
     )
     max_cases_per_enterprise = models.PositiveSmallIntegerField(_("maximum cases per enterprise on a city's list"), default=1)
+    # Provincial selection (三(三)4): expert review, public vote, winners and presenters.
+    experts_per_case = models.PositiveSmallIntegerField(_("experts per case"), default=5)
+    normalise_expert_scores = models.BooleanField(_("normalise each expert's scores (z-score)"), default=False)
+    expert_weight = models.DecimalField(_("weight of the expert score"), max_digits=3, decimal_places=2, default=Decimal("0.70"))
+    public_weight = models.DecimalField(_("weight of the public vote"), max_digits=3, decimal_places=2, default=Decimal("0.30"))
+    winners_count = models.PositiveSmallIntegerField(_("number of winners"), default=100)
+    presenters_count = models.PositiveSmallIntegerField(_("number of presenters"), default=10)
+    presenters_per_city_max = models.PositiveSmallIntegerField(_("presenters per city at most"), default=2)
+    scoring_closes_at = models.DateTimeField(_("expert scores lock at"), null=True, blank=True)
+    vote_opens_at = models.DateTimeField(_("public vote opens at"), null=True, blank=True)
+    vote_closes_at = models.DateTimeField(_("public vote closes at"), null=True, blank=True)
+    vote_min_picks = models.PositiveSmallIntegerField(_("fewest cases a ballot picks"), default=5)
+    vote_max_picks = models.PositiveSmallIntegerField(_("most cases a ballot picks"), default=10)
+    objection_days = models.PositiveSmallIntegerField(_("days of the public notice (objection period)"), default=7)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -53,6 +68,12 @@ class Campaign(models.Model):
                 & Q(county_deadline__lte=models.F("city_deadline")),
                 name="campaign_deadlines_in_order",
             ),
+            models.CheckConstraint(
+                condition=Q(expert_weight__gte=0) & Q(public_weight__gte=0)
+                & Q(expert_weight__lte=1) & Q(public_weight__lte=1),
+                name="campaign_weights_between_0_and_1",
+            ),
+            models.CheckConstraint(condition=Q(vote_min_picks__lte=models.F("vote_max_picks")), name="campaign_vote_picks_in_order"),
         ]
 
     def __str__(self) -> str:

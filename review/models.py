@@ -1,1 +1,0 @@
-"""Review stages, transitions, scoring and voting live here (see the pipeline issues)."""
