@@ -16,5 +16,6 @@ urlpatterns = [
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("cases.urls")),
+    path("", include("review.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "review"
+# Each area of the review app keeps its own URL module; add it here.
+urlpatterns = [
+    path("", include("review.urls_pipeline")),
+]
