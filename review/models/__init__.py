@@ -1,1 +1,5 @@
 """Models of the review app. Each area keeps its own module; import them here."""
+
+from review.models.batches import Batch, BatchItem, BatchStatus
+
+__all__ = ["Batch", "BatchItem", "BatchStatus"]

@@ -1,1 +1,79 @@
-"""Batches: one organisation's ranked list forwarded at once (附件4/5/6)."""
+"""Batches: one organisation's ranked list, forwarded at once with its summary table (附件4/5/6)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.enums import Tier, ValidationState
+from cases.models import Campaign, Case, Organisation
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", _("Being prepared")
+    FORWARDED = "forwarded", _("Forwarded")
+
+
+def batch_file_path(instance: "Batch", filename: str) -> str:
+    return f"batches/{instance.campaign_id}/{instance.organisation_id}/{uuid.uuid4().hex}"
+
+
+class Batch(models.Model):
+    """The list one organisation hands up to the next tier, in rank order.
+
+    One per organisation and campaign: the constraint makes a second forward impossible even
+    when two staff press the button at once.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="batches")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="batches"
+    )
+    tier = models.PositiveSmallIntegerField(_("stage"), choices=Tier.choices)
+    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.OPEN)
+    contact = models.CharField(_("contact person and phone"), max_length=100, blank=True)
+    # The generated summary table (Word and Excel) and the signed, stamped scan uploaded back.
+    generation_state = models.CharField(
+        _("summary table"), max_length=16, choices=ValidationState.choices, blank=True, default=""
+    )
+    generated_for = models.CharField(max_length=64, blank=True)  # fingerprint of the list the tables show
+    summary_docx = models.FileField(_("summary table (Word)"), upload_to=batch_file_path, blank=True, max_length=255)
+    summary_xlsx = models.FileField(_("summary table (Excel)"), upload_to=batch_file_path, blank=True, max_length=255)
+    signed_scan = models.FileField(_("signed and stamped summary table (PDF)"), upload_to=batch_file_path, blank=True, max_length=255)
+    signed_scan_for = models.CharField(max_length=64, blank=True)  # the list fingerprint the scan was made from
+    signed_scan_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("forwarded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "organisation"], name="one_batch_per_organisation_and_campaign"),
+            models.CheckConstraint(condition=Q(status__in=BatchStatus.values), name="batch_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.campaign.year}"
+
+
+class BatchItem(models.Model):
+    batch = models.ForeignKey(Batch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="items")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="batch_items")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    is_presenter_candidate = models.BooleanField(_("presenter candidate"), default=False)
+
+    class Meta:
+        verbose_name = _("batch entry")
+        verbose_name_plural = _("batch entries")
+        ordering = ["batch", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "case"], name="batch_case_once"),
+            models.UniqueConstraint(fields=["batch", "rank"], name="batch_rank_once", deferrable=models.Deferrable.DEFERRED),
+        ]
