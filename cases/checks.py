@@ -54,7 +54,9 @@ def check_upload(upload_id: int) -> Upload | None:
         findings = _run_checks(upload, context)
     with transaction.atomic():
         Upload.objects.filter(pk=upload.pk).update(
-            validation_state=ValidationState.DONE, validation_key=key, findings=findings, validated_at=timezone.now()
+            validation_state=ValidationState.DONE, validation_key=key, findings=findings, validated_at=timezone.now(),
+            error_count=sum(1 for finding in findings if finding["severity"] == "error"),
+            warning_count=sum(1 for finding in findings if finding["severity"] == "warning"),
         )
     upload.refresh_from_db()
     return upload

@@ -41,6 +41,9 @@ class Upload(models.Model):
     )
     validation_key = models.CharField(max_length=160, blank=True, db_index=True)
     findings = models.JSONField(_("findings"), default=list, blank=True)
+    # Counts of the findings by severity, kept beside them so lists can sum them in SQL.
+    error_count = models.PositiveSmallIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:

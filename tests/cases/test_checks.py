@@ -81,3 +81,12 @@ def test_a_real_worker_checks_an_upload(celery_worker_process, settings):
     assert result.get(timeout=60) == ValidationState.DONE
     upload.refresh_from_db()
     assert "photo.not_jpeg" in {finding["rule"] for finding in upload.findings}
+
+
+@pytest.mark.django_db
+def test_finding_counts_are_kept_beside_the_findings(case_of_unit):
+    upload = stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, png_bytes(), "z.jpg")
+    checked = check_upload(upload.pk)
+    assert checked.error_count == sum(1 for f in checked.findings if f["severity"] == "error")
+    assert checked.error_count >= 2  # not a JPEG, and far below 2 MB
+    assert checked.warning_count == sum(1 for f in checked.findings if f["severity"] == "warning")
