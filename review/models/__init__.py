@@ -1,5 +1,5 @@
 """Models of the review app. Each area keeps its own module; import them here."""
 
-from review.models.batches import Batch, BatchItem, BatchStatus
+from review.models.batches import Batch, BatchItem, BatchStatus, DeadlineReminder
 
-__all__ = ["Batch", "BatchItem", "BatchStatus"]
+__all__ = ["Batch", "BatchItem", "BatchStatus", "DeadlineReminder"]

@@ -77,3 +77,18 @@ class BatchItem(models.Model):
             models.UniqueConstraint(fields=["batch", "case"], name="batch_case_once"),
             models.UniqueConstraint(fields=["batch", "rank"], name="batch_rank_once", deferrable=models.Deferrable.DEFERRED),
         ]
+
+
+class DeadlineReminder(models.Model):
+    """A reminder mail already sent: the unique key makes the daily job safe to run twice."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+    holder = models.CharField(max_length=40)  # "organisation:<id>" or "enterprise:<id>"
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "tier", "holder", "days_before"], name="one_reminder_per_holder_and_day"),
+        ]

@@ -1,0 +1,70 @@
+"""Mails of the pipeline, sent by workers: a forwarded list arrived, a deadline was extended."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+
+from cases.enums import Role, Tier
+from cases.models import DeadlineExtension
+from review.models import Batch
+
+RECEIVING_ROLE = {Tier.ASSOCIATION: Role.COUNTY_STAFF, Tier.COUNTY: Role.CITY_STAFF, Tier.CITY: Role.PROVINCE_STAFF}
+STAFF_ROLE_OF_TIER = {
+    Tier.ASSOCIATION: Role.ASSOCIATION_STAFF, Tier.COUNTY: Role.COUNTY_STAFF, Tier.CITY: Role.CITY_STAFF,
+}
+
+
+def emails_of(*, role: str, organisation_id: int | None = None, enterprise_id: int | None = None) -> list[str]:
+    users = get_user_model().objects.filter(is_active=True, memberships__role=role).exclude(email="")
+    if organisation_id is not None:
+        users = users.filter(memberships__organisation_id=organisation_id)
+    if enterprise_id is not None:
+        users = users.filter(memberships__enterprise_id=enterprise_id)
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+@shared_task(name="review.notify_batch_forwarded")
+def notify_batch_forwarded(batch_id: int) -> int:
+    batch = Batch.objects.select_related("organisation__parent", "campaign").get(pk=batch_id)
+    tier = Tier(batch.tier)
+    receiver = batch.organisation.parent
+    role = RECEIVING_ROLE[tier]
+    recipients = emails_of(role=role, organisation_id=None if role == Role.PROVINCE_STAFF else receiver.pk)
+    if not recipients:
+        return 0
+    count = batch.items.count()
+    send_mail(
+        _("[Innovation Case Portal] %(sender)s forwarded %(count)d cases") % {"sender": batch.organisation, "count": count},
+        _("%(sender)s forwarded its ranked list of %(count)d cases with the signed summary table. Sign in to review them.")
+        % {"sender": batch.organisation, "count": count},
+        None, recipients,
+    )
+    return len(recipients)
+
+
+@shared_task(name="review.notify_extension")
+def notify_extension(extension_id: int) -> int:
+    extension = DeadlineExtension.objects.select_related("organisation", "enterprise", "campaign").get(pk=extension_id)
+    tier = Tier(extension.tier)
+    if extension.enterprise_id:
+        recipients = emails_of(role=Role.ENTERPRISE_USER, enterprise_id=extension.enterprise_id)
+    elif tier == Tier.ENTERPRISE:
+        # An extension of the submission stage for an association covers its enterprises.
+        recipients = emails_of(role=Role.ASSOCIATION_STAFF, organisation_id=extension.organisation_id)
+        recipients += [
+            email for enterprise_id in extension.organisation.enterprises.values_list("pk", flat=True)
+            for email in emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)
+        ]
+    else:
+        recipients = emails_of(role=STAFF_ROLE_OF_TIER[tier], organisation_id=extension.organisation_id)
+    if not recipients:
+        return 0
+    send_mail(
+        _("[Innovation Case Portal] Deadline extended to %(day)s") % {"day": extension.closes_on.isoformat()},
+        _("The %(stage)s deadline of %(campaign)s for %(holder)s is extended to %(day)s (inclusive, Beijing time). Reason: %(reason)s")
+        % {"stage": tier.label, "campaign": extension.campaign, "holder": extension.organisation or extension.enterprise,
+           "day": extension.closes_on.isoformat(), "reason": extension.reason},
+        None, sorted(set(recipients)),
+    )
+    return len(set(recipients))

@@ -1,0 +1,63 @@
+"""Reminder mails 3 days and 1 day before a stage closes, to those with unfinished work.
+
+Run daily by Celery beat; safe to run more often: a reminder already sent is recorded
+(DeadlineReminder) and not sent again.
+"""
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.deadlines import closing_day
+from cases.enums import Role, Tier
+from cases.models import Campaign, Case, Enterprise, Organisation
+from cases.queries import WAITING_FOR_TIER
+from review.models import DeadlineReminder
+from review.notifications import STAFF_ROLE_OF_TIER, emails_of
+
+REMINDER_DAYS = (3, 1)
+
+
+def _unfinished_holders(campaign: Campaign, tier: Tier):
+    """(holder key, organisation or enterprise, recipients) for everyone with cases still waiting at `tier`."""
+    waiting = Case.objects.filter(campaign=campaign, status__in=WAITING_FOR_TIER[tier])
+    if tier == Tier.ENTERPRISE:
+        for enterprise in Enterprise.objects.filter(pk__in=waiting.values("enterprise_id")):
+            yield f"enterprise:{enterprise.pk}", {"enterprise": enterprise}, emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise.pk)
+        return
+    depth = {Tier.ASSOCIATION: 4, Tier.COUNTY: 3, Tier.CITY: 2}[tier]
+    organisation_ids = {
+        int(path.strip("/").split("/")[depth - 1])
+        for path in waiting.values_list("enterprise__association__path", flat=True)
+    }
+    for organisation in Organisation.objects.filter(pk__in=organisation_ids):
+        yield f"organisation:{organisation.pk}", {"organisation": organisation}, emails_of(
+            role=STAFF_ROLE_OF_TIER[tier], organisation_id=organisation.pk)
+
+
+def send_deadline_reminders(now=None) -> int:
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    sent = 0
+    for campaign in Campaign.objects.filter(is_current=True):
+        for tier in (Tier.ENTERPRISE, Tier.ASSOCIATION, Tier.COUNTY, Tier.CITY):
+            for key, holder, recipients in _unfinished_holders(campaign, tier):
+                day = closing_day(campaign, tier, **holder)
+                days_before = (day - today).days
+                if days_before not in REMINDER_DAYS or not recipients:
+                    continue
+                try:
+                    with transaction.atomic():
+                        DeadlineReminder.objects.create(campaign=campaign, tier=tier, holder=key, days_before=days_before)
+                except IntegrityError:
+                    continue  # already reminded today
+                send_mail(
+                    _("[Innovation Case Portal] %(days)d day(s) left: %(stage)s deadline %(day)s") % {
+                        "days": days_before, "stage": tier.label, "day": day.isoformat()},
+                    _("Cases of %(holder)s still wait for you. The %(stage)s stage of %(campaign)s closes at the end of %(day)s (Beijing time). Sign in to finish them.") % {
+                        "holder": next(iter(holder.values())), "stage": tier.label, "campaign": campaign, "day": day.isoformat()},
+                    None, recipients,
+                )
+                sent += 1
+    return sent

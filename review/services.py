@@ -1,0 +1,289 @@
+"""Writes of the pipeline: tier decisions, batches (rank, summary tables, signed scan, forward),
+deadline extensions. Every status change goes through cases.workflow.transition_case."""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
+from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
+from cases.workflow import TransitionRefused, transition_case
+from review.models import Batch, BatchItem, BatchStatus
+
+# The decisions each tier takes on one case, and the status each leads to.
+DECISIONS: dict[Tier, dict[str, str]] = {
+    Tier.ASSOCIATION: {
+        "recommend": CaseStatus.ASSOCIATION_RECOMMENDED,
+        "return": CaseStatus.RETURNED,
+        "decline": CaseStatus.ASSOCIATION_DECLINED,
+        "reopen": CaseStatus.SUBMITTED,
+    },
+    Tier.COUNTY: {"pass": CaseStatus.COUNTY_PASSED, "fail": CaseStatus.COUNTY_FAILED, "reopen": CaseStatus.COUNTY_REVIEW},
+    Tier.CITY: {"select": CaseStatus.CITY_SELECTED, "reject": CaseStatus.CITY_NOT_SELECTED, "reopen": CaseStatus.CITY_REVIEW},
+}
+
+
+class BatchRefused(Exception):
+    """A batch action that cannot be done now; the message says why and what to do, in Chinese."""
+
+
+def decide_case(*, case: Case, tier: Tier, decision: str, actor, reason: str = "",
+                now: datetime.datetime | None = None) -> CaseTransition:
+    """One tier's decision on one case (recommend, return, pass, fail, select …)."""
+    target = DECISIONS.get(tier, {}).get(decision)
+    if target is None:
+        raise TransitionRefused(_("Unknown decision."))
+    return transition_case(case, to=target, actor=actor, reason=reason, now=now)
+
+
+def ready_status(tier: Tier) -> str:
+    """The status in which a case waits in its tier's batch to be forwarded."""
+    return FORWARD_MOVES[tier][0]
+
+
+def ready_cases(organisation: Organisation, campaign: Campaign, tier: Tier):
+    return Case.objects.filter(
+        campaign=campaign, status=ready_status(tier), enterprise__association__path__startswith=organisation.path
+    )
+
+
+def list_fingerprint(items) -> str:
+    """What the summary table shows: cases, order and presenter marks. A signed scan belongs to one."""
+    text = ";".join(f"{item.case_id}:{item.rank}:{int(item.is_presenter_candidate)}" for item in items)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def open_batch(*, organisation: Organisation, campaign: Campaign) -> Batch:
+    """The organisation's batch, with its items matching the cases now ready to forward.
+
+    New ready cases join at the end; cases no longer ready leave; the order of the rest is kept.
+    """
+    tier = organisation.tier
+    try:
+        with transaction.atomic():
+            batch, _created = Batch.objects.get_or_create(
+                campaign=campaign, organisation=organisation, defaults={"tier": tier, "contact": _default_contact(organisation)}
+            )
+    except IntegrityError:  # another request created it a moment ago
+        batch = Batch.objects.get(campaign=campaign, organisation=organisation)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.OPEN:
+        return batch
+    ready = {case.pk: case for case in ready_cases(organisation, campaign, tier).order_by("submitted_at", "pk")}
+    items = list(batch.items.order_by("rank"))
+    kept = [item for item in items if item.case_id in ready]
+    BatchItem.objects.filter(batch=batch).exclude(case_id__in=ready).delete()
+    known = {item.case_id for item in kept}
+    added = [
+        BatchItem(batch=batch, case_id=case_id, rank=0, is_presenter_candidate=ready[case_id].is_presenter_candidate)
+        for case_id in ready if case_id not in known
+    ]
+    BatchItem.objects.bulk_create(added)
+    _renumber(kept + list(BatchItem.objects.filter(batch=batch, case_id__in=[item.case_id for item in added])))
+    return batch
+
+
+def _renumber(items: list[BatchItem]) -> None:
+    # Ranks are unique per batch; the constraint is deferred so a reorder can pass through duplicates.
+    for position, item in enumerate(items, start=1):
+        if item.rank != position:
+            item.rank = position
+            item.save(update_fields=["rank"])
+
+
+def _default_contact(organisation: Organisation) -> str:
+    return " ".join(part for part in (organisation.contact_name, organisation.contact_phone) if part)
+
+
+@transaction.atomic
+def rank_batch(*, batch: Batch, ordered_case_ids: list[int], presenter_case_ids: set[int], contact: str, actor) -> Batch:
+    """Set the order, the presenter marks and the contact line of an open batch."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    _require_open(batch)
+    items = {item.case_id: item for item in batch.items.all()}
+    if set(ordered_case_ids) != set(items):
+        raise BatchRefused(_("The list changed while you were ranking it. Reload the page and rank it again."))
+    for position, case_id in enumerate(ordered_case_ids, start=1):
+        item = items[case_id]
+        item.rank = position
+        item.is_presenter_candidate = case_id in presenter_case_ids
+        item.save(update_fields=["rank", "is_presenter_candidate"])
+    batch.contact = contact.strip()[:100]
+    batch.save(update_fields=["contact"])
+    return batch
+
+
+def _require_open(batch: Batch) -> None:
+    if batch.status != BatchStatus.OPEN:
+        raise BatchRefused(_("This list was already forwarded on %(when)s.") % {
+            "when": timezone.localtime(batch.forwarded_at).strftime("%Y-%m-%d %H:%M")})
+
+
+def request_summary_tables(*, batch: Batch, actor) -> None:
+    """Queue the generation of the Word and Excel summary tables for the list as it is now."""
+    _require_open(batch)
+    Batch.objects.filter(pk=batch.pk).update(generation_state="pending")
+    from review.tasks import generate_summary_tables_task
+
+    transaction.on_commit(lambda: generate_summary_tables_task.delay(batch.pk))
+
+
+def generate_summary_tables(batch_id: int) -> str:
+    """Build 附件4/5/6 in Word and Excel for the batch's current list and store both files.
+
+    Idempotent: a batch whose tables already show its current list is left as it is.
+    """
+    from review.documents.summary_tables import build_summary_docx, build_summary_xlsx, summary_rows
+
+    batch = Batch.objects.select_related("campaign", "organisation").get(pk=batch_id)
+    items = list(batch.items.select_related("case__enterprise__association__parent__parent").order_by("rank"))
+    fingerprint = list_fingerprint(items)
+    if batch.generated_for == fingerprint and batch.summary_docx and batch.generation_state == "done":
+        return "done"
+    Batch.objects.filter(pk=batch.pk).update(generation_state="running")
+    rows = summary_rows([_case_with_mark(item) for item in items])
+    arguments = {"campaign": batch.campaign, "organisation": batch.organisation, "tier": Tier(batch.tier),
+                 "rows": rows, "contact": batch.contact, "date": timezone.localdate()}
+    docx = build_summary_docx(**arguments)
+    xlsx = build_summary_xlsx(**arguments)
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        locked.summary_docx.save("summary.docx", ContentFile(docx), save=False)
+        locked.summary_xlsx.save("summary.xlsx", ContentFile(xlsx), save=False)
+        locked.generated_for = fingerprint
+        locked.generation_state = "done"
+        locked.save(update_fields=["summary_docx", "summary_xlsx", "generated_for", "generation_state"])
+    return "done"
+
+
+def _case_with_mark(item: BatchItem) -> Case:
+    # The table shows this tier's presenter mark, which may differ from the one the case carries.
+    case = item.case
+    case.is_presenter_candidate = item.is_presenter_candidate
+    return case
+
+
+PDF_MAGIC = b"%PDF-"
+MAX_SIGNED_SCAN_BYTES = 50 * 1024 * 1024
+
+
+@transaction.atomic
+def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
+    """Store the signed, stamped scan of the summary table for the list as it is now."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    _require_open(batch)
+    items = list(batch.items.order_by("rank"))
+    if not batch.summary_docx or batch.generated_for != list_fingerprint(items):
+        raise BatchRefused(_("Generate the summary table for the current list first, print, sign and stamp it, then upload its scan."))
+    if upload.size == 0:
+        raise BatchRefused(_("The file is empty. Scan the stamped table again and upload the PDF."))
+    if upload.size > MAX_SIGNED_SCAN_BYTES:
+        raise BatchRefused(_("The scan is larger than 50 MB. Scan at 200–300 dpi and upload it again."))
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head != PDF_MAGIC:
+        raise BatchRefused(_("This is not a PDF file. Save the scan as PDF and upload it again."))
+    batch.signed_scan.save("signed.pdf", upload, save=False)
+    batch.signed_scan_for = batch.generated_for
+    batch.signed_scan_name = (upload.name or "")[-255:]
+    batch.save(update_fields=["signed_scan", "signed_scan_for", "signed_scan_name"])
+    return batch
+
+
+def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
+    """Why this batch cannot be forwarded yet (empty: it can)."""
+    problems = []
+    if not items:
+        problems.append(_("The list is empty: decide on the cases first."))
+    fingerprint = list_fingerprint(items)
+    if not batch.summary_docx or batch.generated_for != fingerprint:
+        problems.append(_("The summary table does not show the current list: generate it again."))
+    elif not batch.signed_scan or batch.signed_scan_for != fingerprint:
+        problems.append(_("Upload the signed and stamped scan of the current summary table."))
+    if batch.tier == Tier.CITY:
+        from quotas.queries import candidates_for
+        from quotas.rules import checks_from_campaign
+        from quotas.models import CityQuota
+
+        quota = CityQuota.objects.filter(campaign=batch.campaign, city=batch.organisation).first()
+        if quota is None:
+            problems.append(_("No quota is set for this city in this campaign; ask the provincial center."))
+        else:
+            marks = {item.case_id: item.is_presenter_candidate for item in items}
+            candidates = candidates_for(Case.objects.filter(pk__in=marks), presenter_marks=marks)
+            problems += [check.message for check in checks_from_campaign(candidates, batch.campaign, quota) if not check.passed]
+    return problems
+
+
+@transaction.atomic
+def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) -> Batch:
+    """Hand the organisation's ranked list up to the next tier.
+
+    Invariants: open batch; the list matches the generated summary table and the signed scan;
+    for a city, every rule of 附件2 holds. Side effects in order: locks the batch (a second forward
+    waits, then finds it forwarded), moves every case up through transition_case (deadline and role
+    checked there), records the tier's presenter mark on each case, for a city moves the cases it
+    did not select to "not selected", marks the batch forwarded, and after commit mails the receiving
+    organisation.
+    """
+    now = now or timezone.now()
+    batch = Batch.objects.select_for_update().select_related("campaign", "organisation").get(pk=batch.pk)
+    _require_open(batch)
+    items = list(batch.items.select_related("case").order_by("rank"))
+    problems = forward_problems(batch, items)
+    if problems:
+        raise BatchRefused(" ".join(problems))
+    _, target = FORWARD_MOVES[Tier(batch.tier)]
+    for item in items:
+        transition_case(item.case, to=target, actor=actor, now=now, reason=_("Forwarded in the ranked list, rank %(rank)d.") % {"rank": item.rank})
+        Case.objects.filter(pk=item.case_id).update(is_presenter_candidate=item.is_presenter_candidate)
+    if batch.tier == Tier.CITY:
+        left_out = Case.objects.filter(
+            campaign=batch.campaign, status=CaseStatus.CITY_REVIEW, enterprise__association__path__startswith=batch.organisation.path
+        )
+        for case in left_out:
+            transition_case(case, to=CaseStatus.CITY_NOT_SELECTED, actor=actor, now=now, reason=_("Not on the city's list."))
+    batch.status = BatchStatus.FORWARDED
+    batch.forwarded_at = now
+    batch.forwarded_by = actor
+    batch.save(update_fields=["status", "forwarded_at", "forwarded_by"])
+    from review.notifications import notify_batch_forwarded
+
+    transaction.on_commit(lambda: notify_batch_forwarded.delay(batch.pk))
+    return batch
+
+
+@transaction.atomic
+def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date, reason: str, actor,
+                    organisation: Organisation | None = None, enterprise: Enterprise | None = None) -> DeadlineExtension:
+    """Give one organisation (or enterprise) a later closing day for one stage. Audited; mails them."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the extension; it is kept in the audit log."))
+    original = campaign.deadline_for(tier)
+    if original is None:
+        raise ValidationError(_("This stage has no deadline."))
+    if closes_on <= original:
+        raise ValidationError(_("The new deadline must be after the campaign's deadline %(day)s.") % {"day": original.isoformat()})
+    extension = DeadlineExtension.objects.create(
+        campaign=campaign, tier=tier, organisation=organisation, enterprise=enterprise, closes_on=closes_on,
+        reason=reason, granted_by=actor,
+    )
+    holder = organisation or enterprise
+    AuditEvent.objects.create(
+        action=AuditAction.DEADLINE_EXTENDED, actor=actor,
+        summary=_("%(stage)s deadline for %(holder)s extended to %(day)s") % {
+            "stage": Tier(tier).label, "holder": holder, "day": closes_on.isoformat()},
+        details={"extension": extension.pk, "tier": int(tier), "closes_on": closes_on.isoformat(), "reason": reason,
+                 "organisation": organisation.pk if organisation else None, "enterprise": enterprise.pk if enterprise else None},
+    )
+    from review.notifications import notify_extension
+
+    transaction.on_commit(lambda: notify_extension.delay(extension.pk))
+    return extension
