@@ -55,7 +55,7 @@ services:
 
 test: $(STAMP) system-deps services
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run >/dev/null
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_TEST_NAME=test_portal_$$$$ $(PY) -m pytest $(PYTEST_ARGS)
 
 # Production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(STAMP)

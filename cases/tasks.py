@@ -45,3 +45,11 @@ def check_upload_task(upload_id: int) -> str | None:
 
     upload = check_upload(upload_id)
     return upload.validation_state if upload else None
+
+
+@shared_task(name="cases.render_preview")
+def render_preview_task(upload_id: int) -> str:
+    """Render a Word upload to PDF for reading in the browser (id in; safe to run twice)."""
+    from cases.previews import render_preview
+
+    return render_preview(upload_id)

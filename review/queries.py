@@ -127,3 +127,184 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
             panel.todo.append(_("Read-only: follow the campaign's progress by city."))
         panels.append(panel)
     return panels
+
+
+# --- the tiers' inboxes --------------------------------------------------------------------
+
+INBOX_ORDERINGS = {
+    "updated": "-updated_at",
+    "submitted": "submitted_at",
+    "title": "title",
+    "enterprise": "enterprise__name",
+    "problems": "-error_total",
+}
+
+
+def staff_memberships(user) -> list[Membership]:
+    """The user's memberships that review cases (association, county, city staff)."""
+    return [m for m in memberships_of(user) if m.role in (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF)]
+
+
+def staff_membership_for(user, organisation_id: int | None) -> Membership | None:
+    """The staff membership the page acts for: the one asked for, or the user's first."""
+    memberships = staff_memberships(user)
+    if organisation_id is not None:
+        return next((m for m in memberships if m.organisation_id == organisation_id), None)
+    return memberships[0] if memberships else None
+
+
+def with_problem_counts(cases):
+    """Annotate each case with the errors and warnings of its current files (two subqueries, no N+1)."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from cases.models import Upload
+
+    def total(field):
+        return Coalesce(
+            Subquery(
+                Upload.objects.filter(case=OuterRef("pk"), superseded_at__isnull=True)
+                .order_by().values("case").annotate(total=Sum(field)).values("total"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return cases.annotate(error_total=total("error_count"), warning_total=total("warning_count"))
+
+
+def inbox_cases(user, organisation, campaign, *, status: str = "", search: str = "", order: str = "updated"):
+    """The cases of `organisation`'s subtree this user may see in `campaign`, filtered and sorted."""
+    cases = cases_visible_to(user).filter(campaign=campaign, enterprise__association__path__startswith=organisation.path)
+    if status:
+        cases = cases.filter(status=status)
+    if search:
+        from django.db.models import Q
+
+        cases = cases.filter(Q(title__icontains=search) | Q(enterprise__name__icontains=search))
+    cases = with_problem_counts(cases.select_related("enterprise__association__parent__parent"))
+    return cases.order_by(INBOX_ORDERINGS.get(order, "-updated_at"), "pk")
+
+
+def case_history(case) -> list:
+    return list(case.transitions.select_related("actor").order_by("created_at", "id"))
+
+
+def batches_visible_to(user):
+    """Batches of the user's subtree (its own and those forwarded to it); all for provincial staff."""
+    from django.db.models import Q
+
+    from cases.queries import sees_whole_province
+    from review.models import Batch
+
+    if not user.is_authenticated:
+        return Batch.objects.none()
+    if sees_whole_province(user):
+        return Batch.objects.all()
+    condition = Q(pk__in=[])
+    for membership in staff_memberships(user):
+        condition |= Q(organisation__path__startswith=membership.organisation.path)
+    return Batch.objects.filter(condition)
+
+
+# --- the province ---------------------------------------------------------------------------
+
+@dataclass
+class ProvinceCityRow:
+    progress: CityProgress
+    city_id: int
+    batch_forwarded_at: datetime.datetime | None
+    closes_at: datetime.datetime | None
+    is_late: bool
+    presenters_forwarded: int
+    park_cases_forwarded: int
+
+
+def province_city_rows(campaign: Campaign, now: datetime.datetime) -> list[ProvinceCityRow]:
+    """Each city's quota fill, its forwarded list and whether it is late (extensions counted)."""
+    from cases.deadlines import stage_closes_at
+    from cases.enums import OrganisationKind
+    from review.models import Batch, BatchStatus
+
+    progress = {row.city_name: row for row in city_progress(campaign)}
+    batches = {
+        batch.organisation_id: batch
+        for batch in Batch.objects.filter(campaign=campaign, tier=Tier.CITY, status=BatchStatus.FORWARDED)
+    }
+    forwarded = (
+        Case.objects.filter(campaign=campaign, status__in=statuses_reaching(Tier.PROVINCE))
+        .values("enterprise__association__path", "enterprise__association__kind", "is_presenter_candidate")
+    )
+    presenters: dict[str, int] = {}
+    park: dict[str, int] = {}
+    for row in forwarded:
+        city_path = "/".join(row["enterprise__association__path"].split("/")[:3]) + "/"
+        presenters[city_path] = presenters.get(city_path, 0) + int(row["is_presenter_candidate"])
+        park[city_path] = park.get(city_path, 0) + int(row["enterprise__association__kind"] == OrganisationKind.PARK_ASSOCIATION)
+    rows = []
+    for quota in CityQuota.objects.filter(campaign=campaign).select_related("city").order_by("position"):
+        city = quota.city
+        batch = batches.get(city.pk)
+        closes_at = stage_closes_at(campaign, Tier.CITY, organisation=city)
+        rows.append(ProvinceCityRow(
+            progress=progress[city.region or city.name], city_id=city.pk,
+            batch_forwarded_at=batch.forwarded_at if batch else None, closes_at=closes_at,
+            is_late=batch is None and closes_at is not None and now >= closes_at,
+            presenters_forwarded=presenters.get(city.path, 0), park_cases_forwarded=park.get(city.path, 0),
+        ))
+    return rows
+
+
+def province_cases(campaign: Campaign, *, reached_province_only: bool = False):
+    cases = Case.objects.filter(campaign=campaign).select_related("enterprise__association__parent__parent")
+    if reached_province_only:
+        cases = cases.filter(status__in=statuses_reaching(Tier.PROVINCE))
+    return cases.order_by("enterprise__association__path", "title", "pk")
+
+
+@dataclass
+class AuditEntry:
+    at: datetime.datetime
+    actor: str
+    kind: str
+    case_title: str
+    summary: str
+    detail: str
+
+
+def audit_entries(*, kind: str = "", q: str = "", since: datetime.date | None = None, until: datetime.date | None = None,
+                  limit: int | None = 500) -> list[AuditEntry]:
+    """Transitions and other audited events, newest first, filtered."""
+    from django.db.models import Q
+
+    from cases.models import AuditEvent, CaseTransition
+
+    def dated(queryset):
+        if since:
+            queryset = queryset.filter(created_at__date__gte=since)
+        if until:
+            queryset = queryset.filter(created_at__date__lte=until)
+        return queryset
+
+    entries: list[AuditEntry] = []
+    if kind in ("", "transition"):
+        transitions = dated(CaseTransition.objects.select_related("actor", "case"))
+        if q:
+            transitions = transitions.filter(Q(case__title__icontains=q) | Q(actor__username__icontains=q) | Q(reason__icontains=q))
+        for row in transitions.order_by("-created_at")[:limit]:
+            entries.append(AuditEntry(
+                at=row.created_at, actor=str(row.actor or ""), kind=_("Case transition"), case_title=row.case.title,
+                summary=f"{CaseStatus(row.from_status).label} → {CaseStatus(row.to_status).label}", detail=row.reason,
+            ))
+    if kind in ("", "event"):
+        events = dated(AuditEvent.objects.select_related("actor", "case"))
+        if q:
+            events = events.filter(Q(summary__icontains=q) | Q(actor__username__icontains=q))
+        for row in events.order_by("-created_at")[:limit]:
+            entries.append(AuditEntry(
+                at=row.created_at, actor=str(row.actor or ""), kind=row.get_action_display(),
+                case_title=row.case.title if row.case else "", summary=row.summary,
+                detail=row.details.get("reason", "") if isinstance(row.details, dict) else "",
+            ))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit] if limit else entries

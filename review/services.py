@@ -215,10 +215,54 @@ def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
         if quota is None:
             problems.append(_("No quota is set for this city in this campaign; ask the provincial center."))
         else:
-            marks = {item.case_id: item.is_presenter_candidate for item in items}
-            candidates = candidates_for(Case.objects.filter(pk__in=marks), presenter_marks=marks)
+            candidates = batch_candidates(items)
             problems += [check.message for check in checks_from_campaign(candidates, batch.campaign, quota) if not check.passed]
     return problems
+
+
+def batch_candidates(items: list[BatchItem], scores: dict[int, float] | None = None) -> list:
+    """The batch's cases as quota candidates, with this tier's presenter marks."""
+    from dataclasses import replace
+
+    from quotas.queries import candidates_for
+
+    marks = {item.case_id: item.is_presenter_candidate for item in items}
+    candidates = candidates_for(Case.objects.filter(pk__in=marks), scores=scores)
+    return [replace(candidate, is_presenter_candidate=marks[candidate.case_id]) for candidate in candidates]
+
+
+@transaction.atomic
+def apply_city_selection(*, city: Organisation, campaign: Campaign, selected_ids: set[int], presenter_ids: set[int],
+                         actor, now: datetime.datetime | None = None) -> Batch:
+    """Put exactly `selected_ids` on the city's list (moving cases through transition_case) and mark
+    the presenter candidates among them. Refuses a list longer than the city's quota."""
+    from quotas.models import CityQuota
+
+    quota = CityQuota.objects.filter(campaign=campaign, city=city).first()
+    if quota is None:
+        raise BatchRefused(_("No quota is set for this city in this campaign; ask the provincial center."))
+    batch = open_batch(organisation=city, campaign=campaign)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)  # one selection at a time per city
+    _require_open(batch)
+    if len(selected_ids) > quota.cases:
+        raise BatchRefused(_("%(count)d cases chosen, but the city's quota is %(quota)d. Remove %(extra)d.") % {
+            "count": len(selected_ids), "quota": quota.cases, "extra": len(selected_ids) - quota.cases})
+    pool = Case.objects.filter(
+        campaign=campaign, enterprise__association__path__startswith=city.path,
+        status__in=(CaseStatus.CITY_REVIEW, CaseStatus.CITY_SELECTED),
+    )
+    for case in pool:
+        if case.pk in selected_ids and case.status == CaseStatus.CITY_REVIEW:
+            transition_case(case, to=CaseStatus.CITY_SELECTED, actor=actor, now=now)
+        elif case.pk not in selected_ids and case.status == CaseStatus.CITY_SELECTED:
+            transition_case(case, to=CaseStatus.CITY_REVIEW, actor=actor, now=now)
+    batch = open_batch(organisation=city, campaign=campaign)
+    for item in batch.items.all():
+        flag = item.case_id in presenter_ids
+        if item.is_presenter_candidate != flag:
+            item.is_presenter_candidate = flag
+            item.save(update_fields=["is_presenter_candidate"])
+    return batch
 
 
 @transaction.atomic
@@ -239,7 +283,7 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
     problems = forward_problems(batch, items)
     if problems:
         raise BatchRefused(" ".join(problems))
-    _, target = FORWARD_MOVES[Tier(batch.tier)]
+    target = FORWARD_MOVES[Tier(batch.tier)][1]
     for item in items:
         transition_case(item.case, to=target, actor=actor, now=now, reason=_("Forwarded in the ranked list, rank %(rank)d.") % {"rank": item.rank})
         Case.objects.filter(pk=item.case_id).update(is_presenter_candidate=item.is_presenter_candidate)
@@ -287,3 +331,4 @@ def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date,
 
     transaction.on_commit(lambda: notify_extension.delay(extension.pk))
     return extension
+

@@ -42,6 +42,9 @@ class Upload(models.Model):
     validation_key = models.CharField(max_length=160, blank=True, db_index=True)
     findings = models.JSONField(_("findings"), default=list, blank=True)
     # Counts of the findings by severity, kept beside them so lists can sum them in SQL.
+    # A PDF rendering of a Word file for reading in the browser, made on first request by a worker.
+    preview = models.FileField(_("preview (PDF)"), upload_to=upload_storage_path, blank=True, max_length=255)
+    preview_state = models.CharField(_("preview"), max_length=16, choices=ValidationState.choices, blank=True, default="")
     error_count = models.PositiveSmallIntegerField(_("errors"), default=0)
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)

@@ -1,0 +1,1 @@
+"""Generated documents of the review pipeline: the summary tables 附件4–6."""

@@ -1,0 +1,60 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.enums import CaseStatus, Tier
+from cases.models import Enterprise, Organisation
+from review.queries import INBOX_ORDERINGS
+
+
+ORDER_LABELS = {"updated": _("Last updated"), "submitted": _("Submitted"), "title": _("Case name"),
+                "enterprise": _("Enterprise"), "problems": _("Most problems")}
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + list(CaseStatus.choices))
+    q = forms.CharField(label=_("Search case or enterprise"), required=False, max_length=100)
+    order = forms.ChoiceField(
+        label=_("Sort by"), required=False,
+        choices=lambda: [(key, ORDER_LABELS[key]) for key in INBOX_ORDERINGS],
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason (required when returning or refusing)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class SignedScanForm(forms.Form):
+    scan = forms.FileField(label=_("Signed and stamped summary table (PDF)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
+
+
+class ExtensionForm(forms.Form):
+    tier = forms.TypedChoiceField(label=_("Stage"), coerce=int,
+                                  choices=[(t.value, t.label) for t in Tier if t != Tier.PROVINCE])
+    organisation = forms.ModelChoiceField(label=_("Organisation"), required=False,
+                                          queryset=Organisation.objects.exclude(kind="province").order_by("path"))
+    enterprise_code = forms.CharField(label=_("or enterprise (unified social credit code)"), required=False, max_length=18)
+    closes_on = forms.DateField(label=_("New deadline (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("enterprise_code") or "").strip().upper()
+        enterprise = Enterprise.objects.filter(credit_code=code).first() if code else None
+        if code and enterprise is None:
+            self.add_error("enterprise_code", _("No enterprise has this credit code."))
+        if bool(data.get("organisation")) == bool(code):
+            raise forms.ValidationError(_("Choose either an organisation or an enterprise."))
+        data["enterprise"] = enterprise
+        return data
+
+
+class AuditFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[
+        ("", _("All")), ("transition", _("Case transitions")), ("event", _("Extensions, downloads and imports"))])
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
