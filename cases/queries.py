@@ -4,10 +4,23 @@ Anything a function here does not return is, for that user, a 404.
 """
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
-from cases.enums import STAFF_ROLES, CaseStatus, Role, Tier, statuses_reaching
+from cases.deadlines import holder_of, stage_closes_at
+from cases.enums import (
+    EDITABLE_STATUSES,
+    STAFF_ROLES,
+    TRANSITIONS,
+    CaseStatus,
+    Role,
+    Tier,
+    UploadSlot,
+    ValidationState,
+    statuses_reaching,
+)
 from cases.models import Campaign, Case, Enterprise, Membership, Organisation
+from cases.slots import missing_required_slots
 
 # Roles whose holders see the whole province's cases.
 PROVINCE_WIDE_ROLES = (Role.PROVINCE_STAFF,)
@@ -107,3 +120,103 @@ WAITING_FOR_TIER = {
     Tier.CITY: (CaseStatus.CITY_REVIEW, CaseStatus.CITY_SELECTED),
     Tier.PROVINCE: (CaseStatus.PROVINCE_REVIEW,),
 }
+
+
+# --- the enterprise's case pages (submission issue) ------------------------------------------
+
+def enterprises_of(user) -> list[Enterprise]:
+    """The enterprises for which `user` fills in cases (enterprise-user memberships), in order."""
+    return [m.enterprise for m in memberships_of(user) if m.role == Role.ENTERPRISE_USER]
+
+
+def enterprise_cases(user, campaign: Campaign | None) -> QuerySet[Case]:
+    """The cases of the user's own enterprises in `campaign`, newest first; one query whatever the count."""
+    ids = [enterprise.pk for enterprise in enterprises_of(user)]
+    if campaign is None or not ids:
+        return Case.objects.none()
+    return (
+        cases_visible_to(user).filter(campaign=campaign, enterprise_id__in=ids)
+        .select_related("campaign", "enterprise").order_by("-updated_at", "-pk")
+    )
+
+
+def case_uploads(case: Case) -> tuple[dict[str, list], dict[str, list]]:
+    """(current files by slot, earlier versions by slot): one query, newest first within a slot."""
+    current: dict[str, list] = {}
+    earlier: dict[str, list] = {}
+    for upload in case.uploads.select_related("uploaded_by").order_by("-uploaded_at", "-pk"):
+        (current if upload.superseded_at is None else earlier).setdefault(upload.slot, []).append(upload)
+    return current, earlier
+
+
+def latest_return(case: Case):
+    """The reviewer's latest 退回 of the case (its reasons are shown to the enterprise), or None."""
+    return case.transitions.filter(to_status=CaseStatus.RETURNED).select_related("actor").first()
+
+
+def case_history(case: Case) -> list:
+    """Every move of the case, oldest first (the progress shown on the case page)."""
+    return list(case.transitions.select_related("actor").order_by("created_at", "pk"))
+
+
+def editing_closes_at(case: Case):
+    """When the enterprise's editing (and submitting) of this case closes: the deadline of the
+    stage whose move submits it — the enterprise's own for a draft, the association's for a
+    returned case (the transition table says which), extensions counted. None: no deadline."""
+    move = TRANSITIONS.get((case.status, CaseStatus.SUBMITTED))
+    if move is None or move.deadline is None:
+        return None
+    return stage_closes_at(case.campaign, move.deadline, **holder_of(case, move.deadline))
+
+
+def is_editable(case: Case, now) -> bool:
+    """The enterprise may change the form and files: an editable status and its stage still open."""
+    if case.status not in EDITABLE_STATUSES:
+        return False
+    closes = editing_closes_at(case)
+    return closes is None or now < closes
+
+
+# The 推荐表 fields the enterprise must fill in before submitting (附件3; the two 意见 rows and 备注
+# are written by others or optional).
+SUBMISSION_REQUIRED_FIELDS = (
+    "title", "case_type", "completing_unit", "team", "contact_name", "contact_position", "contact_phone",
+    "contact_address",
+)
+
+
+def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> list[str]:
+    """Why the case cannot be submitted yet, in Chinese, in the order to fix them; empty: ready.
+
+    Missing form fields, empty required slots (cases.slots), checks still running or failed, and
+    every current file with an error-severity finding. The deadline is the transition's to judge.
+    """
+    if uploads is None:
+        uploads, _earlier = case_uploads(case)
+    problems = []
+    empty = [str(Case._meta.get_field(name).verbose_name) for name in SUBMISSION_REQUIRED_FIELDS
+             if not str(getattr(case, name) or "").strip()]
+    if empty:
+        problems.append(_("Fill in the form: %(fields)s.") % {"fields": "、".join(empty)})
+    for slot in missing_required_slots(set(uploads)):
+        problems.append(_("Upload the file “%(slot)s”.") % {"slot": UploadSlot(slot).label})
+    for slot, files in uploads.items():
+        label = UploadSlot(slot).label
+        for upload in files:
+            if upload.validation_state in (ValidationState.PENDING, ValidationState.RUNNING):
+                problems.append(
+                    _("“%(name)s” (%(slot)s) is still being checked; wait a moment and try again.")
+                    % {"name": upload.original_name, "slot": label}
+                )
+            elif upload.validation_state == ValidationState.FAILED:
+                problems.append(
+                    _("The check of “%(name)s” (%(slot)s) could not run; upload the file again.")
+                    % {"name": upload.original_name, "slot": label}
+                )
+            elif upload.blocking_findings:
+                problems.append(
+                    _("“%(name)s” (%(slot)s) has %(count)d problem(s) to fix first, e.g.: %(message)s")
+                    % {"name": upload.original_name, "slot": label, "count": len(upload.blocking_findings),
+                       "message": upload.blocking_findings[0].get("message", "")}
+                )
+    return problems

@@ -1,11 +1,23 @@
-"""Writes of the cases app: accounts and roles. (Case writes come with the submission issue.)"""
+"""Writes of the cases app: accounts and roles; the enterprise's case, its files and its submission."""
+
+import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cases.enums import Role
-from cases.models import Enterprise, Membership, Organisation
+from cases.deadlines import stage_closes_at
+from cases.enums import EDITABLE_STATUSES, CaseStatus, Role, Tier
+from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
+from cases.queries import editing_closes_at, is_editable, memberships_of, submission_problems
+from cases.rules import may_act_for_tier
+from cases.slots import SLOT_RULES
+from cases.uploads import UploadRejected, check_received_file
+from cases.validation.units import describe_bytes
+from cases.workflow import transition_case
 
 PROVINCE_ADMIN_GROUP = "省级管理员"
 # The models provincial staff manage in the Django admin.
@@ -62,3 +74,210 @@ def create_user(*, username: str, password: str | None, full_name: str = "", ema
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+# --- the enterprise's case: form, files, submission (附件3) -----------------------------------
+
+class CaseNotEditable(Exception):
+    """The case cannot be changed now (status, deadline or role); the message says why, in Chinese."""
+
+
+class StaleVersion(Exception):
+    """The form was saved from an older version of the case (another tab or device saved since)."""
+
+    def __init__(self, current: Case) -> None:
+        super().__init__(
+            _("This case was saved in another window or on another device after you opened this page (now version %(version)d). Your text below is not saved yet: compare it with the saved values shown under the fields, then save again to keep yours.")
+            % {"version": current.version}
+        )
+        self.current = current
+
+
+class SubmissionRefused(Exception):
+    """The case cannot be submitted; `reasons` lists what to do first, in Chinese."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+# The form fields an enterprise edits (附件3; the opinions are written by the associations).
+ENTERPRISE_FIELDS = (
+    "title", "case_type", "completing_unit", "team", "contact_name", "contact_position", "contact_phone",
+    "contact_address", "honours", "remarks", "enterprise_type", "has_park_association",
+    "has_enterprise_association", "short_title", "unit_short_name",
+)
+
+
+def _lock_editable_case(case: Case, *, actor, now: datetime.datetime) -> Case:
+    """Lock the case row and make sure `actor` may change it now; returns the locked row.
+    The lock serialises two saves, uploads or submits of one case (two tabs, a double click)."""
+    locked = Case.objects.select_for_update(of=("self",)).select_related(
+        "campaign", "enterprise__association__parent__parent"
+    ).get(pk=case.pk)
+    if not may_act_for_tier(actor, locked, Tier.ENTERPRISE):
+        raise CaseNotEditable(_("Only users of the enterprise that owns this case may change it."))
+    if locked.status not in EDITABLE_STATUSES:
+        raise CaseNotEditable(
+            _("This case is “%(status)s” and can no longer be changed. It can be changed again only if a reviewer returns it.")
+            % {"status": CaseStatus(locked.status).label}
+        )
+    if not is_editable(locked, now):
+        closes = editing_closes_at(locked)
+        raise CaseNotEditable(
+            _("The deadline passed at %(closes)s (Beijing time); the case is read-only now. Ask the provincial center for an extension if needed.")
+            % {"closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+        )
+    return locked
+
+
+@transaction.atomic
+def create_case(*, actor, enterprise: Enterprise, campaign: Campaign, values: dict,
+                now: datetime.datetime | None = None) -> Case:
+    """A new draft case of `enterprise` in `campaign` with the given form values.
+
+    Invariants: `actor` is a user of `enterprise`; the enterprise's stage of the campaign is open;
+    a case name is given. Side effects: one Case row (version 1); the enterprise's facts (type,
+    association flags, name as 完成单位) fill what `values` leaves out.
+    """
+    now = now or timezone.now()
+    if not any(m.role == Role.ENTERPRISE_USER and m.enterprise_id == enterprise.pk for m in memberships_of(actor)):
+        raise CaseNotEditable(_("Only users of the enterprise may create its cases."))
+    closes = stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprise)
+    if closes is not None and now >= closes:
+        raise CaseNotEditable(
+            _("The deadline passed at %(closes)s (Beijing time); new cases can no longer be created.")
+            % {"closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+        )
+    fields = {name: value for name, value in values.items() if name in ENTERPRISE_FIELDS}
+    if not str(fields.get("title") or "").strip():
+        raise CaseNotEditable(_("Give the case a name first."))
+    defaults = {
+        "completing_unit": enterprise.name, "enterprise_type": enterprise.enterprise_type,
+        "has_park_association": enterprise.has_park_association,
+        "has_enterprise_association": enterprise.has_enterprise_association,
+        "contact_address": enterprise.address,
+    }
+    for name, value in defaults.items():
+        if name not in fields:
+            fields[name] = value
+    return Case.objects.create(campaign=campaign, enterprise=enterprise, status=CaseStatus.DRAFT, **fields)
+
+
+def save_case_draft(*, case: Case, actor, values: dict, expected_version: int,
+                    now: datetime.datetime | None = None) -> Case:
+    """Save form values into the case (only ENTERPRISE_FIELDS; the caller passes the valid ones).
+
+    Invariants: the case is editable by `actor` now; `expected_version` is the version the form
+    was opened with — a save from an older one raises StaleVersion and changes nothing, so a
+    second tab never overwrites the first silently. Side effects: the fields, `version` + 1.
+    Returns the saved case (a fresh object).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_editable_case(case, actor=actor, now=now)
+        if locked.version != expected_version:
+            raise StaleVersion(locked)
+        changed = []
+        for name, value in values.items():
+            if name in ENTERPRISE_FIELDS and getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed.append(name)
+        if changed:
+            locked.version += 1
+            locked.save(update_fields=[*changed, "version", "updated_at"])
+    return locked
+
+
+def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.datetime | None = None) -> Upload:
+    """Store one received file in a slot of the case and queue its check.
+
+    Invariants: the case is editable by `actor`; the file passes the quick checks (present, not
+    empty, accepted extension, content matching it — raises UploadRejected otherwise) and the
+    slot's size limit. Side effects, in order: the case row is locked; in a single-file slot the
+    current file becomes an earlier version (superseded_at = now; never deleted); the bytes go to
+    storage under an opaque name; an Upload row with size and SHA-256 (the receipt); after commit
+    the check task is queued. A failure after the bytes reached storage removes them again.
+    """
+    now = now or timezone.now()
+    rule = SLOT_RULES[slot]
+    if rule.winners_only:
+        raise UploadRejected(_("This slot opens only for selected outstanding cases."))
+    checked = check_received_file(uploaded_file, rule)
+    if checked.size > rule.max_bytes():
+        raise UploadRejected(_("The file is larger than this slot allows (at most %(limit)s).") % {
+            "limit": describe_bytes(rule.max_bytes())})
+    stored_name = None
+    try:
+        with transaction.atomic():
+            locked = _lock_editable_case(case, actor=actor, now=now)
+            if not rule.multiple:
+                Upload.objects.filter(case=locked, slot=slot, superseded_at__isnull=True).update(superseded_at=now)
+            upload = Upload(
+                case=locked, slot=slot, original_name=checked.original_name, size=checked.size,
+                sha256=checked.sha256, uploaded_by=actor,
+            )
+            upload.file.save(checked.original_name, uploaded_file, save=False)
+            stored_name = upload.file.name
+            upload.save()
+            Case.objects.filter(pk=locked.pk).update(updated_at=now)
+            transaction.on_commit(lambda: _queue_check(upload.pk))
+    except Exception:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    return upload
+
+
+def _queue_check(upload_id: int) -> None:
+    from cases.tasks import check_upload_task
+
+    check_upload_task.delay(upload_id)
+
+
+def withdraw_upload(*, upload: Upload, actor, now: datetime.datetime | None = None) -> Upload:
+    """Take a proof file (证明材料, a slot of several files) out of the case. Soft: the row stays as
+    an earlier version (superseded_at), still downloadable for reviewers.
+    Single-file slots are replaced by uploading, not emptied."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_editable_case(upload.case, actor=actor, now=now)
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if not SLOT_RULES[current.slot].multiple:
+            raise CaseNotEditable(_("This file can only be replaced by uploading a new one."))
+        if current.superseded_at is None:
+            current.superseded_at = now
+            current.save(update_fields=["superseded_at"])
+    return current
+
+
+def submit_case(*, case: Case, actor, now: datetime.datetime | None = None) -> Case:
+    """Submit the case (or resubmit a returned one) to the enterprise's association.
+
+    Invariants: checked under the case's row lock, so of two submits at once the second sees the
+    first's result: the status is editable (else: already submitted); every required field and
+    slot is filled; no check is running; no current file has an error finding (else
+    SubmissionRefused with every reason); the stage is open (transition_case, TransitionRefused).
+    Side effects: transition_case's (status, submitted_at, CaseTransition row, notification).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).select_related(
+            "campaign", "enterprise__association__parent__parent"
+        ).get(pk=case.pk)
+        if locked.status not in EDITABLE_STATUSES:
+            when = timezone.localtime(locked.submitted_at).strftime("%Y-%m-%d %H:%M") if locked.submitted_at else ""
+            raise SubmissionRefused([
+                _("This case was already submitted (%(when)s) and is now “%(status)s”; nothing more to do.")
+                % {"when": when, "status": CaseStatus(locked.status).label}
+            ])
+        problems = submission_problems(locked)
+        if problems:
+            raise SubmissionRefused(problems)
+        transition_case(locked, to=CaseStatus.SUBMITTED, actor=actor, now=now)
+    return locked
+
+
+def record_download(*, actor, case: Case | None, action: str, summary: str, details: dict | None = None) -> AuditEvent:
+    """Write the audit row of a download (files, and exports holding personal data: SPEC §8)."""
+    return AuditEvent.objects.create(action=action, actor=actor, case=case, summary=summary[:300], details=details or {})

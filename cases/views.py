@@ -1,13 +1,58 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
-from cases.forms import DirectoryImportForm
+from cases.deadlines import stage_closes_at
+from cases.documents.cover import build_paper_checklist, build_proof_cover
+from cases.documents.naming import join_name
+from cases.documents.package import package_filename, stream_package
+from cases.documents.recommendation_form import NarrativeNotMergeable, build_blank_form, build_filled_form, form_title
+from cases.documents.wechat import suggest_short_names, wechat_display_name
+from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, UploadSlot, ValidationState
+from cases.forms import CaseForm, DirectoryImportForm
 from cases.importing import build_import_template, import_directory
-from cases.rules import can_administer
+from cases.models import Case
+from cases.queries import (
+    SUBMISSION_REQUIRED_FIELDS,
+    case_history,
+    case_uploads,
+    cases_visible_to,
+    current_campaign,
+    editing_closes_at,
+    enterprise_cases,
+    enterprises_of,
+    is_editable,
+    latest_return,
+    submission_problems,
+)
+from cases.rules import can_administer, may_act_for_tier
+from cases.services import (
+    ENTERPRISE_FIELDS,
+    CaseNotEditable,
+    StaleVersion,
+    SubmissionRefused,
+    create_case,
+    record_download,
+    save_case_draft,
+    store_upload,
+    submit_case,
+    withdraw_upload,
+)
+from cases.slots import SLOT_RULES, SUBMISSION_SLOTS
+from cases.uploads import FILE_FIELD, SlotUploadHandler, UploadRejected
+from cases.validation.units import describe_bytes
+from cases.workflow import TransitionRefused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,3 +84,404 @@ def directory_import_template(request):
     response = HttpResponse(build_import_template(), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, "组织企业账号导入模板.xlsx")
     return response
+
+
+# --- the enterprise's case (附件3), its files, its submission, its documents ------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# What the enterprise does next, by status (shown in the list and on the case page).
+NEXT_STEPS = {
+    CaseStatus.DRAFT: gettext_lazy("Fill in the form, upload the files and submit before the deadline."),
+    CaseStatus.RETURNED: gettext_lazy("Read the reviewer's reasons, revise the case and submit it again."),
+    CaseStatus.SUBMITTED: gettext_lazy("Wait for your association's review."),
+    CaseStatus.ASSOCIATION_DECLINED: gettext_lazy("The review of this case has ended."),
+    CaseStatus.COUNTY_FAILED: gettext_lazy("The review of this case has ended."),
+    CaseStatus.CITY_NOT_SELECTED: gettext_lazy("The review of this case has ended."),
+    CaseStatus.NOT_WINNER: gettext_lazy("The review of this case has ended."),
+    CaseStatus.WINNER: gettext_lazy("Selected as an outstanding case: watch for the provincial center's instructions."),
+}
+DEFAULT_NEXT_STEP = gettext_lazy("The reviewers are working on your case; follow its progress here.")
+CASE_RELATED = ("campaign", "enterprise__association__parent__parent")
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _visible_case_or_404(request, pk: int) -> Case:
+    return get_object_or_404(cases_visible_to(request.user).select_related(*CASE_RELATED), pk=pk)
+
+
+def _own_case_or_404(request, pk: int) -> Case:
+    """A case of the user's own enterprise; anyone else (staff who may read it included) gets a 404."""
+    case = _visible_case_or_404(request, pk)
+    if not may_act_for_tier(request.user, case, Tier.ENTERPRISE):
+        raise Http404
+    return case
+
+
+def _countdown(closes_at, now) -> dict | None:
+    if closes_at is None:
+        return None
+    left = closes_at - now
+    seconds = max(int(left.total_seconds()), 0)
+    return {
+        "closes_at": closes_at, "last_day": timezone.localtime(closes_at - datetime.timedelta(seconds=1)).date(),
+        "closed": seconds == 0, "days": seconds // 86400,
+        "hours": seconds % 86400 // 3600, "minutes": seconds % 3600 // 60,
+    }
+
+
+@login_required
+def case_list(request):
+    campaign = current_campaign()
+    now = timezone.now()
+    cases = list(enterprise_cases(request.user, campaign))
+    enterprises = enterprises_of(request.user)
+    if not enterprises:
+        raise Http404
+    deadline = None
+    if campaign is not None:
+        deadline = _countdown(stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprises[0]), now)
+    rows = [{"case": case, "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP)} for case in cases]
+    return render(request, "cases/case_list.html", {
+        "campaign": campaign, "rows": rows, "deadline": deadline, "can_create": bool(deadline and not deadline["closed"]),
+    })
+
+
+def _case_form_context(case: Case | None, form: CaseForm, *, enterprise, saved: dict | None = None) -> dict:
+    title = form["title"].value() or (case.title if case else "")
+    unit = form["completing_unit"].value() or enterprise.name
+    suggested_title, suggested_unit = suggest_short_names(title or "", unit or "")
+    saved = saved or {}
+    suggestions = {"short_title": suggested_title, "unit_short_name": suggested_unit}
+    rows = [
+        {"field": field, "saved": saved.get(field.name), "suggestion": suggestions.get(field.name),
+         "required": field.name in SUBMISSION_REQUIRED_FIELDS}
+        for field in form
+    ]
+    return {
+        "case": case, "form": form, "rows": rows, "version": case.version if case else 0, "conflict": bool(saved),
+        "suggested_title": suggested_title, "suggested_unit": suggested_unit, "enterprise": enterprise,
+        "draft_key": f"case-draft:{case.pk}" if case else f"case-draft:new:{enterprise.pk}",
+    }
+
+
+@login_required
+def case_create(request):
+    campaign = current_campaign()
+    enterprises = enterprises_of(request.user)
+    if campaign is None or not enterprises:
+        raise Http404
+    enterprise = enterprises[0]
+    if request.method == "POST":
+        form = CaseForm(request.POST)
+        form.is_valid()
+        try:
+            case = create_case(actor=request.user, enterprise=enterprise, campaign=campaign, values=form.valid_values(),
+                               now=timezone.now())
+        except CaseNotEditable as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if form.errors:
+                # Saved what was valid; the rest is shown as typed with its errors, on the new case.
+                return render(request, "cases/case_edit.html", _case_form_context(case, form, enterprise=enterprise))
+            messages.success(request, _("The draft is saved. Now upload the files."))
+            return redirect("cases:case_files", pk=case.pk)
+    else:
+        form = CaseForm(initial={
+            "completing_unit": enterprise.name, "enterprise_type": enterprise.enterprise_type,
+            "has_park_association": enterprise.has_park_association,
+            "has_enterprise_association": enterprise.has_enterprise_association, "contact_address": enterprise.address,
+        })
+    return render(request, "cases/case_create.html", _case_form_context(None, form, enterprise=enterprise))
+
+
+def _case_initial(case: Case) -> dict:
+    return {name: getattr(case, name) for name in ENTERPRISE_FIELDS}
+
+
+def _expected_version(request) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _save_posted_form(request, case: Case):
+    """Bind the posted form and save its valid fields. Returns (form, saved case or None, stale
+    current case or None); raises CaseNotEditable."""
+    form = CaseForm(request.POST)
+    form.is_valid()
+    try:
+        saved = save_case_draft(case=case, actor=request.user, values=form.valid_values(),
+                                expected_version=_expected_version(request), now=timezone.now())
+    except StaleVersion as stale:
+        return form, None, stale.current
+    return form, saved, None
+
+
+def _display(case: Case, name: str) -> str:
+    value = getattr(case, name)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if Case._meta.get_field(name).choices:
+        return getattr(case, f"get_{name}_display")() if value else _("(empty)")
+    return value or _("(empty)")
+
+
+def _differences(form: CaseForm, current: Case) -> dict:
+    """Field → the value saved elsewhere, where it differs from what this page posted."""
+    differences = {}
+    for name in ENTERPRISE_FIELDS:
+        posted = form.cleaned_data[name] if name in form.cleaned_data else form[name].value()
+        if str(posted or "") != str(getattr(current, name) or ""):
+            differences[name] = _display(current, name)
+    return differences
+
+
+@login_required
+def case_edit(request, pk: int):
+    case = _own_case_or_404(request, pk)
+    if not is_editable(case, timezone.now()):
+        messages.error(request, _("This case cannot be changed now."))
+        return redirect("cases:case_detail", pk=case.pk)
+    enterprise = case.enterprise
+    if request.method == "POST":
+        try:
+            form, saved, stale = _save_posted_form(request, case)
+        except CaseNotEditable as refusal:
+            messages.error(request, str(refusal))
+            return redirect("cases:case_detail", pk=case.pk)
+        if stale is not None:
+            form.add_error(None, str(StaleVersion(stale)))
+            # The next save from this page is made against the version now saved: the user has seen it.
+            return render(request, "cases/case_edit.html",
+                          _case_form_context(stale, form, enterprise=enterprise, saved=_differences(form, stale)), status=409)
+        if form.errors:
+            return render(request, "cases/case_edit.html", _case_form_context(saved, form, enterprise=enterprise))
+        messages.success(request, _("Saved."))
+        if request.POST.get("next") == "files":
+            return redirect("cases:case_files", pk=case.pk)
+        return redirect("cases:case_edit", pk=case.pk)
+    form = CaseForm(initial=_case_initial(case))
+    return render(request, "cases/case_edit.html", _case_form_context(case, form, enterprise=enterprise))
+
+
+@login_required
+@require_POST
+def case_autosave(request, pk: int):
+    """Saves the form as the user types (static/js/case-form.js). JSON: the new version, or the
+    field errors (valid fields are saved all the same), or a conflict (409) with another tab."""
+    case = _own_case_or_404(request, pk)
+    try:
+        form, saved, stale = _save_posted_form(request, case)
+    except CaseNotEditable as refusal:
+        return JsonResponse({"ok": False, "message": str(refusal)}, status=403)
+    if stale is not None:
+        return JsonResponse({"ok": False, "conflict": True, "version": stale.version,
+                             "message": str(StaleVersion(stale))}, status=409)
+    errors = {name: [str(error) for error in errors] for name, errors in form.errors.items()}
+    return JsonResponse({
+        "ok": not errors, "version": saved.version, "errors": errors,
+        "saved_at": timezone.localtime(saved.updated_at).strftime("%H:%M:%S"),
+    })
+
+
+@login_required
+def case_detail(request, pk: int):
+    case = _visible_case_or_404(request, pk)
+    now = timezone.now()
+    own = may_act_for_tier(request.user, case, Tier.ENTERPRISE)
+    editable = own and is_editable(case, now)
+    uploads, _earlier = case_uploads(case)
+    context = {
+        "case": case, "own": own, "editable": editable,
+        "deadline": _countdown(editing_closes_at(case), now) if case.status in EDITABLE_STATUSES else None,
+        "returned": latest_return(case) if case.status == CaseStatus.RETURNED else None,
+        "history": case_history(case),
+        "problems": submission_problems(case, uploads) if case.status in EDITABLE_STATUSES else [],
+        "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP),
+        "wechat_name": wechat_display_name(case),
+        "slots": [(SLOT_RULES[slot], uploads.get(slot, [])) for slot in SUBMISSION_SLOTS],
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+def _slot_context(case: Case, slot: str, current: dict, earlier: dict, editable: bool) -> dict:
+    rule = SLOT_RULES[slot]
+    files = current.get(slot, [])
+    return {
+        "case": case, "rule": rule, "slot": slot, "files": files, "earlier": earlier.get(slot, []),
+        "editable": editable, "max_bytes": rule.max_bytes(), "max_size": describe_bytes(rule.max_bytes()),
+        "checking": any(upload.validation_state in (ValidationState.PENDING, ValidationState.RUNNING) for upload in files),
+    }
+
+
+@login_required
+def case_files(request, pk: int):
+    case = _visible_case_or_404(request, pk)
+    editable = may_act_for_tier(request.user, case, Tier.ENTERPRISE) and is_editable(case, timezone.now())
+    current, earlier = case_uploads(case)
+    slots = [_slot_context(case, slot, current, earlier, editable) for slot in SUBMISSION_SLOTS]
+    return render(request, "cases/upload_list.html", {"case": case, "slots": slots, "editable": editable})
+
+
+@login_required
+def slot_status(request, pk: int, slot: str):
+    """One slot as an HTML fragment: polled while its files are being checked."""
+    if slot not in SUBMISSION_SLOTS:
+        raise Http404
+    case = _visible_case_or_404(request, pk)
+    editable = may_act_for_tier(request.user, case, Tier.ENTERPRISE) and is_editable(case, timezone.now())
+    current, earlier = case_uploads(case)
+    return render(request, "cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable))
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def upload_file(request, pk: int, slot: str):
+    """Receive a file into a slot. The upload handler must be in place before anything reads
+    request.POST, so the CSRF check runs inside (csrf_protect), after the permission check:
+    nobody streams a file to this server for a case that is not theirs."""
+    if slot not in SUBMISSION_SLOTS:
+        raise Http404
+    case = _own_case_or_404(request, pk)
+    handler = SlotUploadHandler(request, max_bytes=SLOT_RULES[slot].max_bytes())
+    request.upload_handlers = [handler]
+    return _receive_upload(request, case, slot, handler)
+
+
+@csrf_protect
+def _receive_upload(request, case: Case, slot: str, handler: SlotUploadHandler):
+    files = request.FILES  # parses the body through `handler`
+    error = handler.error
+    upload = None
+    if error is None:
+        try:
+            upload = store_upload(case=case, actor=request.user, slot=slot, uploaded_file=files.get(FILE_FIELD),
+                                  now=timezone.now())
+        except (UploadRejected, CaseNotEditable) as refusal:
+            error = str(refusal)
+    if upload is not None:
+        message = _("“%(name)s” is uploaded (%(size)s). The check runs now; its result appears below.") % {
+            "name": upload.original_name, "size": describe_bytes(upload.size)}
+    if _wants_json(request):
+        current, earlier = case_uploads(case)
+        editable = is_editable(case, timezone.now())
+        html = render_to_string("cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable), request)
+        if error:
+            return JsonResponse({"ok": False, "message": error, "html": html}, status=400)
+        return JsonResponse({"ok": True, "message": message, "html": html})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect(f"{reverse('cases:case_files', kwargs={'pk': case.pk})}#slot-{slot}")
+
+
+@login_required
+@require_POST
+def withdraw_file(request, pk: int, upload_id: int):
+    case = _own_case_or_404(request, pk)
+    upload = get_object_or_404(case.uploads.select_related("case"), pk=upload_id)
+    try:
+        withdraw_upload(upload=upload, actor=request.user, now=timezone.now())
+    except CaseNotEditable as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("“%(name)s” is removed from the case; it is kept as an earlier version.") % {
+            "name": upload.original_name})
+    return redirect(f"{reverse('cases:case_files', kwargs={'pk': case.pk})}#slot-{upload.slot}")
+
+
+@login_required
+@require_POST
+def case_submit(request, pk: int):
+    case = _own_case_or_404(request, pk)
+    try:
+        submit_case(case=case, actor=request.user, now=timezone.now())
+    except SubmissionRefused as refusal:
+        for reason in refusal.reasons:
+            messages.error(request, reason)
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Submitted to your association. You can follow its review on this page."))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+# --- downloads: every one permission-checked through cases_visible_to; never a media URL ------
+
+@login_required
+def download_file(request, pk: int, upload_id: int):
+    case = _visible_case_or_404(request, pk)
+    upload = get_object_or_404(case.uploads, pk=upload_id)
+    record_download(actor=request.user, case=case, action=AuditAction.FILE_DOWNLOADED,
+                    summary=f"{upload.get_slot_display()}: {upload.original_name}",
+                    details={"upload": upload.pk, "sha256": upload.sha256})
+    response = FileResponse(upload.file.storage.open(upload.file.name, "rb"), as_attachment=True,
+                            filename=upload.original_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _docx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=DOCX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def blank_form(request):
+    """The blank official 推荐表 (附件3) for any signed-in user."""
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return _docx_response(build_blank_form(campaign), join_name(form_title(campaign), extension="docx"))
+
+
+@login_required
+def filled_form(request, pk: int):
+    """The 推荐表 filled from the case with the current narrative as 附页: holds personal data, logged."""
+    case = _visible_case_or_404(request, pk)
+    narrative = case.uploads.filter(slot=UploadSlot.NARRATIVE, superseded_at__isnull=True).order_by("-uploaded_at").first()
+    narrative_bytes = None
+    if narrative is not None:
+        with narrative.file.storage.open(narrative.file.name, "rb") as handle:
+            narrative_bytes = handle.read()
+    try:
+        data = build_filled_form(case, narrative=narrative_bytes)
+    except NarrativeNotMergeable:
+        data = build_filled_form(case, narrative=None)
+    record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Filled recommendation form downloaded"))
+    return _docx_response(data, join_name(case.title, "推荐表", extension="docx"))
+
+
+@login_required
+def package_download(request, pk: int):
+    """The electronic package, streamed: holds personal data, logged."""
+    case = _visible_case_or_404(request, pk)
+    filename = package_filename(case)
+    record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Package downloaded: %(name)s") % {"name": filename})
+    response = StreamingHttpResponse(stream_package(case), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def proof_cover(request, pk: int):
+    case = _visible_case_or_404(request, pk)
+    return _docx_response(build_proof_cover(case), join_name(case.title, "证明材料封面", extension="docx"))
+
+
+@login_required
+def paper_checklist(request, pk: int):
+    case = _visible_case_or_404(request, pk)
+    return _docx_response(build_paper_checklist(case), join_name(case.title, "纸质材料报送清单", extension="docx"))

@@ -70,3 +70,97 @@ def user(role: str, *, organisation_: Organisation | None = None, enterprise_: E
     else:
         grant_role(user=account, role=role, organisation=organisation_)
     return account
+
+
+# --- the enterprise's case pages (submission issue) -------------------------------------------
+
+def freeze_now(monkeypatch, moment):
+    """Make django.utils.timezone.now() return `moment` everywhere (views, services, auto_now)."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment
+
+
+def jpeg_bytes(width: int = 120, height: int = 80, *, color=(200, 60, 40)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(text: str = "证明材料") -> bytes:
+    """A real one-page PDF (pypdf)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    """A real Word .docx (python-docx) with the given paragraphs."""
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs or ("案例概要",):
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(case_: Case, slot: str, data: bytes, original_name: str, *, state: str = "done",
+           findings: list | None = None, superseded: bool = False):
+    """An Upload row with its bytes saved through the default storage (check state given, not run)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from cases.models import Upload
+
+    row = Upload(
+        case=case_, slot=slot, original_name=original_name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        validation_state=state, findings=findings or [], superseded_at=timezone.now() if superseded else None,
+    )
+    row.file.save(original_name, ContentFile(data), save=False)
+    row.save()
+    return row
+
+
+def complete_case(enterprise_: Enterprise | None = None, **fields) -> Case:
+    """A draft with every required field filled and every required slot holding a checked file."""
+    from cases.enums import UploadSlot
+
+    values = {
+        "completing_unit": "测试企业有限公司", "team": "张三、李四", "contact_name": "张三", "contact_position": "总工程师",
+        "contact_phone": "0351-7333497", "contact_address": "山西省太原市小店区示例路1号",
+    }
+    values.update(fields)
+    created = case(enterprise_, **values)
+    upload(created, UploadSlot.NARRATIVE, docx_bytes("案例概要正文"), "案例概要.docx")
+    upload(created, UploadSlot.FORM_SCAN, pdf_bytes(), "推荐表盖章扫描.pdf")
+    for slot, name in ((UploadSlot.PHOTO_EXTERIOR, "企业外景"), (UploadSlot.PHOTO_PRODUCT, "实物图"), (UploadSlot.PHOTO_SCENE, "场景图")):
+        upload(created, slot, jpeg_bytes(), f"{created.title}+{name}.jpg")
+    return created

@@ -1,0 +1,153 @@
+"""The city's selection: build the list against its quota with every rule of 附件2 shown live."""
+
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.enums import CaseStatus, Tier
+from cases.models import Case
+from cases.queries import cases_visible_to
+from cases.workflow import TransitionRefused
+from quotas.models import CityQuota
+from review.queries import staff_membership_for, with_problem_counts
+from review.services import BatchRefused, apply_city_selection, batch_candidates, open_batch
+from review.views.pipeline import _campaign_or_404
+
+
+def _city_membership_or_404(request):
+    raw = request.GET.get("org") or request.POST.get("org")
+    membership = staff_membership_for(request.user, int(raw) if str(raw or "").isdigit() else None)
+    if membership is None or membership.tier != Tier.CITY:
+        raise Http404
+    return membership
+
+
+FIX_LABELS = {
+    "add": gettext_lazy("add"), "drop": gettext_lazy("take off"),
+    "mark_presenter": gettext_lazy("mark as presenter"), "unmark_presenter": gettext_lazy("unmark presenter"),
+}
+
+
+def _rule_results(candidates, campaign, quota, pool=()) -> list:
+    from quotas.rules import checks_from_campaign
+
+    return checks_from_campaign(candidates, campaign, quota, pool=pool)
+
+
+def _fix_texts(check) -> list[str]:
+    return [f"{FIX_LABELS[str(fix.action)]}：{fix.title}" for fix in check.fixes[:5]]
+
+
+def city_rule_context(batch, items) -> dict:
+    quota = CityQuota.objects.filter(campaign=batch.campaign, city=batch.organisation).first()
+    if quota is None:
+        return {"quota": None, "rule_checks": []}
+    return {"quota": quota, "rule_checks": _rule_results(batch_candidates(items), batch.campaign, quota)}
+
+
+def _pool(request, membership, campaign):
+    return with_problem_counts(
+        cases_visible_to(request.user).filter(
+            campaign=campaign, enterprise__association__path__startswith=membership.organisation.path,
+            status__in=(CaseStatus.CITY_REVIEW, CaseStatus.CITY_SELECTED, CaseStatus.CITY_NOT_SELECTED),
+        ).select_related("enterprise__association")
+    ).order_by("enterprise__association__path", "title")
+
+
+@login_required
+def city_selection(request):
+    membership = _city_membership_or_404(request)
+    campaign = _campaign_or_404()
+    batch = open_batch(organisation=membership.organisation, campaign=campaign)
+    items = list(batch.items.order_by("rank"))
+    quota = CityQuota.objects.filter(campaign=campaign, city=membership.organisation).first()
+    pool = list(_pool(request, membership, campaign))
+    presenter_ids = {item.case_id for item in items if item.is_presenter_candidate}
+    proposal = None
+    selected_ids = {case.pk for case in pool if case.status == CaseStatus.CITY_SELECTED}
+    if request.GET.get("propose") and quota is not None:
+        proposal = _proposal(pool, campaign, quota)
+        selected_ids = set(proposal.case_ids)
+        presenter_ids = {candidate.case_id for candidate in proposal.presenters}
+    checks = []
+    if quota is not None:
+        pool_candidates = _pool_candidates(pool)
+        checks = _rule_results(_candidates_for_ids(pool, selected_ids, presenter_ids), campaign, quota, pool_candidates)
+    context = {
+        "membership": membership, "campaign": campaign, "batch": batch, "quota": quota, "pool": pool,
+        "selected_ids": selected_ids, "presenter_ids": presenter_ids, "proposal": proposal,
+        "rule_checks": [(check, _fix_texts(check)) for check in checks],
+        "check_url": reverse("review:city_selection_check"),
+    }
+    return render(request, "review/city_selection.html", context)
+
+
+def _candidates_for_ids(pool, selected_ids: set[int], presenter_ids: set[int]):
+    from dataclasses import replace
+
+    from quotas.queries import candidates_for
+
+    chosen = [case.pk for case in pool if case.pk in selected_ids]
+    candidates = candidates_for(Case.objects.filter(pk__in=chosen))
+    return [replace(c, is_presenter_candidate=c.case_id in presenter_ids) for c in candidates]
+
+
+def _pool_candidates(pool):
+    """Every open case of the city as a candidate, with the presenter offer the case carries:
+    the rules suggest fixes from these."""
+    from quotas.queries import candidates_for
+
+    return candidates_for(Case.objects.filter(pk__in=[case.pk for case in pool if case.status != CaseStatus.CITY_NOT_SELECTED]))
+
+
+def _proposal(pool, campaign, quota):
+    from quotas.selection import propose_from_campaign
+
+    return propose_from_campaign(_pool_candidates(pool), campaign, quota)
+
+
+def _posted_ids(request, name: str) -> set[int]:
+    return {int(value) for value in request.POST.getlist(name) if value.isdigit()}
+
+
+@login_required
+@require_POST
+def city_selection_check(request):
+    """Live check while the city ticks cases: the rules of 附件2 for the ticked list, as JSON."""
+    membership = _city_membership_or_404(request)
+    campaign = _campaign_or_404()
+    quota = CityQuota.objects.filter(campaign=campaign, city=membership.organisation).first()
+    if quota is None:
+        raise Http404
+    pool = list(_pool(request, membership, campaign))
+    selected = _posted_ids(request, "selected")
+    pool_candidates = _pool_candidates(pool)
+    checks = _rule_results(_candidates_for_ids(pool, selected, _posted_ids(request, "presenter") & selected), campaign, quota,
+                           pool_candidates)
+    return JsonResponse({"checks": [
+        {"code": str(check.code), "passed": check.passed, "message": str(check.message), "fixes": _fix_texts(check)}
+        for check in checks
+    ], "selected": len(selected), "quota": quota.cases})
+
+
+@login_required
+@require_POST
+def city_selection_apply(request):
+    membership = _city_membership_or_404(request)
+    campaign = _campaign_or_404()
+    selected = _posted_ids(request, "selected")
+    visible = set(_pool(request, membership, campaign).values_list("pk", flat=True))
+    try:
+        apply_city_selection(city=membership.organisation, campaign=campaign, selected_ids=selected & visible,
+                             presenter_ids=_posted_ids(request, "presenter") & selected & visible, actor=request.user)
+    except (BatchRefused, TransitionRefused) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The city's list is saved."))
+    return redirect(f"{reverse('review:city_selection')}?org={membership.organisation_id}")

@@ -1,0 +1,243 @@
+"""The tiers' pages: inbox, one case under review, the ranked list (batch) and forwarding."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.deadlines import stage_closes_at
+from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
+from cases.queries import cases_visible_to, current_campaign
+from cases.services import record_download
+from cases.workflow import TransitionRefused
+from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
+from review.models import Batch
+from review.queries import case_history, inbox_cases, staff_membership_for, staff_memberships
+from review.services import (
+    DECISIONS,
+    BatchRefused,
+    attach_signed_scan,
+    decide_case,
+    forward_batch,
+    forward_problems,
+    open_batch,
+    rank_batch,
+    request_summary_tables,
+)
+
+# What each decision is called on its button.
+DECISION_LABELS = {
+    "recommend": gettext_lazy("Recommend"), "return": gettext_lazy("Return for revision"),
+    "decline": gettext_lazy("Do not recommend"), "pass": gettext_lazy("Passes the eligibility check"),
+    "fail": gettext_lazy("Fails the eligibility check"), "select": gettext_lazy("Put on the city's list"),
+    "reject": gettext_lazy("Leave off the city's list"), "reopen": gettext_lazy("Undo the decision"),
+}
+
+
+def _membership_or_404(request):
+    organisation_id = request.GET.get("org") or request.POST.get("org")
+    membership = staff_membership_for(request.user, int(organisation_id) if str(organisation_id or "").isdigit() else None)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def _campaign_or_404():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@login_required
+def inbox(request):
+    membership = _membership_or_404(request)
+    campaign = _campaign_or_404()
+    filters = InboxFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    cases = inbox_cases(request.user, membership.organisation, campaign, status=data.get("status", ""),
+                        search=data.get("q", ""), order=data.get("order") or "updated")
+    context = {
+        "membership": membership, "memberships": staff_memberships(request.user), "campaign": campaign,
+        "filters": filters, "cases": cases,
+        "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
+    }
+    return render(request, "review/inbox_list.html", context)
+
+
+def _allowed_decisions(case, tier: Tier) -> list[tuple[str, str, bool]]:
+    """(decision, label, needs a reason) for the decisions the table allows from the case's status."""
+    allowed = []
+    for decision, target in DECISIONS.get(tier, {}).items():
+        move = TRANSITIONS.get((case.status, target))
+        if move is not None and move.actor == tier:
+            allowed.append((decision, DECISION_LABELS[decision], move.reason_required))
+    return allowed
+
+
+@login_required
+def case_review(request, pk: int):
+    membership = _membership_or_404(request)
+    case = get_object_or_404(
+        cases_visible_to(request.user).select_related("enterprise__association__parent__parent", "campaign"), pk=pk
+    )
+    uploads = list(case.uploads.order_by("slot", "-uploaded_at"))
+    context = {
+        "membership": membership, "case": case, "history": case_history(case),
+        "current_uploads": [upload for upload in uploads if upload.superseded_at is None],
+        "earlier_uploads": [upload for upload in uploads if upload.superseded_at is not None],
+        "decisions": _allowed_decisions(case, membership.tier), "form": DecisionForm(),
+    }
+    return render(request, "review/case_review.html", context)
+
+
+@login_required
+@require_POST
+def case_decide(request, pk: int):
+    membership = _membership_or_404(request)
+    case = get_object_or_404(cases_visible_to(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    back = f"{reverse('review:case_review', args=[case.pk])}?org={membership.organisation_id}"
+    if not form.is_valid():
+        messages.error(request, _("The decision could not be read; try again."))
+        return redirect(back)
+    try:
+        decide_case(case=case, tier=membership.tier, decision=form.cleaned_data["decision"], actor=request.user,
+                    reason=form.cleaned_data["reason"])
+    except TransitionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Saved: the case is now “%(status)s”.") % {"status": CaseStatus(case.status).label})
+    return redirect(back)
+
+
+@login_required
+def batch_detail(request):
+    membership = _membership_or_404(request)
+    campaign = _campaign_or_404()
+    batch = open_batch(organisation=membership.organisation, campaign=campaign)
+    items = list(batch.items.select_related("case__enterprise__association").order_by("rank"))
+    context = {
+        "membership": membership, "campaign": campaign, "batch": batch, "items": items,
+        "problems": forward_problems(batch, items) if batch.status == "open" else [],
+        "scan_form": SignedScanForm(),
+        "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
+        "now": timezone.now(),
+    }
+    if membership.tier == Tier.CITY:
+        from review.views.city import city_rule_context
+
+        context.update(city_rule_context(batch, items))
+    return render(request, "review/batch_detail.html", context)
+
+
+def _batch_of(membership) -> Batch:
+    batch = Batch.objects.filter(campaign=_campaign_or_404(), organisation=membership.organisation).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def _back_to_batch(membership):
+    return redirect(f"{reverse('review:batch_detail')}?org={membership.organisation_id}")
+
+
+@login_required
+@require_POST
+def batch_rank(request):
+    membership = _membership_or_404(request)
+    batch = _batch_of(membership)
+    items = list(batch.items.order_by("rank"))
+    positions = {}
+    for item in items:
+        raw = request.POST.get(f"rank-{item.case_id}", "")
+        positions[item.case_id] = int(raw) if raw.isdigit() else item.rank
+    # Sort by the typed rank; ties keep the previous order, so typing "1" moves a case to the top.
+    ordered = sorted(items, key=lambda item: (positions[item.case_id], item.rank != positions[item.case_id], item.rank))
+    presenters = {int(value) for value in request.POST.getlist("presenter") if value.isdigit()}
+    try:
+        rank_batch(batch=batch, ordered_case_ids=[item.case_id for item in ordered], presenter_case_ids=presenters,
+                   contact=request.POST.get("contact", ""), actor=request.user)
+    except BatchRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The order and presenter marks are saved."))
+    return _back_to_batch(membership)
+
+
+@login_required
+@require_POST
+def batch_generate(request):
+    membership = _membership_or_404(request)
+    try:
+        request_summary_tables(batch=_batch_of(membership), actor=request.user)
+    except BatchRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The summary table is being generated; the page shows it when it is ready."))
+    return _back_to_batch(membership)
+
+
+@login_required
+@require_POST
+def batch_scan(request):
+    membership = _membership_or_404(request)
+    form = SignedScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the PDF scan of the signed and stamped summary table."))
+        return _back_to_batch(membership)
+    try:
+        attach_signed_scan(batch=_batch_of(membership), upload=form.cleaned_data["scan"], actor=request.user)
+    except BatchRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The signed scan is stored."))
+    return _back_to_batch(membership)
+
+
+@login_required
+@require_POST
+def batch_forward(request):
+    membership = _membership_or_404(request)
+    try:
+        batch = forward_batch(batch=_batch_of(membership), actor=request.user)
+    except (BatchRefused, TransitionRefused) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Forwarded %(count)d cases to %(receiver)s.") % {
+            "count": batch.items.count(), "receiver": membership.organisation.parent})
+    return _back_to_batch(membership)
+
+
+BATCH_FILES = {
+    "docx": ("summary_docx", "{name}推荐汇总表.docx"),
+    "xlsx": ("summary_xlsx", "{name}推荐汇总表.xlsx"),
+    "scan": ("signed_scan", "{name}推荐汇总表（盖章扫描版）.pdf"),
+}
+
+
+@login_required
+def batch_file(request, batch_id: int, kind: str):
+    """A batch's summary table or signed scan: for its own organisation's staff and the tiers above."""
+    from review.queries import batches_visible_to
+
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    if kind not in BATCH_FILES:
+        raise Http404
+    field, pattern = BATCH_FILES[kind]
+    stored = getattr(batch, field)
+    if not stored:
+        raise Http404
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Summary table of %(organisation)s") % {"organisation": batch.organisation},
+                    details={"batch": batch.pk, "file": kind})
+    filename = pattern.format(name=batch.organisation.name)
+    response = FileResponse(stored.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

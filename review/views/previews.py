@@ -1,0 +1,38 @@
+"""Documents read in the browser, through the same permission check as every download."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+
+from cases.enums import ValidationState
+from cases.models import Upload
+from cases.previews import preview_kind, request_preview
+from cases.queries import cases_visible_to
+
+CONTENT_TYPES = {"pdf": "application/pdf", "image": "image/jpeg"}
+
+
+def _inline(stored_file, content_type: str, filename: str) -> FileResponse:
+    response = FileResponse(stored_file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    # The bytes came from an enterprise: let the browser show them, never run anything from them.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def upload_preview(request, upload_id: int):
+    upload = get_object_or_404(Upload.objects.filter(case__in=cases_visible_to(request.user)), pk=upload_id)
+    kind = preview_kind(upload)
+    if kind in CONTENT_TYPES:
+        return _inline(upload.file, CONTENT_TYPES[kind], upload.original_name)
+    if kind != "word":
+        raise Http404
+    upload.refresh_from_db()
+    if upload.preview_state == ValidationState.DONE and upload.preview:
+        return _inline(upload.preview, "application/pdf", f"{upload.original_name}.pdf")
+    request_preview(upload)
+    upload.refresh_from_db()
+    return render(request, "review/upload_preview.html", {"upload": upload})

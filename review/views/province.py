@@ -1,0 +1,148 @@
+"""The provincial center's pages: all cities' lists, exports, deadline extensions, the audit log."""
+
+import io
+
+import openpyxl
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from cases.enums import AuditAction, Tier
+from cases.queries import current_campaign
+from cases.rules import can_administer
+from cases.services import record_download
+from review.forms import AuditFilterForm, ExtensionForm
+from review.queries import audit_entries, province_cases, province_city_rows
+from review.services import extend_deadline
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _province_staff_only(request) -> None:
+    if not can_administer(request.user):
+        raise Http404
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@login_required
+def province_overview(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    context = {"campaign": campaign, "rows": province_city_rows(campaign, timezone.now()), "extension_form": ExtensionForm()}
+    return render(request, "review/province_overview.html", context)
+
+
+@login_required
+def province_extend(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            extend_deadline(campaign=campaign, tier=Tier(data["tier"]), closes_on=data["closes_on"], reason=data["reason"],
+                            actor=request.user, organisation=data["organisation"], enterprise=data["enterprise"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The deadline is extended; the organisation is informed by mail."))
+            return redirect("review:province_overview")
+    return render(request, "review/province_extend.html", {"campaign": campaign, "form": form})
+
+
+EXPORT_COLUMNS = ["序号", "地区", "县（市、区）", "推荐单位", "案例名称", "单位名称", "联系人", "联系电话", "案例类型", "企业类型",
+                  "是否已建立园区科协", "是否已建立企业科协", "是否为候选案例宣讲代表", "状态", "提交时间"]
+
+
+@login_required
+def province_export(request):
+    """Excel of every case of the campaign. Holds contact phones: the download is logged."""
+    _province_staff_only(request)
+    campaign = _campaign()
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Cases"))
+    sheet.append(EXPORT_COLUMNS)
+    yes, no = "是", "否"
+    for number, case in enumerate(province_cases(campaign), start=1):
+        association = case.enterprise.association
+        sheet.append([
+            number, association.parent.parent.region, association.parent.region, association.name, case.title,
+            case.completing_unit or case.enterprise.name, case.contact_name, case.contact_phone,
+            case.get_case_type_display(), case.get_enterprise_type_display(),
+            yes if case.has_park_association else no, yes if case.has_enterprise_association else no,
+            yes if case.is_presenter_candidate else no, case.get_status_display(),
+            timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M") if case.submitted_at else "",
+        ])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Export of all cases of %(campaign)s") % {"campaign": campaign}, details={"export": "cases.xlsx"})
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{campaign.year}年全省案例汇总.xlsx")
+    return response
+
+
+@login_required
+def province_packages(request):
+    """One streamed zip of the packages of every case that reached the province, a folder per city."""
+    from cases.documents.package import package_members, package_stem, stream_zip
+
+    _province_staff_only(request)
+    campaign = _campaign()
+    cases = province_cases(campaign, reached_province_only=True)
+
+    def members():
+        for case in cases:
+            folder = f"{case.enterprise.association.parent.parent.region}/{package_stem(case)}"
+            for member in package_members(case):
+                yield member.in_folder(folder)
+
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Packages of all cases of %(campaign)s") % {"campaign": campaign}, details={"export": "packages.zip"})
+    response = StreamingHttpResponse(stream_zip(members()), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"{campaign.year}年全省案例材料.zip")
+    return response
+
+
+@login_required
+def audit_log(request):
+    _province_staff_only(request)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries(**filters, limit=500)
+    if request.GET.get("format") == "xlsx":
+        return _audit_export(request, audit_entries(**filters, limit=None))
+    return render(request, "review/audit_list.html", {"form": form, "entries": entries,
+                                                      "export_url": f"{reverse('review:audit_log')}?{_with_format(request)}"})
+
+
+def _with_format(request) -> str:
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return query.urlencode()
+
+
+def _audit_export(request, entries) -> HttpResponse:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Audit log"))
+    sheet.append(["时间", "操作人", "类别", "案例", "内容", "原因或详情"])
+    for entry in entries:
+        sheet.append([timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.kind, entry.case_title,
+                      entry.summary, entry.detail])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "审计日志.xlsx")
+    return response

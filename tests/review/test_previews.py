@@ -1,0 +1,77 @@
+"""Word files are rendered to PDF by LibreOffice with the Chinese fonts mapped; PDFs and photos are shown as they are."""
+
+import hashlib
+import shutil
+
+import pypdf
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from cases.enums import CaseStatus, Role, Tier, UploadSlot, ValidationState
+from cases.models import Upload
+from cases.previews import render_preview
+from tests import factories
+from tests.review.conftest import make_case
+from tests.validation.builders import conforming_narrative
+
+pytestmark = pytest.mark.django_db
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by make test")
+
+
+def stored(case, slot, data: bytes, name: str) -> Upload:
+    upload = Upload(case=case, slot=slot, original_name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    upload.file.save(name, ContentFile(data), save=False)
+    upload.save()
+    return upload
+
+
+@needs_libreoffice
+def test_a_word_narrative_renders_to_pdf_with_cjk_faces(county_world):
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
+    upload = stored(case, UploadSlot.NARRATIVE, conforming_narrative(), "案例概要.docx")
+    assert render_preview(upload.pk) == ValidationState.DONE
+    upload.refresh_from_db()
+    reader = pypdf.PdfReader(upload.preview.open("rb"))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "企业简介" in text
+    fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()}
+    # 黑体 → Noto Sans CJK, 宋体 → Noto Serif CJK, 楷体 → AR PL UKai: three distinct faces, no boxes.
+    assert any("NotoSansCJK" in name for name in fonts), fonts
+    assert any("NotoSerifCJK" in name for name in fonts), fonts
+    assert any("UKai" in name for name in fonts), fonts
+    assert render_preview(upload.pk) == ValidationState.DONE  # twice: nothing redone
+
+
+def test_preview_of_a_pdf_is_inline_and_sandboxed(client, county_world):
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
+    upload = stored(case, UploadSlot.FORM_SCAN, b"%PDF-1.4\n%%EOF\n", "scan.pdf")
+    client.force_login(county_world["staff"][Tier.COUNTY])
+    response = client.get(reverse("review:upload_preview", args=[upload.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+
+
+def test_preview_of_another_countys_file_is_a_404(client, county_world):
+    other = make_case(county_world, factories.enterprise(factories.park(factories.county(county_world["city"]))),
+                      CaseStatus.COUNTY_REVIEW, "外县")
+    upload = stored(other, UploadSlot.FORM_SCAN, b"%PDF-1.4\n%%EOF\n", "scan.pdf")
+    client.force_login(county_world["staff"][Tier.COUNTY])
+    assert client.get(reverse("review:upload_preview", args=[upload.pk])).status_code == 404
+
+
+def test_a_word_preview_is_queued_and_the_page_waits(client, county_world, django_capture_on_commit_callbacks, monkeypatch):
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
+    upload = stored(case, UploadSlot.NARRATIVE, b"PK\x03\x04 not really", "概要.docx")
+    client.force_login(county_world["staff"][Tier.COUNTY])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("review:upload_preview", args=[upload.pk]))
+    upload.refresh_from_db()
+    # The task ran eagerly on commit: a broken file ends as "failed", and the page says what to do.
+    assert upload.preview_state in (ValidationState.PENDING, ValidationState.FAILED)
+    page = client.get(reverse("review:upload_preview", args=[upload.pk])).content.decode()
+    assert "无法在浏览器中预览该文件" in page or "正在生成在线预览" in page
+    assert response.status_code == 200
