@@ -162,6 +162,10 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_DOWNLOADED = "personal_data_downloaded", _("Personal data downloaded")
     FILE_DOWNLOADED = "file_downloaded", _("File downloaded")
     DIRECTORY_IMPORTED = "directory_imported", _("Organisations and accounts imported")
+    CONFLICT_DECLARED = "conflict_declared", _("Conflict of interest declared")
+    CONFLICT_DISMISSED = "conflict_dismissed", _("Automatic conflict dismissed")
+    VOTE_OPENED = "vote_opened", _("Public vote opened")
+    VOTE_CLOSED = "vote_closed", _("Public vote closed")
 
 
 @dataclass(frozen=True)

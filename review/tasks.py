@@ -15,3 +15,24 @@ def send_deadline_reminders_task() -> int:
     from review.reminders import send_deadline_reminders
 
     return send_deadline_reminders()
+
+
+@shared_task(name="review.quarantine_suspicious_ballots", acks_late=True)
+def quarantine_suspicious_ballots_task(campaign_id: int) -> dict:
+    """The 刷票 job: flag and quarantine suspicious ballots of the campaign. Idempotent."""
+    from cases.models import Campaign
+    from review.voting.fraud import quarantine_suspicious_ballots
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return {"flagged": 0, "newly_quarantined": 0}
+    return quarantine_suspicious_ballots(campaign=campaign)
+
+
+@shared_task(name="review.quarantine_current_campaign")
+def quarantine_current_campaign_task() -> dict:
+    """For Celery beat while the vote runs (e.g. every 10 minutes): the job on the current campaign."""
+    from cases.models import Campaign
+
+    campaign = Campaign.objects.current()
+    return quarantine_suspicious_ballots_task(campaign.pk) if campaign else {}

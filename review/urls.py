@@ -5,3 +5,6 @@ app_name = "review"
 urlpatterns = [
     path("", include("review.urls_pipeline")),
 ]
+urlpatterns += [path("", include("review.urls_experts"))]
+urlpatterns += [path("", include("review.urls_voting"))]
+urlpatterns += [path("", include("review.urls_selection"))]

@@ -3,3 +3,13 @@
 from review.models.batches import Batch, BatchItem, BatchStatus, DeadlineReminder
 
 __all__ = ["Batch", "BatchItem", "BatchStatus", "DeadlineReminder"]
+from review.models.scoring import (  # noqa: E402
+    ConflictOfInterest, ConflictSource, ExpertAssignment, ExpertProfile, ExpertScore, ScoringCriterion,
+)
+from review.models.voting import (  # noqa: E402
+    Ballot, BallotChoice, BallotLog, BallotLogOutcome, BallotStatus, QuarantineAction, QuarantineDecision,
+    SuspicionFlag,
+)
+from review.models.results import (  # noqa: E402
+    Certificate, OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState,
+)

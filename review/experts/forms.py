@@ -1,0 +1,55 @@
+"""Forms of expert review. They validate input only; services write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from review.experts.rules import profile_of
+
+
+class ScoreForm(forms.Form):
+    """One integer field per criterion of the campaign (征集标准), and the required comment."""
+
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000,
+                              help_text=_("Required: the strengths and weaknesses behind your score."))
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        fields = {}
+        for criterion in criteria:
+            fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
+                label=f"{criterion.name}（{criterion.weight:g}）", min_value=0, max_value=criterion.max_points,
+                help_text=criterion.description,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": criterion.max_points}),
+            )
+        fields["comment"] = self.fields.pop("comment")
+        self.fields.update(fields)
+
+    def points(self) -> dict[int, int]:
+        return {criterion.pk: self.cleaned_data[f"criterion_{criterion.pk}"] for criterion in self.criteria}
+
+    def criterion_fields(self):
+        return [self[f"criterion_{criterion.pk}"] for criterion in self.criteria]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class AssignForm(forms.Form):
+    expert = forms.ModelChoiceField(label=_("Expert"), queryset=None)
+
+    def __init__(self, *args, pool, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["expert"].queryset = get_user_model().objects.filter(pk__in=[e.pk for e in pool])
+        self.fields["expert"].label_from_instance = expert_label
+
+
+def expert_label(user) -> str:
+    profile = profile_of(user)
+    name = user.get_full_name() or user.get_username()
+    if profile and profile.expertise:
+        return f"{name}（{profile.expertise}）"
+    return name

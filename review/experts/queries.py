@@ -1,0 +1,137 @@
+"""Reads of expert review: an expert's assigned cases, the assignment board, scores and their
+aggregate. Visibility always goes through cases_visible_to and the recusal rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from cases.enums import Tier
+from cases.models import Campaign, Case
+from cases.queries import cases_visible_to
+from review.experts.aggregation import CaseAggregate, aggregate
+from review.experts.rules import (
+    SCORING_STATUS,
+    active_conflict_sources,
+    automatic_conflict_sources,
+    case_city_id,
+    is_conflicted,
+    profile_of,
+)
+from review.models.scoring import ConflictOfInterest, ExpertAssignment, ExpertScore
+
+
+def assignments_of(expert, campaign: Campaign | None) -> QuerySet[ExpertAssignment]:
+    """The expert's active assignments in the campaign, with case and score, in a fixed number of queries."""
+    if campaign is None:
+        return ExpertAssignment.objects.none()
+    return (
+        ExpertAssignment.objects.active()
+        .filter(expert=expert, case__campaign=campaign, case__in=cases_visible_to(expert))
+        .select_related("case__enterprise__association", "score")
+        .order_by("tier", "case__title", "pk")
+    )
+
+
+def assignment_for_expert_or_404(expert, case_id: int, tier: int | None = None) -> ExpertAssignment:
+    """The expert's active assignment on a visible case without a conflict, else 404 (a conflicted
+    expert learns nothing, not even that the case exists)."""
+    rows = ExpertAssignment.objects.active().filter(
+        expert=expert, case_id=case_id, case__in=cases_visible_to(expert)
+    ).select_related("case__campaign", "case__enterprise__association", "score")
+    if tier is not None:
+        rows = rows.filter(tier=tier)
+    assignment = rows.order_by("-tier").first()
+    if assignment is None or is_conflicted(expert, assignment.case, Tier(assignment.tier)):
+        raise Http404
+    return assignment
+
+
+def scores_of_case(case: Case, tier: int) -> list[ExpertScore]:
+    """Scores of active assignments of the case at the tier, lowest expert id first."""
+    return list(
+        ExpertScore.objects.filter(assignment__case=case, assignment__tier=tier, assignment__ended_at__isnull=True)
+        .select_related("assignment__expert").order_by("assignment__expert_id")
+    )
+
+
+def score_rows(campaign: Campaign, tier: int) -> list[tuple[int, int, float]]:
+    """(expert_id, case_id, total) of every counted score at the tier in the campaign."""
+    return [
+        (expert_id, case_id, float(total))
+        for expert_id, case_id, total in ExpertScore.objects.filter(
+            assignment__case__campaign=campaign, assignment__tier=tier, assignment__ended_at__isnull=True
+        ).values_list("assignment__expert_id", "assignment__case_id", "total")
+    ]
+
+
+def aggregates_for(campaign: Campaign, tier: int, case_ids) -> dict[int, CaseAggregate]:
+    """The aggregate per case (z-scores across each expert's scores at the tier when the campaign says so)."""
+    return aggregate(score_rows(campaign, tier), normalise=campaign.normalise_expert_scores, case_ids=case_ids)
+
+
+@dataclass
+class BoardRow:
+    case: Case
+    assignments: list
+    scored: int
+    conflicts: list[tuple[object, str]] = field(default_factory=list)  # (expert, source) automatic, dismissable
+    aggregate: CaseAggregate | None = None
+
+
+def board_cases(user, campaign: Campaign, tier: Tier) -> QuerySet[Case]:
+    """The cases whose experts `user` manages at `tier`: provincial staff see the province's
+    cases under provincial selection; city staff their city's cases under city review."""
+    cases = cases_visible_to(user).filter(campaign=campaign, status=SCORING_STATUS[tier])
+    if tier == Tier.CITY:
+        from cases.queries import memberships_of
+        from cases.enums import Role
+
+        cities = [m.organisation.path for m in memberships_of(user) if m.role == Role.CITY_STAFF]
+        condition = Q(pk__in=[])
+        for path in cities:
+            condition |= Q(enterprise__association__path__startswith=path)
+        cases = cases.filter(condition)
+    return cases.select_related("campaign", "enterprise__association").order_by("pk")
+
+
+def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow]:
+    """One row per case: its active assignments (with score), and the automatic conflicts of pool
+    experts that staff could dismiss. A fixed number of queries whatever the number of cases."""
+    case_ids = [case.pk for case in cases]
+    assignments = defaultdict(list)
+    for assignment in (
+        ExpertAssignment.objects.active().filter(case_id__in=case_ids, tier=tier)
+        .select_related("expert", "score").order_by("assigned_at", "pk")
+    ):
+        assignments[assignment.case_id].append(assignment)
+    conflict_rows = defaultdict(list)
+    for row in ConflictOfInterest.objects.filter(case_id__in=case_ids):
+        conflict_rows[(row.expert_id, row.case_id)].append(row)
+    rows = []
+    for case in cases:
+        row = BoardRow(case=case, assignments=assignments[case.pk],
+                       scored=sum(1 for a in assignments[case.pk] if hasattr(a, "score")))
+        for expert in pool:
+            profile = profile_of(expert)
+            automatic = automatic_conflict_sources(profile, case, tier)
+            still = active_conflict_sources(profile, case, tier, conflict_rows[(expert.pk, case.pk)])
+            for source in sorted(automatic & still):
+                row.conflicts.append((expert, source))
+        rows.append(row)
+    return rows
+
+
+def expert_loads(campaign: Campaign, tier: Tier, experts: list) -> dict[int, dict]:
+    """Per expert: active assignments and submitted scores at the tier in the campaign."""
+    counts = (
+        ExpertAssignment.objects.active().filter(case__campaign=campaign, tier=tier, expert__in=experts)
+        .values("expert_id").annotate(assigned=Count("id"), scored=Count("score"))
+    )
+    result = {expert.pk: {"assigned": 0, "scored": 0} for expert in experts}
+    for row in counts:
+        result[row["expert_id"]] = {"assigned": row["assigned"], "scored": row["scored"]}
+    return result

@@ -1,0 +1,89 @@
+"""Who may do what in expert review, and recusal (回避). Pure predicates over loaded rows; the
+views, templates and services all ask here."""
+
+import datetime
+
+from cases.deadlines import holder_of, stage_closes_at
+from cases.enums import CaseStatus, Role, Tier
+from cases.queries import memberships_of
+from cases.rules import may_act_for_tier, organisation_id_for_tier
+from review.models.scoring import AUTOMATIC_CONFLICT_SOURCES, ConflictOfInterest, ConflictSource, ExpertProfile
+
+# The status a case is in while the tier's experts score it.
+SCORING_STATUS = {Tier.CITY: CaseStatus.CITY_REVIEW, Tier.PROVINCE: CaseStatus.PROVINCE_REVIEW}
+EXPERT_ROLE = {Tier.CITY: Role.CITY_EXPERT, Tier.PROVINCE: Role.PROVINCE_EXPERT}
+
+
+def case_city_id(case) -> int | None:
+    return organisation_id_for_tier(case, Tier.CITY)
+
+
+def automatic_conflict_sources(profile, case, tier: Tier) -> set[str]:
+    """The automatic reasons for recusal: the case comes from the expert's own enterprise or, for the
+    provincial pool, from the expert's home city (city experts all come from the case's city)."""
+    if profile is None:
+        return set()
+    sources = set()
+    if profile.employer_id and profile.employer_id == case.enterprise_id:
+        sources.add(ConflictSource.EMPLOYER)
+    if tier == Tier.PROVINCE and profile.home_city_id and profile.home_city_id == case_city_id(case):
+        sources.add(ConflictSource.HOME_CITY)
+    return sources
+
+
+def active_conflict_sources(profile, case, tier: Tier, conflict_rows) -> set[str]:
+    """Reasons the expert must recuse from `case`: automatic ones not dismissed, plus declared ones.
+    `conflict_rows` are the expert's ConflictOfInterest rows for this case."""
+    sources = automatic_conflict_sources(profile, case, tier)
+    for row in conflict_rows:
+        if row.source == ConflictSource.DECLARED:
+            sources.add(ConflictSource.DECLARED)
+        elif row.source in AUTOMATIC_CONFLICT_SOURCES and row.dismissed_at is not None:
+            sources.discard(row.source)
+    return sources
+
+
+def is_conflicted(expert, case, tier: Tier) -> bool:
+    """One case, one expert: reads the profile and conflict rows (two queries)."""
+    profile = profile_of(expert)
+    rows = list(ConflictOfInterest.objects.filter(expert=expert, case=case))
+    return bool(active_conflict_sources(profile, case, tier, rows))
+
+
+def is_expert_for(user, case, tier: Tier) -> bool:
+    """A provincial expert of the pool, or a city expert of the case's own city."""
+    for membership in memberships_of(user):
+        if membership.role != EXPERT_ROLE[tier]:
+            continue
+        if tier == Tier.PROVINCE or membership.organisation_id == case_city_id(case):
+            return True
+    return False
+
+
+def may_manage_experts(user, case, tier: Tier) -> bool:
+    """Provincial staff assign provincial experts; the case's city staff assign its city experts."""
+    if not user.is_authenticated:
+        return False
+    if tier == Tier.PROVINCE and user.is_superuser:
+        return True
+    return may_act_for_tier(user, case, tier)
+
+
+def scoring_closes_at(case, tier: Tier) -> datetime.datetime | None:
+    """Scores lock at the campaign's scoring deadline (province) or the city's stage deadline (city)."""
+    if tier == Tier.PROVINCE:
+        return case.campaign.scoring_closes_at
+    return stage_closes_at(case.campaign, Tier.CITY, **holder_of(case, Tier.CITY))
+
+
+def scoring_is_open(case, tier: Tier, now: datetime.datetime) -> bool:
+    closes = scoring_closes_at(case, tier)
+    return case.status == SCORING_STATUS[tier] and (closes is None or now < closes)
+
+
+def profile_of(user):
+    """The user's expert profile (select_related("expert_profile") avoids a query per user), or None."""
+    try:
+        return user.expert_profile
+    except ExpertProfile.DoesNotExist:
+        return None

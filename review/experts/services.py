@@ -1,0 +1,301 @@
+"""Writes of expert review: assignment (automatic and manual), recusal, scores.
+
+Access follows assignment: assigning grants the expert a django-guardian `cases.view_case`
+permission on the case (cases_visible_to reads it); ending the last active assignment, or a
+conflict, removes it, so a conflicted expert gets a 404 everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cases.enums import AuditAction, Tier
+from cases.models import AuditEvent, Campaign, Case, Membership
+from review.experts.rules import (
+    EXPERT_ROLE,
+    SCORING_STATUS,
+    active_conflict_sources,
+    automatic_conflict_sources,
+    case_city_id,
+    is_conflicted,
+    is_expert_for,
+    profile_of,
+    may_manage_experts,
+    scoring_is_open,
+)
+from review.models.scoring import (
+    AUTOMATIC_CONFLICT_SOURCES,
+    ConflictOfInterest,
+    ConflictSource,
+    ExpertAssignment,
+    ExpertProfile,
+    ExpertScore,
+    ScoringCriterion,
+)
+
+VIEW_CASE = "cases.view_case"
+
+# AuditEvent actions of expert review.
+AUDIT_CONFLICT_DISMISSED = AuditAction.CONFLICT_DISMISSED
+AUDIT_CONFLICT_DECLARED = AuditAction.CONFLICT_DECLARED
+
+
+class ReviewRefused(Exception):
+    """A refused review action; the message says why, in the user's terms."""
+
+
+def _sync_view_permission(expert, case: Case) -> None:
+    """The expert may view the case exactly while an active assignment exists."""
+    if ExpertAssignment.objects.active().filter(expert=expert, case=case).exists():
+        assign_perm(VIEW_CASE, expert, case)
+    else:
+        remove_perm(VIEW_CASE, expert, case)
+
+
+@transaction.atomic
+def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.datetime | None = None,
+                  automatic: bool = False) -> ExpertAssignment:
+    """Assign `expert` to score `case` at `tier`.
+
+    Guards: the actor manages experts of this case at this tier; the case is in that tier's review;
+    the expert belongs to the tier's pool (provincial experts; the case city's experts) and has no
+    conflict with the case. Side effects: the assignment row, the view permission.
+    """
+    now = now or timezone.now()
+    if not may_manage_experts(actor, case, tier):
+        raise ReviewRefused(_("You may not assign experts to this case."))
+    if case.status != SCORING_STATUS[tier]:
+        raise ReviewRefused(_("This case is not under review at this stage, so no expert can be assigned."))
+    if not is_expert_for(expert, case, tier):
+        raise ReviewRefused(_("This person is not an expert of this stage's pool."))
+    if is_conflicted(expert, case, tier):
+        raise ReviewRefused(_("This expert must recuse from this case (own city, own enterprise or a declared conflict)."))
+    try:
+        with transaction.atomic():
+            assignment = ExpertAssignment.objects.create(
+                case=case, expert=expert, tier=tier, automatic=automatic, assigned_by=actor, assigned_at=now
+            )
+    except IntegrityError:
+        raise ReviewRefused(_("This expert is already assigned to this case.")) from None
+    assign_perm(VIEW_CASE, expert, case)
+    return assignment
+
+
+@transaction.atomic
+def unassign_expert(*, assignment: ExpertAssignment, actor, reason: str = "",
+                    now: datetime.datetime | None = None) -> ExpertAssignment:
+    """End an assignment (kept for history). Its score, if any, stops counting.
+    Side effects: ended_at/by/reason; the view permission goes when no other assignment remains."""
+    now = now or timezone.now()
+    locked = ExpertAssignment.objects.select_for_update().select_related("case__enterprise__association").get(pk=assignment.pk)
+    if not may_manage_experts(actor, locked.case, Tier(locked.tier)):
+        raise ReviewRefused(_("You may not change the experts of this case."))
+    if locked.ended_at is not None:
+        return locked
+    locked.ended_at, locked.ended_by, locked.end_reason = now, actor, (reason or "").strip()[:300]
+    locked.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    _sync_view_permission(locked.expert, locked.case)
+    return locked
+
+
+def pool_for(campaign: Campaign, tier: Tier, city_id: int | None = None) -> list:
+    """The experts of a tier's pool: provincial experts with an active profile, or the experts of one city."""
+    User = get_user_model()
+    memberships = Membership.objects.filter(role=EXPERT_ROLE[tier])
+    if tier == Tier.CITY:
+        memberships = memberships.filter(organisation_id=city_id)
+    users = User.objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+    if tier == Tier.PROVINCE:
+        users = users.filter(expert_profile__is_active=True)
+    return list(users.select_related("expert_profile").order_by("pk"))
+
+
+@dataclass
+class AssignmentReport:
+    created: int = 0
+    short: dict[int, int] = field(default_factory=dict)  # case id → experts still missing
+
+
+@transaction.atomic
+def assign_experts_automatically(*, campaign: Campaign, tier: Tier, actor, cases=None,
+                                 now: datetime.datetime | None = None) -> AssignmentReport:
+    """Give every case under review at `tier` (or in `cases`) campaign.experts_per_case experts.
+
+    Balanced: the most constrained cases (fewest eligible experts) are served first, and each takes
+    the eligible experts with the least load (active assignments at this tier in the campaign),
+    ties by user id, so the result is deterministic and loads differ by at most one where recusal
+    allows. Never an expert of the case's own city (provincial tier) or enterprise, nor one with a
+    declared conflict. Existing assignments are kept and counted.
+    Side effects: assignment rows and view permissions (through assign_expert).
+    """
+    now = now or timezone.now()
+    scope = Case.objects.filter(campaign=campaign, status=SCORING_STATUS[tier])
+    if cases is not None:
+        scope = scope.filter(pk__in=[c.pk for c in cases])
+    scope = list(scope.select_related("campaign", "enterprise__association").order_by("pk"))
+    scope = [case for case in scope if may_manage_experts(actor, case, tier)]
+    active = list(ExpertAssignment.objects.active().filter(tier=tier, case__campaign=campaign).values_list("case_id", "expert_id"))
+    load: dict[int, int] = defaultdict(int)
+    assigned: dict[int, set[int]] = defaultdict(set)
+    for case_id, expert_id in active:
+        load[expert_id] += 1
+        assigned[case_id].add(expert_id)
+    conflicts: dict[tuple[int, int], list] = defaultdict(list)
+    for row in ConflictOfInterest.objects.filter(case__in=scope):
+        conflicts[(row.expert_id, row.case_id)].append(row)
+    pools: dict[int | None, list] = {}
+    eligible: dict[int, list] = {}
+    for case in scope:
+        city_id = case_city_id(case) if tier == Tier.CITY else None
+        if city_id not in pools:
+            pools[city_id] = pool_for(campaign, tier, city_id)
+        eligible[case.pk] = [
+            expert for expert in pools[city_id]
+            if expert.pk not in assigned[case.pk]
+            and not active_conflict_sources(profile_of(expert), case, tier, conflicts[(expert.pk, case.pk)])
+        ]
+    report = AssignmentReport()
+    wanted = campaign.experts_per_case
+    for case in sorted(scope, key=lambda c: (len(eligible[c.pk]), c.pk)):
+        needed = wanted - len(assigned[case.pk])
+        if needed <= 0:
+            continue
+        chosen = sorted(eligible[case.pk], key=lambda e: (load[e.pk], e.pk))[:needed]
+        for expert in chosen:
+            assign_expert(case=case, expert=expert, tier=tier, actor=actor, now=now, automatic=True)
+            load[expert.pk] += 1
+            assigned[case.pk].add(expert.pk)
+            report.created += 1
+        if len(chosen) < needed:
+            report.short[case.pk] = needed - len(chosen)
+    return report
+
+
+
+
+
+@transaction.atomic
+def declare_conflict(*, case: Case, expert, reason: str, now: datetime.datetime | None = None) -> ConflictOfInterest:
+    """The expert declares a conflict with a case assigned to them (回避).
+
+    Side effects, in order: the declared conflict row; every active assignment of the expert on the
+    case ends (its score stops counting); the view permission goes; an audit event.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewRefused(_("Say briefly why you must recuse from this case."))
+    assignments = list(ExpertAssignment.objects.active().select_for_update().filter(case=case, expert=expert))
+    if not assignments:
+        raise ReviewRefused(_("This case is not assigned to you."))
+    conflict, _created = ConflictOfInterest.objects.get_or_create(
+        expert=expert, case=case, source=ConflictSource.DECLARED, defaults={"reason": reason}
+    )
+    for assignment in assignments:
+        assignment.ended_at, assignment.ended_by, assignment.end_reason = now, expert, _("Conflict declared by the expert")
+        assignment.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    _sync_view_permission(expert, case)
+    AuditEvent.objects.create(
+        action=AUDIT_CONFLICT_DECLARED, actor=expert, case=case,
+        summary=_("Expert declared a conflict of interest")[:300], details={"expert": expert.pk, "reason": reason},
+    )
+    return conflict
+
+
+@transaction.atomic
+def dismiss_conflict(*, case: Case, expert, source: str, tier: Tier, actor, reason: str,
+                     now: datetime.datetime | None = None) -> ConflictOfInterest:
+    """Staff lift a wrong automatic conflict (e.g. the expert moved city) with a reason.
+
+    Guards: the actor manages this tier's experts for the case; the source is automatic and does
+    apply to this expert and case; a reason is given. Side effects: the dismissal row; an audit event.
+    Declared conflicts cannot be dismissed.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not may_manage_experts(actor, case, tier):
+        raise ReviewRefused(_("You may not change the experts of this case."))
+    if source not in AUTOMATIC_CONFLICT_SOURCES:
+        raise ReviewRefused(_("Only an automatic conflict can be dismissed; a declared conflict stands."))
+    if not reason:
+        raise ReviewRefused(_("Give the reason for dismissing this conflict; it is kept in the audit log."))
+    profile = ExpertProfile.objects.filter(user=expert).first()
+    if source not in automatic_conflict_sources(profile, case, tier):
+        raise ReviewRefused(_("This automatic conflict does not apply to this expert and case."))
+    conflict, _created = ConflictOfInterest.objects.select_for_update().get_or_create(
+        expert=expert, case=case, source=source
+    )
+    conflict.dismissed_at, conflict.dismissed_by, conflict.dismissal_reason = now, actor, reason
+    conflict.save(update_fields=["dismissed_at", "dismissed_by", "dismissal_reason"])
+    AuditEvent.objects.create(
+        action=AUDIT_CONFLICT_DISMISSED, actor=actor, case=case,
+        summary=(_("Automatic conflict dismissed: %(expert)s") % {"expert": expert.get_full_name() or expert.get_username()})[:300],
+        details={"expert": expert.pk, "source": source, "reason": reason, "tier": int(tier)},
+    )
+    return conflict
+
+
+def criteria_of(campaign: Campaign) -> list[ScoringCriterion]:
+    return list(ScoringCriterion.objects.filter(campaign=campaign).order_by("position", "pk"))
+
+
+def weighted_total(criteria: list[ScoringCriterion], points: dict[int, int]) -> Decimal:
+    """Σ weight × points / max_points, over Σ weight, on a 0–100 scale, to two decimals."""
+    weight_sum = sum(criterion.weight for criterion in criteria)
+    total = sum(criterion.weight * Decimal(points[criterion.pk]) / criterion.max_points for criterion in criteria)
+    return (total / weight_sum * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def submit_score(*, assignment: ExpertAssignment, actor, points: dict[int, int], comment: str,
+                 now: datetime.datetime | None = None) -> ExpertScore:
+    """Record (or, until scores lock, change) the expert's score of the assigned case.
+
+    Guards: the actor is the assigned expert; the assignment is active; no conflict; the case is in
+    the tier's review and scoring has not closed (Asia/Shanghai deadline); every criterion has whole
+    points within 0..max; a comment. Side effects: the score row (locked against a double submit).
+    """
+    now = now or timezone.now()
+    locked = ExpertAssignment.objects.select_for_update().select_related("case__campaign", "case__enterprise__association").get(pk=assignment.pk)
+    tier = Tier(locked.tier)
+    if locked.expert_id != actor.pk:
+        raise ReviewRefused(_("Only the assigned expert may score this case."))
+    if locked.ended_at is not None or is_conflicted(actor, locked.case, tier):
+        raise ReviewRefused(_("This case is no longer assigned to you."))
+    if not scoring_is_open(locked.case, tier, now):
+        raise ReviewRefused(_("Scoring of this case has closed; scores can no longer be changed."))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ReviewRefused(_("Write a comment explaining your score."))
+    criteria = criteria_of(locked.case.campaign)
+    if not criteria:
+        raise ReviewRefused(_("No scoring criteria are set for this campaign; ask the provincial center."))
+    clean: dict[int, int] = {}
+    for criterion in criteria:
+        value = points.get(criterion.pk)
+        if value is None or isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= criterion.max_points:
+            raise ReviewRefused(
+                _("Give “%(criterion)s” a whole number of points from 0 to %(max)d.")
+                % {"criterion": criterion.name, "max": criterion.max_points}
+            )
+        clean[criterion.pk] = value
+    total = weighted_total(criteria, clean)
+    stored_points = {str(key): value for key, value in clean.items()}
+    score = ExpertScore.objects.filter(assignment=locked).first()
+    if score is None:
+        score = ExpertScore.objects.create(
+            assignment=locked, points=stored_points, total=total, comment=comment, submitted_at=now, updated_at=now
+        )
+    else:
+        score.points, score.total, score.comment, score.updated_at = stored_points, total, comment, now
+        score.save(update_fields=["points", "total", "comment", "updated_at"])
+    return score

@@ -1,0 +1,289 @@
+"""Provincial selection (三(三)4): ranking, winners, presenters, overrides, 公示 and final result.
+
+final score = campaign.expert_weight × normalised expert score + campaign.public_weight × normalised votes
+- expert score: the trimmed mean of the provincial experts' totals (0–100) divided by 100, or — with
+  campaign.normalise_expert_scores — the trimmed mean of z-scores mapped min–max to 0–1 over the cases;
+- votes: the case's counted votes (valid and released ballots) divided by the most any case got.
+Ties break, in order, by the higher expert score, more votes, then the lower case id (the earlier
+entry): a total, deterministic order.
+Winners: the top campaign.winners_count. Presenters: winners that are presenter candidates, in rank
+order, at most campaign.presenters_per_city_max per city, campaign.presenters_count in all, and at
+least the 附件2 share (campaign.park_presenter_share_percent, quotas.rules.percent_of) through a
+园区科协. Staff overrides keep their reason and are re-applied when the ranking is recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.enums import CaseStatus, Tier
+from cases.models import Campaign, Case
+from cases.workflow import transition_case
+from quotas.rules import percent_of
+from review.experts.aggregation import normalise_to_unit
+from review.experts.queries import aggregates_for
+from review.experts.rules import case_city_id
+from review.models.results import OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState
+from review.models.voting import COUNTED_BALLOT_STATUSES, BallotChoice
+
+
+class SelectionRefused(Exception):
+    """A refused selection action; the message says why."""
+
+
+def via_park(case: Case) -> bool:
+    """The case came through a 园区科协 (its enterprise's association is a park association)."""
+    return case.enterprise.association.kind == "park_association"
+
+
+def counted_votes(campaign: Campaign) -> dict[int, int]:
+    rows = (
+        BallotChoice.objects.filter(ballot__campaign=campaign, ballot__status__in=COUNTED_BALLOT_STATUSES)
+        .values("case_id").annotate(n=Count("id"))
+    )
+    return {row["case_id"]: row["n"] for row in rows}
+
+
+@dataclass
+class Ranked:
+    case: Case
+    expert_score: float | None
+    expert_normalised: float
+    votes: int
+    votes_normalised: float
+    final: float
+    disagreement: bool
+
+
+def rank_cases(campaign: Campaign, cases: list[Case]) -> list[Ranked]:
+    """The ranking, best first (see the module docstring for the formula and tie-breaking)."""
+    ids = [case.pk for case in cases]
+    aggregates = aggregates_for(campaign, Tier.PROVINCE, ids)
+    values = {case_id: aggregates[case_id].value for case_id in ids}
+    expert_unit = normalise_to_unit(values, scale=None if campaign.normalise_expert_scores else 100.0)
+    votes = counted_votes(campaign)
+    most = max((votes.get(case_id, 0) for case_id in ids), default=0)
+    ew, pw = float(campaign.expert_weight), float(campaign.public_weight)
+    ranked = []
+    for case in cases:
+        count = votes.get(case.pk, 0)
+        votes_unit = count / most if most else 0.0
+        ranked.append(Ranked(
+            case=case, expert_score=aggregates[case.pk].raw_mean, expert_normalised=expert_unit[case.pk],
+            votes=count, votes_normalised=votes_unit,
+            final=round(ew * expert_unit[case.pk] + pw * votes_unit, 9),
+            disagreement=aggregates[case.pk].disagreement,
+        ))
+    ranked.sort(key=lambda r: (-r.final, -r.expert_normalised, -r.votes, r.case.pk))
+    return ranked
+
+
+def choose_presenters(ranked_winners: list[Case], campaign: Campaign) -> set[int]:
+    """Presenter candidates among the winners, in rank order, ≤ per-city max, presenters_count in all,
+    then the park share topped up by swapping the weakest non-park presenters for the best park
+    candidates left (never breaking the per-city limit)."""
+    limit, per_city = campaign.presenters_count, campaign.presenters_per_city_max
+    eligible = [case for case in ranked_winners if case.is_presenter_candidate]
+    chosen: list[Case] = []
+    cities: Counter = Counter()
+    for case in eligible:
+        if len(chosen) >= limit:
+            break
+        if cities[case_city_id(case)] < per_city:
+            chosen.append(case)
+            cities[case_city_id(case)] += 1
+    required = percent_of(campaign.park_presenter_share_percent, len(chosen))
+    spare = [case for case in eligible if case not in chosen and via_park(case)]
+    while sum(via_park(c) for c in chosen) < required and spare:
+        weakest = next((c for c in reversed(chosen) if not via_park(c)), None)
+        if weakest is None:
+            break
+        replacement = next(
+            (c for c in spare if cities[case_city_id(c)] - (case_city_id(weakest) == case_city_id(c)) < per_city), None
+        )
+        if replacement is None:
+            break
+        chosen.remove(weakest)
+        cities[case_city_id(weakest)] -= 1
+        chosen.append(replacement)
+        cities[case_city_id(replacement)] += 1
+        spare.remove(replacement)
+    return {case.pk for case in chosen}
+
+
+def _selection_for_update(campaign: Campaign) -> Selection:
+    selection, _created = Selection.objects.get_or_create(campaign=campaign)
+    return Selection.objects.select_for_update().get(pk=selection.pk)
+
+
+@transaction.atomic
+def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
+    """(Re)compute the ranking, winners and presenters of the draft selection.
+
+    Guards: the selection is still a draft. Side effects: the entries are replaced; earlier staff
+    overrides are re-applied (latest per case and decision).
+    """
+    now = now or timezone.now()
+    selection = _selection_for_update(campaign)
+    if selection.state != SelectionState.DRAFT:
+        raise SelectionRefused(_("The selection is published; it can no longer be recomputed."))
+    cases = list(
+        Case.objects.filter(campaign=campaign, status=CaseStatus.PROVINCE_REVIEW)
+        .select_related("enterprise__association").order_by("pk")
+    )
+    ranked = rank_cases(campaign, cases)
+    winners = [r.case for r in ranked[: campaign.winners_count]]
+    presenters = choose_presenters(winners, campaign)
+    winner_ids = {case.pk for case in winners}
+    overrides = {}
+    for override in selection.overrides.order_by("at", "pk"):
+        overrides[(override.case_id, override.field)] = override.value
+    selection.entries.all().delete()
+    entries = []
+    for position, row in enumerate(ranked, start=1):
+        is_winner = overrides.get((row.case.pk, OverrideField.WINNER), row.case.pk in winner_ids)
+        is_presenter = is_winner and overrides.get((row.case.pk, OverrideField.PRESENTER), row.case.pk in presenters)
+        entries.append(SelectionEntry(
+            selection=selection, case=row.case, rank=position, expert_score=row.expert_score,
+            expert_normalised=row.expert_normalised, votes=row.votes, votes_normalised=row.votes_normalised,
+            final_score=row.final, disagreement=row.disagreement, is_winner=is_winner, is_presenter=is_presenter,
+            winner_overridden=(row.case.pk, OverrideField.WINNER) in overrides,
+            presenter_overridden=(row.case.pk, OverrideField.PRESENTER) in overrides,
+        ))
+    SelectionEntry.objects.bulk_create(entries)
+    selection.computed_at = now
+    selection.save(update_fields=["computed_at"])
+    return selection
+
+
+def presenter_problems(selection: Selection) -> list[str]:
+    """The presenter rules the current entries break (per-city limit, park share), in Chinese."""
+    campaign = selection.campaign
+    presenters = list(selection.entries.filter(is_presenter=True).select_related("case__enterprise__association"))
+    problems = []
+    per_city = Counter(case_city_id(entry.case) for entry in presenters)
+    if per_city and max(per_city.values()) > campaign.presenters_per_city_max:
+        problems.append(_("A city has more than %(max)d presenters.") % {"max": campaign.presenters_per_city_max})
+    required = percent_of(campaign.park_presenter_share_percent, len(presenters))
+    actual = sum(via_park(entry.case) for entry in presenters)
+    if actual < required:
+        problems.append(
+            _("Only %(actual)d of the %(total)d presenters come through a park association; at least %(required)d are needed.")
+            % {"actual": actual, "total": len(presenters), "required": required}
+        )
+    return problems
+
+
+@transaction.atomic
+def override_selection(*, campaign: Campaign, case: Case, field: str, value: bool, reason: str, actor,
+                       now: datetime.datetime | None = None) -> SelectionEntry:
+    """Staff decide against the computed result for one case, with a reason.
+
+    Guards: draft selection; a reason; a presenter must be a winner and a presenter candidate, and
+    its city must stay within presenters_per_city_max; the park share must still hold after taking
+    a park presenter off. Side effects: the override row; the entry (un-winning also un-presents).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    selection = _selection_for_update(campaign)
+    if selection.state != SelectionState.DRAFT:
+        raise SelectionRefused(_("The selection is published; it can no longer be changed."))
+    if not reason:
+        raise SelectionRefused(_("Give the reason for overriding the computed result; it is recorded."))
+    if field not in OverrideField.values:
+        raise SelectionRefused(_("Unknown decision."))
+    entry = selection.entries.select_related("case__enterprise__association").filter(case=case).first()
+    if entry is None:
+        raise SelectionRefused(_("This case is not in the ranking; compute the ranking first."))
+    if field == OverrideField.PRESENTER and value:
+        if not entry.is_winner:
+            raise SelectionRefused(_("Only a winner can be a presenter."))
+        if not entry.case.is_presenter_candidate:
+            raise SelectionRefused(_("This case was not put forward as a presenter candidate by its city."))
+        city = case_city_id(entry.case)
+        same_city = sum(1 for e in selection.entries.filter(is_presenter=True).exclude(pk=entry.pk)
+                        .select_related("case__enterprise__association") if case_city_id(e.case) == city)
+        if same_city >= campaign.presenters_per_city_max:
+            raise SelectionRefused(_("This city already has %(max)d presenters, the most allowed.")
+                                   % {"max": campaign.presenters_per_city_max})
+    if field == OverrideField.WINNER:
+        entry.is_winner, entry.winner_overridden = value, True
+        if not value:
+            entry.is_presenter = False
+    else:
+        entry.is_presenter, entry.presenter_overridden = value, True
+    entry.save(update_fields=["is_winner", "is_presenter", "winner_overridden", "presenter_overridden"])
+    if field == OverrideField.PRESENTER and not value and via_park(entry.case):
+        problems = presenter_problems(selection)
+        if problems:
+            raise SelectionRefused(" ".join(problems))
+    SelectionOverride.objects.create(selection=selection, case=case, field=field, value=value, reason=reason,
+                                     actor=actor, at=now)
+    return entry
+
+
+@transaction.atomic
+def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
+    """Publish the 公示 list: winners and presenters become public; the objection period
+    (campaign.objection_days) starts. Guards: a computed draft; the presenter rules hold."""
+    now = now or timezone.now()
+    selection = _selection_for_update(campaign)
+    if selection.state != SelectionState.DRAFT:
+        raise SelectionRefused(_("The selection is already published."))
+    if not selection.entries.filter(is_winner=True).exists():
+        raise SelectionRefused(_("Compute the ranking first: there is no winner to publish."))
+    problems = presenter_problems(selection)
+    if problems:
+        raise SelectionRefused(" ".join(problems))
+    selection.state, selection.published_at = SelectionState.PUBLISHED, now
+    selection.objection_ends_at = now + datetime.timedelta(days=campaign.objection_days)
+    selection.save(update_fields=["state", "published_at", "objection_ends_at"])
+    return selection
+
+
+@transaction.atomic
+def withdraw_publication(*, campaign: Campaign, actor, reason: str, now: datetime.datetime | None = None) -> Selection:
+    """An upheld objection: the 公示 goes back to draft so staff can change it (recorded as an override note)."""
+    selection = _selection_for_update(campaign)
+    if selection.state != SelectionState.PUBLISHED:
+        raise SelectionRefused(_("Only a published selection can be withdrawn."))
+    if not (reason or "").strip():
+        raise SelectionRefused(_("Give the reason for withdrawing the public notice."))
+    selection.state, selection.published_at, selection.objection_ends_at = SelectionState.DRAFT, None, None
+    selection.save(update_fields=["state", "published_at", "objection_ends_at"])
+    return selection
+
+
+@transaction.atomic
+def finalise_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
+    """After the objection period: every ranked case becomes WINNER or NOT_WINNER through
+    transition_case (audited), and winners get their certificate numbers.
+    Guards: published; the objection period is over."""
+    from review.selection.certificates import issue_certificates
+
+    now = now or timezone.now()
+    selection = _selection_for_update(campaign)
+    if selection.state != SelectionState.PUBLISHED:
+        raise SelectionRefused(_("Publish the public notice first."))
+    if now < selection.objection_ends_at:
+        raise SelectionRefused(
+            _("The objection period runs until %(when)s; the result can be made final after that.")
+            % {"when": timezone.localtime(selection.objection_ends_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    for entry in selection.entries.select_related("case").order_by("rank"):
+        target = CaseStatus.WINNER if entry.is_winner else CaseStatus.NOT_WINNER
+        if entry.case.status == CaseStatus.PROVINCE_REVIEW:
+            transition_case(entry.case, to=target, actor=actor,
+                            reason=_("Provincial selection, public notice ended %(when)s")
+                            % {"when": timezone.localtime(selection.objection_ends_at).strftime("%Y-%m-%d")}, now=now)
+    selection.state, selection.finalised_at = SelectionState.FINAL, now
+    selection.save(update_fields=["state", "finalised_at"])
+    issue_certificates(campaign=campaign, actor=actor, now=now)
+    return selection

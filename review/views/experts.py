@@ -1,0 +1,250 @@
+"""Expert review pages: the expert's assigned cases, reading and scoring one; the staff's
+assignment board (provincial pool or a city's experts) and scores overview."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.enums import Role, Tier, UploadSlot
+from cases.queries import case_uploads, current_campaign, has_role
+from cases.rules import can_administer
+from review.experts.forms import AssignForm, ReasonForm, ScoreForm, expert_label
+from review.experts.queries import (
+    aggregates_for,
+    assignment_board,
+    assignment_for_expert_or_404,
+    assignments_of,
+    board_cases,
+    expert_loads,
+    scores_of_case,
+)
+from review.experts.rules import EXPERT_ROLE, case_city_id, may_manage_experts, scoring_closes_at, scoring_is_open
+from review.experts.services import (
+    ReviewRefused,
+    assign_expert,
+    assign_experts_automatically,
+    criteria_of,
+    declare_conflict,
+    dismiss_conflict,
+    pool_for,
+    submit_score,
+    unassign_expert,
+)
+from review.models import ConflictSource, ExpertAssignment
+
+TIERS = {"province": Tier.PROVINCE, "city": Tier.CITY}
+
+
+def _campaign_or_404():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+# --- the expert's side ----------------------------------------------------------------------
+
+@login_required
+def expert_home(request):
+    if not has_role(request.user, *EXPERT_ROLE.values()):
+        raise Http404
+    campaign = _campaign_or_404()
+    assignments = list(assignments_of(request.user, campaign))
+    now = timezone.now()
+    rows = [
+        {"assignment": a, "case": a.case, "scored": hasattr(a, "score"),
+         "open": scoring_is_open(a.case, Tier(a.tier), now)}
+        for a in assignments
+    ]
+    return render(request, "review/expert_home.html", {
+        "campaign": campaign, "rows": rows, "done": sum(1 for r in rows if r["scored"]),
+    })
+
+
+@login_required
+def expert_case(request, pk: int):
+    """Read the case and score it. A conflicted or unassigned expert gets a 404."""
+    assignment = assignment_for_expert_or_404(request.user, pk)
+    case = assignment.case
+    tier = Tier(assignment.tier)
+    criteria = criteria_of(case.campaign)
+    own = getattr(assignment, "score", None)
+    now = timezone.now()
+    is_open = scoring_is_open(case, tier, now)
+    if request.method == "POST":
+        form = ScoreForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            try:
+                submit_score(assignment=assignment, actor=request.user, points=form.points(),
+                             comment=form.cleaned_data["comment"], now=now)
+            except ReviewRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Your score was saved."))
+                return redirect("review:expert_case", pk=case.pk)
+    else:
+        initial = {}
+        if own:
+            initial = {f"criterion_{key}": value for key, value in own.points.items()}
+            initial["comment"] = own.comment
+        form = ScoreForm(initial=initial, criteria=criteria)
+    uploads, _earlier = case_uploads(case)
+    documents = [(UploadSlot(slot).label, files) for slot, files in uploads.items()]
+    # Others' scores only once the expert's own is in, so nobody anchors on them.
+    others = [s for s in scores_of_case(case, tier) if s.assignment.expert_id != request.user.pk] if own else []
+    return render(request, "review/expert_case.html", {
+        "assignment": assignment, "case": case, "form": form, "own": own, "others": others,
+        "criteria": criteria, "open": is_open, "closes_at": scoring_closes_at(case, tier),
+        "documents": documents, "conflict_form": ReasonForm(),
+    })
+
+
+@login_required
+@require_POST
+def expert_declare_conflict(request, pk: int):
+    assignment = assignment_for_expert_or_404(request.user, pk)
+    form = ReasonForm(request.POST)
+    try:
+        declare_conflict(case=assignment.case, expert=request.user,
+                         reason=form.data.get("reason", ""))
+    except ReviewRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("review:expert_case", pk=pk)
+    messages.success(request, _("You have recused yourself from the case; it is no longer shown to you."))
+    return redirect("review:expert_home")
+
+
+# --- the staff's side -------------------------------------------------------------------------
+
+def _tier_or_404(request, tier_slug: str) -> Tier:
+    tier = TIERS.get(tier_slug)
+    if tier is None:
+        raise Http404
+    if tier == Tier.PROVINCE and not can_administer(request.user):
+        raise Http404
+    if tier == Tier.CITY and not has_role(request.user, Role.CITY_STAFF):
+        raise Http404
+    return tier
+
+
+def _pool(campaign, tier, cases):
+    if tier == Tier.PROVINCE:
+        return pool_for(campaign, tier)
+    experts, seen = [], set()
+    for city_id in sorted({case_city_id(case) for case in cases}):
+        for expert in pool_for(campaign, tier, city_id):
+            if expert.pk not in seen:
+                seen.add(expert.pk)
+                experts.append(expert)
+    return experts
+
+
+@login_required
+def expert_board(request, tier_slug: str):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    cases = list(board_cases(request.user, campaign, tier))
+    pool = _pool(campaign, tier, cases)
+    rows = assignment_board(cases, tier, pool)
+    loads = expert_loads(campaign, tier, pool)
+    assign_form = AssignForm(pool=pool)
+    return render(request, "review/expert_board.html", {
+        "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
+        "pool": [(expert, expert_label(expert), loads[expert.pk]) for expert in pool],
+        "assign_form": assign_form, "reason_form": ReasonForm(),
+    })
+
+
+@login_required
+@require_POST
+def expert_board_auto(request, tier_slug: str):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    cases = list(board_cases(request.user, campaign, tier))
+    report = assign_experts_automatically(campaign=campaign, tier=tier, actor=request.user, cases=cases)
+    messages.success(request, _("%(count)d assignment(s) made.") % {"count": report.created})
+    if report.short:
+        messages.error(request, _("%(count)d case(s) could not get enough experts without a conflict; add experts to the pool.")
+                       % {"count": len(report.short)})
+    return redirect("review:expert_board", tier_slug=tier_slug)
+
+
+def _board_case_or_404(request, campaign, tier, pk):
+    case = board_cases(request.user, campaign, tier).filter(pk=pk).first()
+    if case is None or not may_manage_experts(request.user, case, tier):
+        raise Http404
+    return case
+
+
+@login_required
+@require_POST
+def expert_board_assign(request, tier_slug: str, pk: int):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    case = _board_case_or_404(request, campaign, tier, pk)
+    form = AssignForm(request.POST, pool=_pool(campaign, tier, [case]))
+    if not form.is_valid():
+        messages.error(request, _("Choose an expert of the pool."))
+    else:
+        try:
+            assign_expert(case=case, expert=form.cleaned_data["expert"], tier=tier, actor=request.user)
+        except ReviewRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Expert assigned."))
+    return redirect("review:expert_board", tier_slug=tier_slug)
+
+
+@login_required
+@require_POST
+def expert_board_unassign(request, tier_slug: str, assignment_id: int):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    assignment = get_object_or_404(ExpertAssignment.objects.active(), pk=assignment_id, tier=tier)
+    _board_case_or_404(request, campaign, tier, assignment.case_id)
+    try:
+        unassign_expert(assignment=assignment, actor=request.user, reason=request.POST.get("reason", ""))
+    except ReviewRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Assignment removed."))
+    return redirect("review:expert_board", tier_slug=tier_slug)
+
+
+@login_required
+@require_POST
+def expert_board_dismiss(request, tier_slug: str, pk: int, expert_id: int, source: str):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    case = _board_case_or_404(request, campaign, tier, pk)
+    expert = get_object_or_404(get_user_model(), pk=expert_id)
+    if source not in ConflictSource.values:
+        raise Http404
+    try:
+        dismiss_conflict(case=case, expert=expert, source=source, tier=tier, actor=request.user,
+                         reason=request.POST.get("reason", ""))
+    except ReviewRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Conflict dismissed; the expert may now be assigned to this case."))
+    return redirect("review:expert_board", tier_slug=tier_slug)
+
+
+@login_required
+def score_overview(request, tier_slug: str):
+    tier = _tier_or_404(request, tier_slug)
+    campaign = _campaign_or_404()
+    cases = list(board_cases(request.user, campaign, tier))
+    rows = assignment_board(cases, tier, [])
+    aggregates = aggregates_for(campaign, tier, [case.pk for case in cases])
+    for row in rows:
+        row.aggregate = aggregates.get(row.case.pk)
+    return render(request, "review/expert_scores.html", {
+        "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
+        "normalised": campaign.normalise_expert_scores,
+    })

@@ -1,0 +1,166 @@
+"""Provincial staff: ranking and selection, overrides, 公示, certificates. Public: the 公示 list
+and certificate verification."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.models import Case
+from cases.queries import current_campaign
+from cases.rules import can_administer
+from review.models import Certificate, OverrideField
+from review.selection.certificates import (
+    certificate_filename,
+    certificates_zip,
+    find_certificate,
+    issue_certificates,
+    render_certificate,
+)
+from review.selection.queries import certificates_of, public_notice, ranking, selection_of
+from review.selection.services import (
+    SelectionRefused,
+    compute_selection,
+    finalise_selection,
+    override_selection,
+    presenter_problems,
+    publish_selection,
+    withdraw_publication,
+)
+
+
+def _staff_campaign(request):
+    if not can_administer(request.user):
+        raise Http404
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@login_required
+def selection_board(request):
+    campaign = _staff_campaign(request)
+    selection = selection_of(campaign)
+    return render(request, "review/selection_board.html", {
+        "campaign": campaign, "selection": selection, "entries": ranking(selection),
+        "problems": presenter_problems(selection) if selection else [],
+        "overrides": list(selection.overrides.select_related("case", "actor")) if selection else [],
+        "now": timezone.now(),
+    })
+
+
+def _run(request, action, success: str):
+    try:
+        action()
+    except SelectionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, success)
+    return redirect("review:selection_board")
+
+
+@login_required
+@require_POST
+def selection_compute(request):
+    campaign = _staff_campaign(request)
+    return _run(request, lambda: compute_selection(campaign=campaign, actor=request.user),
+                _("The ranking was computed."))
+
+
+@login_required
+@require_POST
+def selection_override(request, pk: int):
+    campaign = _staff_campaign(request)
+    case = get_object_or_404(Case, pk=pk, campaign=campaign)
+    field = request.POST.get("field")
+    if field not in OverrideField.values:
+        raise Http404
+    value = request.POST.get("value") == "1"
+    return _run(request, lambda: override_selection(campaign=campaign, case=case, field=field, value=value,
+                                                    reason=request.POST.get("reason", ""), actor=request.user),
+                _("The decision was changed and its reason recorded."))
+
+
+@login_required
+@require_POST
+def selection_publish(request):
+    campaign = _staff_campaign(request)
+    return _run(request, lambda: publish_selection(campaign=campaign, actor=request.user),
+                _("The public notice is published; the objection period has started."))
+
+
+@login_required
+@require_POST
+def selection_withdraw(request):
+    campaign = _staff_campaign(request)
+    return _run(request, lambda: withdraw_publication(campaign=campaign, actor=request.user,
+                                                      reason=request.POST.get("reason", "")),
+                _("The public notice was withdrawn; the selection is a draft again."))
+
+
+@login_required
+@require_POST
+def selection_finalise(request):
+    campaign = _staff_campaign(request)
+    return _run(request, lambda: finalise_selection(campaign=campaign, actor=request.user),
+                _("The result is final; winners have their certificates."))
+
+
+def publicity(request):
+    """公示: public, no sign-in. Empty until the selection is published."""
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    selection, rows = public_notice(campaign)
+    return render(request, "review/selection_publicity.html", {"campaign": campaign, "selection": selection, "rows": rows})
+
+
+@login_required
+def certificate_list(request):
+    campaign = _staff_campaign(request)
+    return render(request, "review/certificate_list.html", {
+        "campaign": campaign, "certificates": certificates_of(campaign),
+    })
+
+
+@login_required
+@require_POST
+def certificate_issue(request):
+    campaign = _staff_campaign(request)
+    issued = issue_certificates(campaign=campaign, actor=request.user)
+    messages.success(request, _("%(count)d certificate(s) issued.") % {"count": len(issued)})
+    return redirect("review:certificate_list")
+
+
+def _pdf_response(data: bytes, filename: str, content_type: str = "application/pdf") -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def certificate_pdf(request, number: str):
+    campaign = _staff_campaign(request)
+    certificate = get_object_or_404(Certificate.objects.select_related("campaign"), number=number, campaign=campaign)
+    return _pdf_response(render_certificate(certificate), certificate_filename(certificate))
+
+
+@login_required
+def certificate_zip(request):
+    campaign = _staff_campaign(request)
+    return _pdf_response(certificates_zip(campaign), f"{campaign.title}+优秀案例证书.zip", "application/zip")
+
+
+def certificate_verify(request):
+    """Public: anyone checks a certificate by its number."""
+    number = request.GET.get("number", "")
+    certificate = find_certificate(number) if number else None
+    return render(request, "review/certificate_verify.html", {
+        "number": number.strip(), "certificate": certificate, "searched": bool(number.strip()),
+    })

@@ -1,0 +1,251 @@
+"""网络投票: the public gallery, phone verification, the ballot and its receipt (no sign-in);
+the provincial staff's vote control, quarantine review and per-case audit report."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cases.queries import current_campaign
+from cases.rules import can_administer
+from review.models import Ballot
+from review.tasks import quarantine_suspicious_ballots_task
+from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
+from review.voting.fraud import RULE_LABELS, case_vote_report
+from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
+from review.voting.queries import ballot_totals, gallery, public_counts, public_photo, quarantined_ballots
+from review.voting.services import (
+    AlreadyVoted,
+    VoteRefused,
+    cast_ballot,
+    close_vote,
+    decide_quarantined,
+    mask_phone,
+    normalise_phone,
+    open_vote,
+    request_code,
+    verify_voter_code,
+    vote_has_closed,
+    vote_is_open,
+)
+
+SESSION_PENDING = "vote_pending"
+SESSION_VOTER = "vote_voter"
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _with_device_cookie(request, response):
+    """Every visitor of the vote carries a random signed device cookie (its hash feeds the limits)."""
+    if device_token(request) is None:
+        response.set_cookie(DEVICE_COOKIE, new_device_cookie(), max_age=DEVICE_COOKIE_AGE, httponly=True,
+                            samesite="Lax", secure=request.is_secure())
+    return response
+
+
+@never_cache
+def vote_gallery(request):
+    campaign = _campaign()
+    now = timezone.now()
+    is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
+    candidates = gallery(campaign) if (is_open or closed) else []
+    counts = public_counts(campaign) if closed else {}
+    for candidate in candidates:
+        candidate.votes = counts.get(candidate.pk)
+    if closed:
+        candidates.sort(key=lambda c: (-(c.votes or 0), c.region, c.title, c.pk))
+    response = render(request, "review/vote_gallery.html", {
+        "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates,
+        "verified": bool(request.session.get(SESSION_VOTER)) and is_open,
+        "masked": request.session.get(SESSION_PENDING, {}).get("masked", ""),
+    })
+    return _with_device_cookie(request, response)
+
+
+def vote_photo(request, upload_id: int):
+    campaign = _campaign()
+    if not (campaign.vote_opens_at and timezone.now() >= campaign.vote_opens_at):
+        raise Http404
+    data = public_photo(campaign, upload_id)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@never_cache
+def vote_phone(request):
+    campaign = _campaign()
+    if not vote_is_open(campaign, timezone.now()):
+        return redirect("review:vote_gallery")
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = normalise_phone(form.cleaned_data["phone"])
+            voter = request_code(campaign=campaign, phone=phone, client=ClientInfo.from_request(request))
+        except VoteRefused as refused:
+            form.add_error("phone", str(refused))
+        else:
+            request.session[SESSION_PENDING] = {"voter": voter, "masked": mask_phone(phone)}
+            request.session.pop(SESSION_VOTER, None)
+            return redirect("review:vote_verify")
+    return _with_device_cookie(request, render(request, "review/vote_phone.html", {"campaign": campaign, "form": form}))
+
+
+@never_cache
+def vote_verify(request):
+    campaign = _campaign()
+    pending = request.session.get(SESSION_PENDING)
+    if not pending or not vote_is_open(campaign, timezone.now()):
+        return redirect("review:vote_phone")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            voter = verify_voter_code(voter=pending["voter"], code=form.cleaned_data["code"])
+        except VoteRefused as refused:
+            form.add_error("code", str(refused))
+        else:
+            request.session.cycle_key()
+            request.session[SESSION_VOTER] = voter
+            return redirect("review:vote_gallery")
+    return render(request, "review/vote_verify.html", {"campaign": campaign, "form": form, "masked": pending["masked"]})
+
+
+@require_POST
+def vote_ballot(request):
+    campaign = _campaign()
+    voter = request.session.get(SESSION_VOTER)
+    if not voter:
+        messages.error(request, _("Verify your mobile number first."))
+        return redirect("review:vote_phone")
+    try:
+        case_ids = [int(value) for value in request.POST.getlist("case")]
+    except ValueError:
+        case_ids = []
+    try:
+        ballot = cast_ballot(campaign=campaign, voter=voter, case_ids=case_ids, client=ClientInfo.from_request(request))
+    except AlreadyVoted as refused:
+        messages.error(request, str(refused))
+        request.session.pop(SESSION_VOTER, None)
+        return redirect("review:vote_gallery")
+    except VoteRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("review:vote_gallery")
+    request.session.pop(SESSION_VOTER, None)
+    request.session.pop(SESSION_PENDING, None)
+    return redirect("review:vote_receipt", receipt=ballot.receipt)
+
+
+@never_cache
+def vote_receipt(request, receipt: str):
+    ballot = get_object_or_404(Ballot.objects.select_related("campaign"), receipt=receipt)
+    titles = list(ballot.choices.select_related("case").order_by("case__title").values_list("case__title", flat=True))
+    return render(request, "review/vote_receipt.html", {"ballot": ballot, "titles": titles})
+
+
+# --- provincial staff ----------------------------------------------------------------------------
+
+def _staff_campaign(request):
+    if not can_administer(request.user):
+        raise Http404
+    return _campaign()
+
+
+@login_required
+def vote_control(request):
+    campaign = _staff_campaign(request)
+    now = timezone.now()
+    closed = vote_has_closed(campaign, now)
+    return render(request, "review/vote_control.html", {
+        "campaign": campaign, "open": vote_is_open(campaign, now), "closed": closed,
+        "totals": ballot_totals(campaign), "form": OpenVoteForm(),
+        # Per-case counts stay hidden from everybody until the vote closes.
+        "report": case_vote_report(campaign) if closed else None,
+    })
+
+
+@login_required
+@require_POST
+def vote_open(request):
+    campaign = _staff_campaign(request)
+    form = OpenVoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the closing date and time."))
+    else:
+        try:
+            open_vote(campaign=campaign, actor=request.user, closes_at=form.cleaned_data["closes_at"])
+        except VoteRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The public vote is open."))
+    return redirect("review:vote_control")
+
+
+@login_required
+@require_POST
+def vote_close(request):
+    campaign = _staff_campaign(request)
+    try:
+        close_vote(campaign=campaign, actor=request.user)
+    except VoteRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The public vote is closed."))
+    return redirect("review:vote_control")
+
+
+@login_required
+def vote_quarantine(request):
+    campaign = _staff_campaign(request)
+    return render(request, "review/vote_quarantine.html", {
+        "campaign": campaign, "ballots": quarantined_ballots(campaign), "labels": RULE_LABELS,
+        "totals": ballot_totals(campaign), "form": DecisionForm(),
+    })
+
+
+@login_required
+@require_POST
+def vote_quarantine_run(request):
+    campaign = _staff_campaign(request)
+    result = quarantine_suspicious_ballots_task.delay(campaign.pk)
+    if result.ready():
+        outcome = result.get()
+        messages.success(request, _("%(n)d ballot(s) newly put in quarantine.") % {"n": outcome["newly_quarantined"]})
+    else:
+        messages.success(request, _("The check runs in the background; reload in a minute."))
+    return redirect("review:vote_quarantine")
+
+
+@login_required
+@require_POST
+def vote_quarantine_decide(request, pk: int):
+    campaign = _staff_campaign(request)
+    ballot = get_object_or_404(Ballot, pk=pk, campaign=campaign)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose exclude or release and give the reason."))
+    else:
+        try:
+            decide_quarantined(ballot=ballot, actor=request.user, action=form.cleaned_data["action"],
+                               reason=form.cleaned_data["reason"])
+        except VoteRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect("review:vote_quarantine")
+
+
+@login_required
+def vote_report(request):
+    campaign = _staff_campaign(request)
+    return render(request, "review/vote_report.html", {"campaign": campaign, "report": case_vote_report(campaign)})

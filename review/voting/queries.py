@@ -1,0 +1,132 @@
+"""Reads of the public vote: the gallery of candidates, their public photos and summaries, counts.
+
+Only public facts leave here: title, unit, city, the photos of the photo slots and a summary taken
+from the case narrative. Never contact names or phones.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from cases.documents.naming import case_region
+from cases.enums import CaseStatus, UploadSlot
+from cases.models import Campaign, Case, Upload
+from review.models.voting import COUNTED_BALLOT_STATUSES, Ballot, BallotChoice, BallotStatus
+
+PHOTO_SLOTS = (UploadSlot.PHOTO_EXTERIOR, UploadSlot.PHOTO_PRODUCT, UploadSlot.PHOTO_SCENE)
+SUMMARY_CHARS = 160
+PHOTO_WIDTH = 960
+
+
+@dataclass
+class Candidate:
+    pk: int
+    title: str
+    unit: str
+    region: str
+    summary: str
+    photo_ids: list[int] = field(default_factory=list)
+
+
+def candidate_cases(campaign: Campaign):
+    return Case.objects.filter(campaign=campaign, status=CaseStatus.PROVINCE_REVIEW)
+
+
+def gallery(campaign: Campaign) -> list[Candidate]:
+    """The candidates in a stable order (region, then title), in three queries whatever their number."""
+    cases = list(candidate_cases(campaign).select_related("enterprise__association__parent__parent").order_by("title", "pk"))
+    photos = defaultdict(list)
+    narratives = {}
+    for upload in Upload.objects.filter(case__in=cases, superseded_at__isnull=True,
+                                        slot__in=[*PHOTO_SLOTS, UploadSlot.NARRATIVE]).order_by("slot", "pk"):
+        if upload.slot == UploadSlot.NARRATIVE:
+            narratives[upload.case_id] = upload
+        else:
+            photos[upload.case_id].append(upload.pk)
+    result = [
+        Candidate(pk=case.pk, title=case.title, unit=case.completing_unit or case.enterprise.name,
+                  region=case_region(case), summary=narrative_summary(narratives.get(case.pk)),
+                  photo_ids=photos[case.pk])
+        for case in cases
+    ]
+    result.sort(key=lambda c: (c.region, c.title, c.pk))
+    return result
+
+
+def narrative_summary(upload: Upload | None) -> str:
+    """The first body paragraphs of the narrative (案例概要), shortened; cached by file hash."""
+    if upload is None:
+        return ""
+    key = f"vote:summary:{upload.sha256}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    text = ""
+    try:
+        import docx
+
+        with upload.file.storage.open(upload.file.name, "rb") as handle:
+            document = docx.Document(handle)
+        body = [p.text.strip() for p in document.paragraphs
+                if p.text.strip() and not (p.style is not None and p.style.name.lower().startswith(("heading", "title", "标题")))]
+        # Skip the subtitle (the unit's name) when it is the first line.
+        text = "".join(body[1:] if len(body) > 1 and len(body[0]) <= 40 else body)
+    except Exception:  # an unreadable narrative shows no summary rather than breaking the gallery
+        text = ""
+    if len(text) > SUMMARY_CHARS:
+        text = text[:SUMMARY_CHARS] + "…"
+    cache.set(key, text, 60 * 60 * 24)
+    return text
+
+
+def public_photo(campaign: Campaign, upload_id: int) -> bytes | None:
+    """A downscaled JPEG of a current photo of a candidate, EXIF (GPS!) stripped; None otherwise."""
+    upload = Upload.objects.filter(
+        pk=upload_id, superseded_at__isnull=True, slot__in=PHOTO_SLOTS, case__in=candidate_cases(campaign),
+    ).first()
+    if upload is None:
+        return None
+    key = f"vote:photo:{upload.sha256}:{PHOTO_WIDTH}"
+    data = cache.get(key)
+    if data is not None:
+        return data
+    from PIL import Image, ImageOps
+
+    try:
+        with upload.file.storage.open(upload.file.name, "rb") as handle:
+            image = Image.open(handle)
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((PHOTO_WIDTH, PHOTO_WIDTH))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    except Exception:
+        return None
+    data = out.getvalue()
+    cache.set(key, data, 60 * 60 * 24)
+    return data
+
+
+def public_counts(campaign: Campaign) -> dict[int, int]:
+    """Counted votes per case — for the public only after the vote closed (the view decides)."""
+    rows = (BallotChoice.objects.filter(ballot__campaign=campaign, ballot__status__in=COUNTED_BALLOT_STATUSES)
+            .values("case_id").annotate(n=Count("id")))
+    return {row["case_id"]: row["n"] for row in rows}
+
+
+def ballot_totals(campaign: Campaign) -> dict[str, int]:
+    rows = Ballot.objects.filter(campaign=campaign).values("status").annotate(n=Count("id"))
+    totals = {status: 0 for status in BallotStatus.values}
+    totals.update({row["status"]: row["n"] for row in rows})
+    return totals
+
+
+def quarantined_ballots(campaign: Campaign, limit: int = 200):
+    return list(
+        Ballot.objects.filter(campaign=campaign, status=BallotStatus.QUARANTINED)
+        .prefetch_related("flags", "choices__case").order_by("cast_at", "pk")[:limit]
+    )

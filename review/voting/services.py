@@ -1,0 +1,237 @@
+"""Writes of the public vote: SMS codes, verification, ballots, the vote window, quarantine decisions.
+
+One ballot per phone is the database's unique constraint (campaign, voter_hash): concurrent
+requests of one phone race to the INSERT and exactly one wins; the others get IntegrityError and
+are logged as duplicates. There is no check-then-insert anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.enums import AuditAction
+from cases.enums import CaseStatus
+from cases.models import AuditEvent, Campaign, Case
+from review.models.voting import (
+    Ballot,
+    BallotChoice,
+    BallotLog,
+    BallotLogOutcome,
+    BallotStatus,
+    QuarantineAction,
+    QuarantineDecision,
+)
+from review.voting import limits
+from review.voting.limits import ClientInfo, keyed_hash
+from review.voting.sms import gateway
+
+CODE_TTL = 600
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+AUDIT_VOTE_OPENED = AuditAction.VOTE_OPENED
+AUDIT_VOTE_CLOSED = AuditAction.VOTE_CLOSED
+
+
+class VoteRefused(Exception):
+    """A refused vote action; the message tells the voter what to do."""
+
+
+class AlreadyVoted(VoteRefused):
+    pass
+
+
+def normalise_phone(raw: str) -> str:
+    digits = re.sub(r"[\s\-()]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not PHONE_PATTERN.match(digits):
+        raise VoteRefused(_("Enter a mainland China mobile number of 11 digits."))
+    return digits
+
+
+def voter_hash(phone: str) -> str:
+    return keyed_hash("phone", phone)
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def vote_is_open(campaign: Campaign, now: datetime.datetime) -> bool:
+    return bool(campaign.vote_opens_at and campaign.vote_closes_at and campaign.vote_opens_at <= now < campaign.vote_closes_at)
+
+
+def vote_has_closed(campaign: Campaign, now: datetime.datetime) -> bool:
+    return bool(campaign.vote_closes_at and now >= campaign.vote_closes_at)
+
+
+def _code_key(voter: str) -> str:
+    return f"vote:code:{voter}"
+
+
+def _code_digest(voter: str, code: str) -> str:
+    return hmac.new(voter.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: datetime.datetime | None = None) -> str:
+    """Send a 6-digit code to the phone. Returns the voter hash.
+
+    Guards: the vote is open; the phone is not locked out after wrong codes; limits: one code per
+    phone per cooldown, a daily cap per phone, per address, per address block and per device.
+    Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
+    """
+    now = now or timezone.now()
+    if not vote_is_open(campaign, now):
+        raise VoteRefused(_("The public vote is not open."))
+    phone = normalise_phone(phone)
+    voter = voter_hash(phone)
+    if limits.exceeded("verify_phone_failures", voter):
+        raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
+    if not limits.hit("code_phone_cooldown", voter):
+        raise VoteRefused(_("A code was sent to this number less than a minute ago; wait a moment."))
+    checks = (("code_phone_day", voter), ("code_ip_hour", client.ip), ("code_block_hour", client.block))
+    if client.device_hash:
+        checks += (("code_device_day", client.device_hash),)
+    for name, key in checks:
+        if not limits.hit(name, key):
+            raise VoteRefused(_("Too many codes were requested; try again later."))
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_code_key(voter), _code_digest(voter, code), CODE_TTL)
+    gateway().send(phone, _("Your voting code is %(code)s, valid for 10 minutes. Do not share it.") % {"code": code})
+    return voter
+
+
+def verify_code(*, campaign: Campaign, phone: str, code: str, now: datetime.datetime | None = None) -> str:
+    """Check the code; on success the voter hash (the verified identity), and the code is spent.
+    Wrong codes count towards a lockout of the number."""
+    now = now or timezone.now()
+    if not vote_is_open(campaign, now):
+        raise VoteRefused(_("The public vote is not open."))
+    voter = voter_hash(normalise_phone(phone))
+    return verify_voter_code(voter=voter, code=code)
+
+
+def verify_voter_code(*, voter: str, code: str) -> str:
+    if limits.exceeded("verify_phone_failures", voter):
+        raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
+    stored = cache.get(_code_key(voter))
+    code = (code or "").strip()
+    if stored is None:
+        raise VoteRefused(_("The code has expired; request a new one."))
+    if not hmac.compare_digest(stored, _code_digest(voter, code)):
+        limits.hit("verify_phone_failures", voter)
+        raise VoteRefused(_("The code is wrong; check the SMS and try again."))
+    cache.delete(_code_key(voter))
+    return voter
+
+
+def _receipt() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+
+
+def _log(campaign: Campaign, client: ClientInfo, outcome: str, voter: str, now, ballot: Ballot | None = None) -> None:
+    BallotLog.objects.create(
+        campaign=campaign, ballot=ballot, at=now, outcome=outcome, address_block=client.block,
+        device_hash=client.device_hash, user_agent=client.user_agent, voter_hash=voter,
+    )
+
+
+def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: ClientInfo,
+                now: datetime.datetime | None = None) -> Ballot:
+    """Record the approval ballot of a verified voter.
+
+    Guards: the vote is open; between vote_min_picks and vote_max_picks distinct cases, each a
+    candidate (under provincial selection in this campaign); limits per address, block and device;
+    one ballot per voter — the unique constraint decides, a loser raises AlreadyVoted.
+    Side effects: the ballot and its choices; an append-only log row for every attempt, refused or not.
+    """
+    now = now or timezone.now()
+    if not vote_is_open(campaign, now):
+        raise VoteRefused(_("The public vote is not open."))
+    picks = sorted(set(case_ids))
+    if len(picks) != len(case_ids) or not campaign.vote_min_picks <= len(picks) <= campaign.vote_max_picks:
+        _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
+        raise VoteRefused(
+            _("Choose between %(min)d and %(max)d different cases.")
+            % {"min": campaign.vote_min_picks, "max": campaign.vote_max_picks}
+        )
+    valid = set(Case.objects.filter(pk__in=picks, campaign=campaign, status=CaseStatus.PROVINCE_REVIEW).values_list("pk", flat=True))
+    if valid != set(picks):
+        _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
+        raise VoteRefused(_("Some chosen cases are not candidates; reload the page and choose again."))
+    checks = (("ballot_ip_hour", client.ip), ("ballot_block_hour", client.block))
+    if client.device_hash:
+        checks += (("ballot_device_day", client.device_hash),)
+    for name, key in checks:
+        if not limits.hit(name, key):
+            _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
+            raise VoteRefused(_("Too many ballots came from your network or device; try again later."))
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                campaign=campaign, voter_hash=voter, receipt=_receipt(), cast_at=now, address_block=client.block,
+                device_hash=client.device_hash, user_agent=client.user_agent,
+            )
+            BallotChoice.objects.bulk_create(BallotChoice(ballot=ballot, case_id=case_id) for case_id in picks)
+            _log(campaign, client, BallotLogOutcome.ACCEPTED, voter, now, ballot)
+    except IntegrityError:
+        _log(campaign, client, BallotLogOutcome.DUPLICATE, voter, now)
+        raise AlreadyVoted(_("This mobile number has already voted; each number votes once.")) from None
+    return ballot
+
+
+@transaction.atomic
+def open_vote(*, campaign: Campaign, actor, closes_at: datetime.datetime, now: datetime.datetime | None = None) -> Campaign:
+    """Open the public vote now until `closes_at`. Audited."""
+    now = now or timezone.now()
+    if closes_at <= now:
+        raise VoteRefused(_("The closing time must be in the future."))
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign.vote_opens_at, campaign.vote_closes_at = now, closes_at
+    campaign.save(update_fields=["vote_opens_at", "vote_closes_at"])
+    AuditEvent.objects.create(action=AUDIT_VOTE_OPENED, actor=actor, summary=_("Public vote opened"),
+                              details={"closes_at": closes_at.isoformat()})
+    return campaign
+
+
+@transaction.atomic
+def close_vote(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Campaign:
+    """Close the public vote now. Audited."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not vote_is_open(campaign, now):
+        raise VoteRefused(_("The public vote is not open."))
+    campaign.vote_closes_at = now
+    campaign.save(update_fields=["vote_closes_at"])
+    AuditEvent.objects.create(action=AUDIT_VOTE_CLOSED, actor=actor, summary=_("Public vote closed"), details={})
+    return campaign
+
+
+@transaction.atomic
+def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: datetime.datetime | None = None) -> Ballot:
+    """Staff confirm (exclude) or release (count) a quarantined ballot, with a reason.
+    Side effects: the ballot's status; an append-only decision row. Nothing is deleted."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise VoteRefused(_("Give the reason for the decision; it is kept with the ballot."))
+    if action not in (QuarantineAction.CONFIRM, QuarantineAction.RELEASE):
+        raise VoteRefused(_("Unknown decision."))
+    locked = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if locked.status != BallotStatus.QUARANTINED:
+        raise VoteRefused(_("This ballot is not in quarantine (any more)."))
+    locked.status = BallotStatus.EXCLUDED if action == QuarantineAction.CONFIRM else BallotStatus.RELEASED
+    locked.save(update_fields=["status"])
+    QuarantineDecision.objects.create(ballot=locked, action=action, actor=actor, reason=reason, at=now)
+    return locked
