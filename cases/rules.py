@@ -41,3 +41,29 @@ def may_act_for_tier(user, case, tier: Tier) -> bool:
         elif membership.organisation_id == organisation_id_for_tier(case, tier):
             return True
     return False
+
+
+def may_see_contact_details(user, case) -> bool:
+    """Contact names' phone numbers are personal data (SPEC §8): the enterprise itself and the staff
+    of the tiers that handle the case see them; experts and observers see them masked."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    association_path = case.enterprise.association.path
+    for membership in memberships_of(user):
+        if membership.role == Role.ENTERPRISE_USER and membership.enterprise_id == case.enterprise_id:
+            return True
+        if membership.role in (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF, Role.PROVINCE_STAFF) \
+                and association_path.startswith(membership.organisation.path):
+            return True
+    return False
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678, 0351-****497: enough to recognise a number, not to call it."""
+    digits = [index for index, char in enumerate(phone) if char.isdigit()]
+    if len(digits) <= 4:
+        return "*" * len(phone)
+    hidden = set(digits[3:-3]) if len(digits) < 11 else set(digits[3:-4])
+    return "".join("*" if index in hidden else char for index, char in enumerate(phone))

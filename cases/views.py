@@ -36,7 +36,7 @@ from cases.queries import (
     latest_return,
     submission_problems,
 )
-from cases.rules import can_administer, may_act_for_tier
+from cases.rules import can_administer, may_act_for_tier, may_see_contact_details
 from cases.services import (
     ENTERPRISE_FIELDS,
     CaseNotEditable,
@@ -305,6 +305,7 @@ def case_detail(request, pk: int):
         "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP),
         "wechat_name": wechat_display_name(case),
         "slots": [(SLOT_RULES[slot], uploads.get(slot, [])) for slot in SUBMISSION_SLOTS],
+        "show_contact": may_see_contact_details(request.user, case),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cases.deadlines import stage_closes_at
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
 from cases.queries import cases_visible_to, current_campaign
+from cases.rules import may_see_contact_details
 from cases.services import record_download
 from cases.workflow import TransitionRefused
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
@@ -93,6 +94,7 @@ def case_review(request, pk: int):
         "current_uploads": [upload for upload in uploads if upload.superseded_at is None],
         "earlier_uploads": [upload for upload in uploads if upload.superseded_at is not None],
         "decisions": _allowed_decisions(case, membership.tier), "form": DecisionForm(),
+        "show_contact": may_see_contact_details(request.user, case),
     }
     return render(request, "review/case_review.html", context)
 
