@@ -186,12 +186,6 @@ def _seed_accounts(province: Organisation, taiyuan: Organisation) -> None:
             user = create_user(username=account.username, password=DEMO_PASSWORD, full_name=account.full_name)
         grant_role(user=user, role=account.role, **target[account.role])
 
-    campaign = Campaign.objects.current()
-    if campaign and not Case.objects.filter(enterprise=demo_enterprise, campaign=campaign).exists():
-        Case.objects.create(
-            campaign=campaign, enterprise=demo_enterprise, title="高端装备智能焊接工艺创新",
-            case_type=CaseType.PROCESS, completing_unit=demo_enterprise.name,
-            enterprise_type=demo_enterprise.enterprise_type,
-            has_park_association=demo_enterprise.has_park_association,
-            has_enterprise_association=demo_enterprise.has_enterprise_association,
-        )
+    from portal.demo_cases import seed_demo_cases
+
+    seed_demo_cases(park=park)

@@ -61,3 +61,15 @@ def test_demo_runs_a_current_campaign_with_deadlines_ahead_and_the_2024_quotas()
     assert CityQuota.objects.filter(campaign=campaign).aggregate(Sum("cases"), Sum("presenters")) == {
         "cases__sum": 120, "presenters__sum": 14,
     }
+
+
+def test_every_demo_login_finds_work_waiting_at_its_tier():
+    from cases.enums import CaseStatus
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert statuses == {CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.COUNTY_REVIEW, CaseStatus.CITY_REVIEW}
+    for case in Case.objects.exclude(status=CaseStatus.DRAFT):
+        uploads = case.uploads.filter(superseded_at__isnull=True)
+        assert uploads.count() == 5
+        assert sum(upload.error_count for upload in uploads) == 0, case.title
