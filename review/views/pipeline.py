@@ -150,6 +150,17 @@ def _back_to_batch(membership):
     return redirect(f"{reverse('review:batch_detail')}?org={membership.organisation_id}")
 
 
+def _batch_action(request, membership, action, success):
+    """Run one batch service; show its refusal or `success(result)`, then back to the list page."""
+    try:
+        result = action()
+    except (BatchRefused, TransitionRefused) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success(result))
+    return _back_to_batch(membership)
+
+
 @login_required
 @require_POST
 def batch_rank(request):
@@ -163,27 +174,22 @@ def batch_rank(request):
     # Sort by the typed rank; ties keep the previous order, so typing "1" moves a case to the top.
     ordered = sorted(items, key=lambda item: (positions[item.case_id], item.rank != positions[item.case_id], item.rank))
     presenters = {int(value) for value in request.POST.getlist("presenter") if value.isdigit()}
-    try:
-        rank_batch(batch=batch, ordered_case_ids=[item.case_id for item in ordered], presenter_case_ids=presenters,
-                   contact=request.POST.get("contact", ""), actor=request.user)
-    except BatchRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The order and presenter marks are saved."))
-    return _back_to_batch(membership)
+    return _batch_action(
+        request, membership,
+        lambda: rank_batch(batch=batch, ordered_case_ids=[item.case_id for item in ordered], presenter_case_ids=presenters,
+                           contact=request.POST.get("contact", ""), actor=request.user),
+        lambda _batch: _("The order and presenter marks are saved."),
+    )
 
 
 @login_required
 @require_POST
 def batch_generate(request):
     membership = _membership_or_404(request)
-    try:
-        request_summary_tables(batch=_batch_of(membership), actor=request.user)
-    except BatchRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The summary table is being generated; the page shows it when it is ready."))
-    return _back_to_batch(membership)
+    return _batch_action(
+        request, membership, lambda: request_summary_tables(batch=_batch_of(membership), actor=request.user),
+        lambda _result: _("The summary table is being generated; the page shows it when it is ready."),
+    )
 
 
 @login_required
@@ -194,27 +200,22 @@ def batch_scan(request):
     if not form.is_valid():
         messages.error(request, _("Choose the PDF scan of the signed and stamped summary table."))
         return _back_to_batch(membership)
-    try:
-        attach_signed_scan(batch=_batch_of(membership), upload=form.cleaned_data["scan"], actor=request.user)
-    except BatchRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The signed scan is stored."))
-    return _back_to_batch(membership)
+    return _batch_action(
+        request, membership,
+        lambda: attach_signed_scan(batch=_batch_of(membership), upload=form.cleaned_data["scan"], actor=request.user),
+        lambda _batch: _("The signed scan is stored."),
+    )
 
 
 @login_required
 @require_POST
 def batch_forward(request):
     membership = _membership_or_404(request)
-    try:
-        batch = forward_batch(batch=_batch_of(membership), actor=request.user)
-    except (BatchRefused, TransitionRefused) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("Forwarded %(count)d cases to %(receiver)s.") % {
-            "count": batch.items.count(), "receiver": membership.organisation.parent})
-    return _back_to_batch(membership)
+    return _batch_action(
+        request, membership, lambda: forward_batch(batch=_batch_of(membership), actor=request.user),
+        lambda batch: _("Forwarded %(count)d cases to %(receiver)s.") % {
+            "count": batch.items.count(), "receiver": membership.organisation.parent},
+    )
 
 
 BATCH_FILES = {
