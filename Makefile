@@ -14,7 +14,7 @@ TEST_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal \
 	SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
 	HTTPS=0 DEBUG=0
 
-.PHONY: run test install system-deps services worker messages check-deploy
+.PHONY: run test install system-deps services audit messages check-deploy
 
 $(STAMP): pyproject.toml requirements.lock
 	command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -53,9 +53,14 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli ping >/dev/null 2>&1 || { echo "PostgreSQL 或 Redis 未能启动"; exit 1; }
 	@psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='portal'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres portal
 
-test: $(STAMP) system-deps services
+test: $(STAMP) system-deps services audit
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(TEST_ENV) DATABASE_TEST_NAME=test_portal_$$$$ $(PY) -m pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities in the pinned dependencies fail the build (see scripts/audit_dependencies.py
+# for what happens when the vulnerability service cannot be reached).
+audit: $(STAMP)
+	$(PY) scripts/audit_dependencies.py
 
 # Production settings must pass Django's deployment checklist without a warning.
 check-deploy: $(STAMP)

@@ -166,6 +166,7 @@ class AuditAction(models.TextChoices):
     CONFLICT_DISMISSED = "conflict_dismissed", _("Automatic conflict dismissed")
     VOTE_OPENED = "vote_opened", _("Public vote opened")
     VOTE_CLOSED = "vote_closed", _("Public vote closed")
+    CAMPAIGN_CLOSED = "campaign_closed", _("Campaign closed (read-only)")
 
 
 @dataclass(frozen=True)

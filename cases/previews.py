@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
 
 from cases.enums import ValidationState
 from cases.models import Upload
@@ -37,8 +36,9 @@ def request_preview(upload: Upload) -> None:
         return
     Upload.objects.filter(pk=upload.pk).update(preview_state=ValidationState.PENDING)
     from cases.tasks import render_preview_task
+    from portal.queueing import enqueue_on_commit
 
-    transaction.on_commit(lambda: render_preview_task.delay(upload.pk))
+    enqueue_on_commit(render_preview_task, upload.pk)
 
 
 def render_preview(upload_id: int) -> str:

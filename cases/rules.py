@@ -67,3 +67,28 @@ def mask_phone(phone: str) -> str:
         return "*" * len(phone)
     hidden = set(digits[3:-3]) if len(digits) < 11 else set(digits[3:-4])
     return "".join("*" if index in hidden else char for index, char in enumerate(phone))
+
+
+# --- the campaign's close: a closed campaign is read-only ---------------------------------------
+
+class CampaignClosed(Exception):
+    """A write to a closed campaign; the message says so, in Chinese."""
+
+
+def campaign_is_open(campaign) -> bool:
+    """Whether the campaign still takes writes (cases, files, moves). Closing it makes it an archive."""
+    return campaign is not None and campaign.closed_at is None
+
+
+def ensure_campaign_open(campaign, *, error: type[Exception] = CampaignClosed) -> None:
+    """Raise `error` with a Chinese message when the campaign is closed. Every write service of a
+    case (drafts, files, moves) calls this first, so a closed campaign refuses them all in one place."""
+    if campaign_is_open(campaign):
+        return
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    raise error(
+        _("The campaign “%(title)s” was closed on %(closed)s and is archived: nothing in it can be changed any more.")
+        % {"title": campaign.title, "closed": timezone.localtime(campaign.closed_at).strftime("%Y-%m-%d %H:%M")}
+    )

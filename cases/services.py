@@ -13,7 +13,7 @@ from cases.deadlines import stage_closes_at
 from cases.enums import EDITABLE_STATUSES, CaseStatus, Role, Tier
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
 from cases.queries import editing_closes_at, is_editable, memberships_of, submission_problems
-from cases.rules import may_act_for_tier
+from cases.rules import ensure_campaign_open, may_act_for_tier
 from cases.slots import SLOT_RULES
 from cases.uploads import UploadRejected, check_received_file
 from cases.validation.units import describe_bytes
@@ -115,6 +115,7 @@ def _lock_editable_case(case: Case, *, actor, now: datetime.datetime) -> Case:
     locked = Case.objects.select_for_update(of=("self",)).select_related(
         "campaign", "enterprise__association__parent__parent"
     ).get(pk=case.pk)
+    ensure_campaign_open(locked.campaign, error=CaseNotEditable)
     if not may_act_for_tier(actor, locked, Tier.ENTERPRISE):
         raise CaseNotEditable(_("Only users of the enterprise that owns this case may change it."))
     if locked.status not in EDITABLE_STATUSES:
@@ -131,6 +132,28 @@ def _lock_editable_case(case: Case, *, actor, now: datetime.datetime) -> Case:
     return locked
 
 
+def _lock_winner_case(case: Case, *, actor) -> Case:
+    """Lock the case row for the winners' materials (附件1 七、八: talk text, slides, video): only
+    the owning enterprise, only once the province selected the case, only while the campaign is open."""
+    locked = Case.objects.select_for_update(of=("self",)).select_related(
+        "campaign", "enterprise__association__parent__parent"
+    ).get(pk=case.pk)
+    ensure_campaign_open(locked.campaign, error=CaseNotEditable)
+    if not may_act_for_tier(actor, locked, Tier.ENTERPRISE):
+        raise CaseNotEditable(_("Only users of the enterprise that owns this case may change it."))
+    if locked.status != CaseStatus.WINNER:
+        raise UploadRejected(_("This slot opens only for selected outstanding cases."))
+    return locked
+
+
+def lock_case_for_slot(case: Case, *, actor, slot: str, now: datetime.datetime) -> Case:
+    """Lock the case row and make sure `actor` may put a file into `slot` now (the submission's
+    slots while the case is editable; the winners' slots once it is a winner)."""
+    if SLOT_RULES[slot].winners_only:
+        return _lock_winner_case(case, actor=actor)
+    return _lock_editable_case(case, actor=actor, now=now)
+
+
 @transaction.atomic
 def create_case(*, actor, enterprise: Enterprise, campaign: Campaign, values: dict,
                 now: datetime.datetime | None = None) -> Case:
@@ -141,6 +164,7 @@ def create_case(*, actor, enterprise: Enterprise, campaign: Campaign, values: di
     association flags, name as 完成单位) fill what `values` leaves out.
     """
     now = now or timezone.now()
+    ensure_campaign_open(campaign, error=CaseNotEditable)
     if not any(m.role == Role.ENTERPRISE_USER and m.enterprise_id == enterprise.pk for m in memberships_of(actor)):
         raise CaseNotEditable(_("Only users of the enterprise may create its cases."))
     closes = stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprise)
@@ -192,7 +216,8 @@ def save_case_draft(*, case: Case, actor, values: dict, expected_version: int,
 def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.datetime | None = None) -> Upload:
     """Store one received file in a slot of the case and queue its check.
 
-    Invariants: the case is editable by `actor`; the file passes the quick checks (present, not
+    Invariants: the campaign is open; the case is editable by `actor` (for the winners' slots: it is
+    a winner and `actor` is of its enterprise); the file passes the quick checks (present, not
     empty, accepted extension, content matching it — raises UploadRejected otherwise) and the
     slot's size limit. Side effects, in order: the case row is locked; in a single-file slot the
     current file becomes an earlier version (superseded_at = now; never deleted); the bytes go to
@@ -201,8 +226,6 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
     """
     now = now or timezone.now()
     rule = SLOT_RULES[slot]
-    if rule.winners_only:
-        raise UploadRejected(_("This slot opens only for selected outstanding cases."))
     checked = check_received_file(uploaded_file, rule)
     if checked.size > rule.max_bytes():
         raise UploadRejected(_("The file is larger than this slot allows (at most %(limit)s).") % {
@@ -210,7 +233,7 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
     stored_name = None
     try:
         with transaction.atomic():
-            locked = _lock_editable_case(case, actor=actor, now=now)
+            locked = lock_case_for_slot(case, actor=actor, slot=slot, now=now)
             if not rule.multiple:
                 Upload.objects.filter(case=locked, slot=slot, superseded_at__isnull=True).update(superseded_at=now)
             upload = Upload(
@@ -231,8 +254,9 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
 
 def _queue_check(upload_id: int) -> None:
     from cases.tasks import check_upload_task
+    from portal.queueing import enqueue
 
-    check_upload_task.delay(upload_id)
+    enqueue(check_upload_task, upload_id)
 
 
 def withdraw_upload(*, upload: Upload, actor, now: datetime.datetime | None = None) -> Upload:
@@ -265,6 +289,7 @@ def submit_case(*, case: Case, actor, now: datetime.datetime | None = None) -> C
         locked = Case.objects.select_for_update(of=("self",)).select_related(
             "campaign", "enterprise__association__parent__parent"
         ).get(pk=case.pk)
+        ensure_campaign_open(locked.campaign, error=lambda message: SubmissionRefused([message]))
         if locked.status not in EDITABLE_STATUSES:
             when = timezone.localtime(locked.submitted_at).strftime("%Y-%m-%d %H:%M") if locked.submitted_at else ""
             raise SubmissionRefused([

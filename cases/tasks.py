@@ -53,3 +53,7 @@ def render_preview_task(upload_id: int) -> str:
     from cases.previews import render_preview
 
     return render_preview(upload_id)
+
+
+# Registered with the worker here; defined beside the resumable upload protocol.
+from cases.resumable import discard_expired_resumable_uploads  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_resumable
 
 app_name = "cases"
 urlpatterns = [
@@ -22,4 +22,10 @@ urlpatterns = [
     path("cases/<int:pk>/package.zip", views.package_download, name="package"),
     path("cases/<int:pk>/proof-cover.docx", views.proof_cover, name="proof_cover"),
     path("cases/<int:pk>/paper-checklist.docx", views.paper_checklist, name="paper_checklist"),
+    # The winners' materials (附件1 七、八) and the resumable upload protocol (cases/resumable.py).
+    path("cases/<int:pk>/winner-files/", views_resumable.winner_files, name="winner_files"),
+    path("cases/<int:pk>/winner-files/<str:slot>/", views_resumable.winner_slot_status, name="winner_slot_status"),
+    path("cases/<int:pk>/winner-files/<str:slot>/resumable/", views_resumable.resumable_start, name="resumable_start"),
+    path("cases/<int:pk>/resumable/<uuid:session_id>/", views_resumable.resumable_session, name="resumable_session"),
+    path("cases/<int:pk>/resumable/<uuid:session_id>/finish/", views_resumable.resumable_finish, name="resumable_finish"),
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from cases.deadlines import holder_of, stage_closes_at
 from cases.enums import TRANSITIONS, CaseStatus, Tier
 from cases.models import Case, CaseTransition
-from cases.rules import may_act_for_tier
+from cases.rules import ensure_campaign_open, may_act_for_tier
 
 
 class TransitionRefused(Exception):
@@ -21,7 +21,7 @@ def transition_case(
 ) -> CaseTransition:
     """Move `case` to status `to`.
 
-    Invariants: the move is in TRANSITIONS; `actor` holds the acting role of the move's tier over
+    Invariants: the campaign is not closed; the move is in TRANSITIONS; `actor` holds the acting role of the move's tier over
     this case; the tier's stage is still open for the case's organisation (extensions counted);
     a reason is given where the move needs one.
     Side effects, in order: locks the case row (two staff acting at once serialise here), saves the
@@ -34,6 +34,7 @@ def transition_case(
         locked = Case.objects.select_for_update(of=("self",)).select_related(
             "campaign", "enterprise__association__parent__parent"
         ).get(pk=case.pk)
+        ensure_campaign_open(locked.campaign, error=TransitionRefused)
         move = TRANSITIONS.get((locked.status, to))
         if move is None:
             raise TransitionRefused(
@@ -69,4 +70,6 @@ def transition_case(
 def _queue_notification(transition_id: int) -> None:
     from cases.tasks import notify_transition
 
-    notify_transition.delay(transition_id)
+    from portal.queueing import enqueue
+
+    enqueue(notify_transition, transition_id)

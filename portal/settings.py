@@ -52,6 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one-line request log cover everything below.
+    "portal.logging.RequestLogMiddleware",
+    # A database that is down gives a plain Chinese 503 page, not a traceback.
+    "portal.errors.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Per-address limits on sign-in and password reset (portal/ratelimit.py).
+    "portal.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Axes must come last: it reads the outcome of authentication.
@@ -100,10 +106,20 @@ else:
 if env_str("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite (the embedded default) cannot defer the unique rank of a batch entry; PostgreSQL does,
+# and the code renumbers entries one at a time so it works without deferral too.
+SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 # --- Cache ----------------------------------------------------------------------------
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage degrades the cache (logged, treated as empty) instead of failing pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -118,14 +134,26 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message taken by a worker that died unacknowledged goes back to the queue after this many
+# seconds (Redis transport). Longer than the longest task; the failure drill sets it short.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULE = {
     # Reminder mails 3 days and 1 day before each stage closes (the job itself never sends twice).
     "deadline-reminders": {"task": "review.send_deadline_reminders", "schedule": crontab(hour=9, minute=0)},
+    # Flags suspicious ballots while a vote runs (the job does nothing outside the voting window).
+    "quarantine-ballots": {"task": "review.quarantine_current_campaign", "schedule": crontab(minute="*/10")},
+    # Work whose message was lost (broker down when it was queued) is queued again.
+    "requeue-pending-work": {"task": "portal.requeue_pending_work", "schedule": crontab(minute="*/5")},
+    # Resumable uploads abandoned half-way are removed at night.
+    "discard-expired-resumable-uploads": {"task": "cases.discard_expired_resumable_uploads", "schedule": crontab(hour=3, minute=30)},
 }
+# With Redis down, queueing gives up after about two seconds instead of hanging the request;
+# the data is saved and the requeue job above sends the work later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
 # --- Authentication -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -153,6 +181,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind the reverse proxy (deploy/nginx.conf) the client's address comes from X-Forwarded-For,
+# trusted only when the request arrives from one of TRUSTED_PROXIES (addresses or networks). The
+# sign-in lockout, the sign-in rate limit and the vote limits all read the address one way.
+VOTE_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "portal.ratelimit.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -181,6 +214,14 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Request size limits (the reverse proxy has its own, deploy/nginx.conf). Form fields of one
+# request: at most 2.5 MiB and 2,000 fields (ranking a full list posts a few per case); files
+# above 2.5 MiB stream to a temporary file. The slot upload view replaces these handlers with
+# its own streaming, size-limited one (cases/uploads.py); these cover every other form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- Mail -----------------------------------------------------------------------------
@@ -223,9 +264,25 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One JSON object per line on stderr (portal/logging.py): requests and tasks carry a request id.
+# LOG_FORMAT=text gives plain lines for reading in a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "portal.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The request line of portal.logging replaces Django's own per-request lines.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
+# Celery keeps the configuration above instead of installing its own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
+from portal import views_health
 
 admin.site.site_header = _("Innovation Case Portal administration")
 admin.site.site_title = _("Innovation Case Portal")
@@ -11,6 +12,8 @@ admin.site.index_title = _("Provincial administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views_health.healthz, name="healthz"),
+    path("readyz", views_health.readyz, name="readyz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -19,3 +22,5 @@ urlpatterns = [
     path("", include("review.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "portal.errors.server_error"

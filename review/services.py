@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.workflow import TransitionRefused, transition_case
+from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
 
 # The decisions each tier takes on one case, and the status each leads to.
@@ -131,7 +132,7 @@ def request_summary_tables(*, batch: Batch, actor) -> None:
     Batch.objects.filter(pk=batch.pk).update(generation_state="pending")
     from review.tasks import generate_summary_tables_task
 
-    transaction.on_commit(lambda: generate_summary_tables_task.delay(batch.pk))
+    enqueue_on_commit(generate_summary_tables_task, batch.pk)
 
 
 def generate_summary_tables(batch_id: int) -> str:
@@ -299,7 +300,7 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
     batch.save(update_fields=["status", "forwarded_at", "forwarded_by"])
     from review.notifications import notify_batch_forwarded
 
-    transaction.on_commit(lambda: notify_batch_forwarded.delay(batch.pk))
+    enqueue_on_commit(notify_batch_forwarded, batch.pk)
     return batch
 
 
@@ -329,6 +330,6 @@ def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date,
     )
     from review.notifications import notify_extension
 
-    transaction.on_commit(lambda: notify_extension.delay(extension.pk))
+    enqueue_on_commit(notify_extension, extension.pk)
     return extension
 

@@ -8,3 +8,4 @@ urlpatterns = [
 urlpatterns += [path("", include("review.urls_experts"))]
 urlpatterns += [path("", include("review.urls_voting"))]
 urlpatterns += [path("", include("review.urls_selection"))]
+urlpatterns += [path("", include("review.urls_closing"))]

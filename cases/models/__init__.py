@@ -2,9 +2,10 @@ from cases.models.audit import AuditEvent, CaseTransition, DeadlineExtension
 from cases.models.campaign import CAMPAIGN_TIME_ZONE, Campaign
 from cases.models.case import Case
 from cases.models.organisations import Enterprise, Membership, Organisation
+from cases.models.resumable import ResumableState, ResumableUpload
 from cases.models.uploads import Upload, upload_storage_path
 
 __all__ = [
     "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "Case", "CaseTransition", "DeadlineExtension", "Enterprise",
-    "Membership", "Organisation", "Upload", "upload_storage_path",
+    "Membership", "Organisation", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
 ]

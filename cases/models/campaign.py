@@ -51,6 +51,8 @@ class Campaign(models.Model):
     vote_min_picks = models.PositiveSmallIntegerField(_("fewest cases a ballot picks"), default=5)
     vote_max_picks = models.PositiveSmallIntegerField(_("most cases a ballot picks"), default=10)
     objection_days = models.PositiveSmallIntegerField(_("days of the public notice (objection period)"), default=7)
+    # Closing the campaign (its archive kept) makes every case, file and batch of it read-only.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
 

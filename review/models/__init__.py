@@ -13,3 +13,4 @@ from review.models.voting import (  # noqa: E402
 from review.models.results import (  # noqa: E402
     Certificate, OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState,
 )
+from review.closing.models import CityWorkSummary  # noqa: E402

@@ -41,13 +41,18 @@ CLASSIFICATION = {
     "review:selection_publish": PROVINCE_ONLY, "review:selection_withdraw": PROVINCE_ONLY,
     "review:selection_finalise": PROVINCE_ONLY, "review:certificate_list": PROVINCE_ONLY,
     "review:certificate_issue": PROVINCE_ONLY, "review:certificate_zip": PROVINCE_ONLY,
+    "review:closing_home": PROVINCE_ONLY, "review:campaign_close": PROVINCE_ONLY, "review:closing_dashboard": PROVINCE_ONLY,
+    "review:closing_dashboard_export": PROVINCE_ONLY, "review:closing_wechat": PROVINCE_ONLY,
+    "review:closing_wechat_export": PROVINCE_ONLY, "review:closing_programme": PROVINCE_ONLY,
+    "review:closing_programme_export": PROVINCE_ONLY, "review:closing_archive": PROVINCE_ONLY,
+    "review:closing_summaries": SCOPED,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
-    "session_id": "session", "number": "certificate", "receipt": "receipt",
+    "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city",
 }
-FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer"}
+FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt", "review:certificate_pdf"}
 
@@ -108,7 +113,7 @@ def worlds():
     }
     objects = {
         "case": foreign_case.pk, "upload": foreign_upload.pk, "batch": batch.pk, "assignment": assignment.pk,
-        "expert": foreign_expert.pk, "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT",
+        "expert": foreign_expert.pk, "city": foreign_city.pk, "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT",
     }
     secrets = ["外地保密案例", "外地保密科技有限公司", "13912345678", "外地联系人", foreign_upload.sha256]
     return {"users": users, "objects": objects, "secrets": secrets}

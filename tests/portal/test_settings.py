@@ -71,7 +71,7 @@ def test_services_mode_uses_postgres_redis_and_a_real_broker():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql", "django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3", "False", "False",
+        "django.db.backends.postgresql", "portal.cache.TolerantRedisCache", "redis://127.0.0.1:6379/3", "False", "False",
     ]
 
 

@@ -1,0 +1,54 @@
+"""A Redis cache that survives a Redis outage: every operation that cannot reach Redis logs a
+warning and answers as if the key were absent, so pages keep rendering (sessions live in the
+database, not here). After a failure the cache skips Redis for a few seconds instead of paying
+a connection attempt on every call.
+
+What degrades while Redis is down: counters (sign-in and vote rate limits) start from zero,
+cached reads are recomputed, and tasks cannot be queued (that is the broker, not this cache;
+/readyz says "Redis 不可用").
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("portal.cache")
+
+RETRY_AFTER_SECONDS = 5.0
+
+
+def _tolerant(name: str, fallback):
+    def method(self, *args, **kwargs):
+        if time.monotonic() < self._down_until:
+            return fallback(*args, **kwargs)
+        try:
+            return getattr(RedisCache, name)(self, *args, **kwargs)
+        except RedisError as error:
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            logger.warning("cache unavailable (%s: %s); answering without it", type(error).__name__, error)
+            return fallback(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class TolerantRedisCache(RedisCache):
+    # Per instance (Django keeps one per thread and alias): one thread's outage does not
+    # outlive a settings change in tests.
+    _down_until = 0.0
+
+    get = _tolerant("get", lambda key, default=None, version=None: default)
+    get_many = _tolerant("get_many", lambda keys, version=None: {})
+    has_key = _tolerant("has_key", lambda key, version=None: False)
+    set = _tolerant("set", lambda *args, **kwargs: None)
+    add = _tolerant("add", lambda *args, **kwargs: False)
+    set_many = _tolerant("set_many", lambda data, *args, **kwargs: list(data))
+    touch = _tolerant("touch", lambda *args, **kwargs: False)
+    delete = _tolerant("delete", lambda *args, **kwargs: False)
+    delete_many = _tolerant("delete_many", lambda *args, **kwargs: None)
+    clear = _tolerant("clear", lambda *args, **kwargs: None)
+    # A counter that cannot be read starts again: the caller sees its first use.
+    incr = _tolerant("incr", lambda key, delta=1, version=None: delta)
+    decr = _tolerant("decr", lambda key, delta=1, version=None: -delta)

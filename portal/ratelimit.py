@@ -1,0 +1,151 @@
+"""Rate limits kept in the Django cache (Redis in production), by client address or user.
+
+Two ways to use them:
+- the `rate_limit` decorator on a view:
+
+      from portal.ratelimit import rate_limit
+
+      @rate_limit("upload", rate="30/600", key="user")   # 30 POSTs per 10 minutes per user
+      def upload_file(request, pk, slot): ...
+
+- `RateLimitMiddleware` with the table `RATE_LIMITS` (settings may override it) for views we
+  do not decorate, matched by URL name: the sign-in POST (`login`) and password reset
+  (`password_reset`, when such a view exists).
+
+Fixed windows: the counter's key carries the window's number, `add` then `incr` is atomic in
+Redis and in the local memory cache. Over the limit the answer is 429 with a Chinese page and
+`Retry-After`. When the cache itself is unavailable the limit is not enforced (logged): a Redis
+outage must not lock everyone out; the sign-in lockout of django-axes (database) still holds.
+The client address is the one `review.voting.limits.client_ip` trusts (VOTE_TRUSTED_PROXIES:
+the reverse proxy's X-Forwarded-For).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("portal.ratelimit")
+
+# url name → (rate "count/seconds", key "ip" or "user", methods)
+DEFAULT_RATE_LIMITS = {
+    # Sign-in: per address, every POST counts. Generous enough for one office behind one NAT;
+    # django-axes locks a user name after 5 failures on top of this.
+    "login": ("60/600", "ip", ("POST",)),
+    "password_reset": ("10/3600", "ip", ("POST",)),
+    # Uploads: per account; a whole package is 5–10 files, a retry storm is not.
+    "cases:upload_file": ("60/600", "user", ("POST",)),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        limit, period = text.split("/")
+        return cls(int(limit), int(period))
+
+
+def client_ip(request) -> str:
+    from review.voting.limits import client_ip as trusted_client_ip
+
+    return trusted_client_ip(request)
+
+
+def _identity(request, key) -> str:
+    if callable(key):
+        return str(key(request))
+    if key == "user" and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def hit(bucket: str, identity: str, rate: Rate, *, now: float | None = None) -> tuple[bool, int]:
+    """Count one use; returns (allowed, seconds until the window ends)."""
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    retry_after = max(1, int((window + 1) * rate.period - now))
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    cache_key = f"ratelimit:{bucket}:{digest}:{window}"
+    try:
+        cache.add(cache_key, 0, rate.period + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # evicted between add and incr
+            cache.add(cache_key, 1, rate.period + 1)
+            count = 1
+    except Exception as error:  # the cache is down: do not lock everyone out
+        logger.warning("rate limit %s not enforced, cache unavailable: %s", bucket, error)
+        return True, 0
+    return count <= rate.limit, retry_after
+
+
+def too_many_requests(retry_after: int) -> HttpResponse:
+    minutes = max(1, -(-retry_after // 60))
+    message = _("Too many attempts in a short time. Wait %(minutes)d minutes and try again.") % {"minutes": minutes}
+    response = HttpResponse(render_to_string("errors/429.html", {"message": message}), status=429)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def check(request, bucket: str, *, rate: str | Rate, key="ip") -> HttpResponse | None:
+    """Count this request in `bucket`; the 429 response when over the limit, else None."""
+    rate = rate if isinstance(rate, Rate) else Rate.parse(rate)
+    allowed, retry_after = hit(bucket, _identity(request, key), rate)
+    if allowed:
+        return None
+    logger.warning("rate limit %s exceeded", bucket, extra={"bucket": bucket, "path": request.path})
+    return too_many_requests(retry_after)
+
+
+def rate_limit(bucket: str, *, rate: str, key="ip", methods: tuple[str, ...] = ("POST",)):
+    """View decorator: at most `rate` ("count/seconds") requests with one of `methods` per
+    `key` ("ip", "user" — falls back to the address when signed out — or a function of the
+    request returning a string)."""
+    parsed = Rate.parse(rate)
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods:
+                refused = check(request, bucket, rate=parsed, key=key)
+                if refused is not None:
+                    return refused
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class RateLimitMiddleware:
+    """Applies RATE_LIMITS (settings, else DEFAULT_RATE_LIMITS) by URL name."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = getattr(request, "resolver_match", None)
+        rule = getattr(settings, "RATE_LIMITS", DEFAULT_RATE_LIMITS).get(match.view_name if match else None)
+        if rule is None:
+            return None
+        rate, key, methods = rule
+        if request.method not in methods:
+            return None
+        return check(request, match.view_name, rate=rate, key=key)

@@ -1,0 +1,240 @@
+"""The campaign's close: the province's dashboard, WeChat names, presenters' programme, the cities'
+work summaries, the archive and closing the campaign. Provincial staff only, except a city's own
+work summary, which its staff may open; anyone else gets a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.enums import AuditAction, OrganisationKind, Tier
+from cases.models import Organisation
+from cases.queries import current_campaign
+from cases.rules import can_administer
+from cases.services import record_download
+from cases.uploads import UploadRejected
+from review.closing import dashboard as board
+from review.closing.archive import archive_filename, stream_archive
+from review.closing.charts import bar_chart, fill_class
+from review.closing.common import DOCX, XLSX, csv_bytes, xlsx_bytes
+from review.closing.programme import presenters, programme_docx, programme_title, programme_xlsx
+from review.closing.services import ClosingRefused, close_campaign
+from review.closing.summaries import (
+    build_city_summary,
+    city_summary,
+    current_summaries,
+    may_see_city_summary,
+    store_city_summary,
+    summary_cities_for,
+    summary_filename,
+)
+from review.closing.wechat import wechat_csv, wechat_rows, wechat_xlsx
+
+CSV = "text/csv; charset=utf-8"
+
+
+def _province_staff_only(request) -> None:
+    if not can_administer(request.user):
+        raise Http404
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def closing_home(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    return render(request, "review/closing_home.html", {"campaign": campaign})
+
+
+@login_required
+@require_POST
+def campaign_close(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    if request.POST.get("confirm") != str(campaign.year):
+        messages.error(request, _("Type the campaign's year to confirm closing it."))
+        return redirect("review:closing_home")
+    try:
+        close_campaign(campaign=campaign, actor=request.user, now=timezone.now())
+    except ClosingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The campaign is closed: everything in it is read-only now. Download the archive to keep it."))
+    return redirect("review:closing_home")
+
+
+@login_required
+def wechat_list(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    rows = wechat_rows(campaign)
+    return render(request, "review/closing_wechat.html", {
+        "campaign": campaign, "rows": rows, "names_text": "\n".join(row.display_name for row in rows),
+    })
+
+
+@login_required
+def wechat_export(request, fmt: str):
+    _province_staff_only(request)
+    campaign = _campaign()
+    stem = f"{campaign.year}年候选案例微信群名称"
+    if fmt == "csv":
+        return _download(wechat_csv(campaign), f"{stem}.csv", CSV)
+    if fmt == "xlsx":
+        return _download(wechat_xlsx(campaign), f"{stem}.xlsx", XLSX)
+    raise Http404
+
+
+@login_required
+def programme(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    return render(request, "review/closing_programme.html", {
+        "campaign": campaign, "title": programme_title(campaign), "presenters": presenters(campaign),
+    })
+
+
+@login_required
+def programme_export(request, fmt: str):
+    _province_staff_only(request)
+    campaign = _campaign()
+    stem = f"{campaign.year}年宣讲代表名单"
+    if fmt == "docx":
+        return _download(programme_docx(campaign), f"{stem}.docx", DOCX)
+    if fmt == "xlsx":
+        return _download(programme_xlsx(campaign), f"{stem}.xlsx", XLSX)
+    raise Http404
+
+
+@login_required
+def summary_list(request):
+    campaign = _campaign()
+    cities = summary_cities_for(request.user, campaign)
+    if not cities:
+        raise Http404
+    uploaded = current_summaries(campaign)
+    rows = [{"city": city, "uploaded": uploaded.get(city.pk)} for city in cities]
+    return render(request, "review/closing_summaries.html", {"campaign": campaign, "rows": rows})
+
+
+def _summary_city_or_404(request, city_id: int) -> Organisation:
+    city = get_object_or_404(Organisation, pk=city_id, kind=OrganisationKind.CITY)
+    if not may_see_city_summary(request.user, city):
+        raise Http404
+    return city
+
+
+@login_required
+def summary_draft(request, city_id: int):
+    """The generated 工作总结 draft of one city (Word), for the city to edit."""
+    campaign = _campaign()
+    city = _summary_city_or_404(request, city_id)
+    summary = city_summary(campaign, city)
+    return _download(build_city_summary(summary), summary_filename(summary), DOCX)
+
+
+@login_required
+@require_POST
+def summary_upload(request, city_id: int):
+    campaign = _campaign()
+    city = _summary_city_or_404(request, city_id)
+    try:
+        store_city_summary(campaign=campaign, city=city, actor=request.user, uploaded_file=request.FILES.get("file"),
+                           now=timezone.now())
+    except UploadRejected as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The work summary of %(city)s is uploaded.") % {"city": city.region or city.name})
+    return redirect("review:closing_summaries")
+
+
+@login_required
+def summary_download(request, city_id: int):
+    """The summary the city uploaded back."""
+    campaign = _campaign()
+    city = _summary_city_or_404(request, city_id)
+    uploaded = current_summaries(campaign).get(city.pk)
+    if uploaded is None:
+        raise Http404
+    from django.http import FileResponse
+
+    response = FileResponse(uploaded.file.storage.open(uploaded.file.name, "rb"), as_attachment=True,
+                            filename=uploaded.original_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def archive_download(request):
+    """The whole campaign as one streamed zip (cases, files, tables, scores, ballots, results)."""
+    _province_staff_only(request)
+    campaign = _campaign()
+    filename = archive_filename(campaign)
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Campaign archive downloaded: %(name)s") % {"name": filename}, details={"export": "archive.zip"})
+    response = StreamingHttpResponse(stream_archive(campaign, generated_by=request.user.username), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _dashboard_charts(rows, problems) -> list:
+    quota = bar_chart(_("Quota fill: cases forwarded to the province / quota"),
+                      [(row.name, row.forwarded, row.quota_cases, fill_class(row.forwarded, row.quota_cases)) for row in rows])
+    presenters_chart = bar_chart(
+        _("Presenter candidates / quota"),
+        [(row.name, row.presenter_candidates, row.quota_presenters, fill_class(row.presenter_candidates, row.quota_presenters))
+         for row in rows])
+    submitted = bar_chart(_("Cases submitted by the enterprises"),
+                          [(row.name, row.stages["submitted"], None, "chart-neutral") for row in rows])
+    rules = bar_chart(_("Files with problems, by rule"),
+                      [(rule.code, rule.count, None, "chart-bad" if rule.severity == "error" else "chart-warn")
+                       for rule in problems[:15]])
+    return [quota, presenters_chart, submitted, rules]
+
+
+@login_required
+def dashboard(request):
+    _province_staff_only(request)
+    campaign = _campaign()
+    now = timezone.now()
+    rows = board.city_rows(campaign)
+    problems = board.problems_by_rule(campaign)
+    return render(request, "review/closing_dashboard.html", {
+        "campaign": campaign, "rows": rows, "totals": board.province_totals(rows), "stages": board.STAGES,
+        "countdowns": board.deadline_countdowns(campaign, now), "problems": problems,
+        "charts": _dashboard_charts(rows, problems), "tier_city": Tier.CITY,
+    })
+
+
+@login_required
+def dashboard_export(request, fmt: str):
+    _province_staff_only(request)
+    campaign = _campaign()
+    header, table = board.dashboard_header(), board.dashboard_table(campaign)
+    stem = f"{campaign.year}年全省进度"
+    if fmt == "csv":
+        return _download(csv_bytes(header, table), f"{stem}.csv", CSV)
+    if fmt == "xlsx":
+        return _download(xlsx_bytes(_("%(campaign)s: progress by city") % {"campaign": campaign.title}, header, table,
+                                    sheet=_("Progress"), widths=[10] + [12] * (len(header) - 1)), f"{stem}.xlsx", XLSX)
+    if fmt == "problems.csv":
+        return _download(csv_bytes(board.problems_header(), board.problems_table(campaign)), f"{campaign.year}年校验问题统计.csv", CSV)
+    raise Http404
