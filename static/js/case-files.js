@@ -2,7 +2,6 @@
    new state, and poll slots whose files are being checked. No inline script: CSP. */
 (function () {
   "use strict";
-  var POLL_MS = 2000;
   var TEXT = (document.getElementById("case-files-text") || { dataset: {} }).dataset;
 
   function size(bytes) {
@@ -12,15 +11,7 @@
     return bytes + " B";
   }
 
-  function replaceSlot(slot, html) {
-    var holder = document.createElement("div");
-    holder.innerHTML = html.trim();
-    var fresh = holder.firstElementChild;
-    if (!fresh) { return slot; }
-    slot.replaceWith(fresh);
-    wire(fresh);
-    return fresh;
-  }
+  function replaceSlot(slot, html) { return window.PortalSlots.replace(slot, html, wire); }
 
   function showError(form, message) {
     var box = form.querySelector("[data-upload-error]");
@@ -89,21 +80,7 @@
     xhr.send(new FormData(form));
   }
 
-  function poll(slot) {
-    if (!slot.hasAttribute("data-checking")) { return; }
-    window.setTimeout(function () {
-      fetch(slot.getAttribute("data-status-url"), { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) {
-          if (!html || !document.body.contains(slot)) { return; }
-          var note = slot.querySelector(".upload-message");
-          var fresh = replaceSlot(slot, html);
-          if (note) { fresh.insertBefore(note, fresh.querySelector(".slot-head").nextSibling); }
-          poll(fresh);
-        })
-        .catch(function () { window.setTimeout(function () { poll(slot); }, POLL_MS); });
-    }, POLL_MS);
-  }
+  function poll(slot) { window.PortalSlots.poll(slot, wire); }
 
   function wire(slot) {
     var form = slot.querySelector("[data-upload-form]");

@@ -5,7 +5,6 @@
    No inline script: CSP. */
 (function () {
   "use strict";
-  var POLL_MS = 2000;
   var RETRY_SECONDS = [2, 4, 8, 15, 30, 60];
   var TEXT = (document.getElementById("case-files-text") || { dataset: {} }).dataset;
 
@@ -128,29 +127,8 @@
   }
   function wait(seconds) { return new Promise(function (resolve) { window.setTimeout(resolve, seconds * 1000); }); }
 
-  function replaceSlot(slot, html) {
-    var holder = document.createElement("div");
-    holder.innerHTML = html.trim();
-    var fresh = holder.firstElementChild;
-    if (!fresh) { return slot; }
-    slot.replaceWith(fresh);
-    return fresh;
-  }
-  function poll(slot) {
-    if (!slot.hasAttribute("data-checking")) { return; }
-    window.setTimeout(function () {
-      fetch(slot.getAttribute("data-status-url"), { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) {
-          if (!html || !document.body.contains(slot)) { return; }
-          var note = slot.querySelector(".upload-message");
-          var fresh = replaceSlot(slot, html);
-          if (note) { fresh.insertBefore(note, fresh.querySelector(".slot-head").nextSibling); }
-          poll(fresh);
-        })
-        .catch(function () { window.setTimeout(function () { poll(slot); }, POLL_MS); });
-    }, POLL_MS);
-  }
+  function replaceSlot(slot, html) { return window.PortalSlots.replace(slot, html); }
+  function poll(slot) { window.PortalSlots.poll(slot); }
 
   function Transfer(form, slot, file) {
     this.form = form; this.slot = slot; this.file = file;
