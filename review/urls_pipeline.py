@@ -11,6 +11,7 @@ urlpatterns = [
     path("review/list/generate/", pipeline.batch_generate, name="batch_generate"),
     path("review/list/scan/", pipeline.batch_scan, name="batch_scan"),
     path("review/list/forward/", pipeline.batch_forward, name="batch_forward"),
+    path("review/batches/<int:batch_id>/packages.zip", pipeline.batch_packages, name="batch_packages"),
     path("review/batches/<int:batch_id>/<str:kind>/", pipeline.batch_file, name="batch_file"),
     path("review/uploads/<int:upload_id>/preview/", previews.upload_preview, name="upload_preview"),
     path("review/city/selection/", city.city_selection, name="city_selection"),

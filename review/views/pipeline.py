@@ -226,6 +226,31 @@ BATCH_FILES = {
 
 
 @login_required
+def batch_packages(request, batch_id: int):
+    """The packages of every case of a batch in one streamed zip, a folder per case in rank order."""
+    from django.http import StreamingHttpResponse
+
+    from cases.documents.package import package_members, package_stem, stream_zip
+    from review.queries import batches_visible_to
+
+    batch = get_object_or_404(batches_visible_to(request.user).select_related("organisation"), pk=batch_id)
+    items = list(batch.items.select_related("case__enterprise__association__parent__parent").order_by("rank"))
+
+    def members():
+        for item in items:
+            folder = f"{item.rank:02d} {package_stem(item.case)}"
+            for member in package_members(item.case):
+                yield member.in_folder(folder)
+
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Packages of the list of %(organisation)s") % {"organisation": batch.organisation},
+                    details={"batch": batch.pk, "file": "packages.zip"})
+    response = StreamingHttpResponse(stream_zip(members()), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"{batch.organisation.name}报送材料.zip")
+    return response
+
+
+@login_required
 def batch_file(request, batch_id: int, kind: str):
     """A batch's summary table or signed scan: for its own organisation's staff and the tiers above."""
     from review.queries import batches_visible_to

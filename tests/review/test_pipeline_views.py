@@ -127,3 +127,27 @@ def test_audit_log_lists_transitions_and_exports(client, county_world):
     assert "审计案例" in page and "缺材料" in page and "已退回修改" in page
     export = client.get(reverse("review:audit_log"), {"q": "审计", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_batch_downloads_as_one_zip_of_the_cases_packages_in_rank_order(client, county_world):
+    import io
+    import zipfile
+
+    from review.services import open_batch
+
+    for index, title in enumerate(["甲案例", "乙案例"]):
+        case = factories.complete_case(county_world["enterprises"][index], title=title)
+        case.campaign = county_world["campaign"]
+        case.status = CaseStatus.ASSOCIATION_RECOMMENDED
+        case.save()
+    batch = open_batch(organisation=county_world["park"], campaign=county_world["campaign"])
+    client.force_login(county_world["staff"][Tier.ASSOCIATION])
+    response = client.get(reverse("review:batch_packages", args=[batch.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    folders = sorted({name.split("/")[0] for name in archive.namelist()})
+    assert [folder[:2] for folder in folders] == ["01", "02"]
+    assert "甲案例" in folders[0] and "乙案例" in folders[1]
+    assert AuditEvent.objects.filter(action=AuditAction.PERSONAL_DATA_DOWNLOADED, details__batch=batch.pk).exists()
+    # Another county's staff cannot download it.
+    client.force_login(factories.user(Role.COUNTY_STAFF, organisation_=factories.county(county_world["city"])))
+    assert client.get(reverse("review:batch_packages", args=[batch.pk])).status_code == 404
