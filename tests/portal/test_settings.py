@@ -105,3 +105,21 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_uploads_go_to_private_object_storage_when_a_bucket_is_configured():
+    result = _settings_in_subprocess(
+        {"DJANGO_SETTINGS_MODULE": "portal.settings", "S3_BUCKET": "case-uploads",
+         "S3_ENDPOINT_URL": "https://oss.example.org", "S3_ACCESS_KEY_ID": "key", "S3_SECRET_ACCESS_KEY": "secret"},
+        "s.STORAGES['default']['BACKEND'], s.STORAGES['default']['OPTIONS']['bucket_name'], "
+        "s.STORAGES['default']['OPTIONS']['default_acl'], "
+        "type(__import__('django.core.files.storage', fromlist=['default_storage']).default_storage._setup() or "
+        "__import__('django.core.files.storage', fromlist=['default_storage']).default_storage._wrapped).__name__",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["storages.backends.s3.S3Storage", "case-uploads", "private", "S3Storage"]
+
+
+def test_without_a_bucket_uploads_stay_in_the_local_folder():
+    result = _settings_in_subprocess({"DJANGO_SETTINGS_MODULE": "portal.settings"}, "s.STORAGES['default']['BACKEND']")
+    assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage"
