@@ -17,7 +17,7 @@ from cases.workflow import TransitionRefused
 from quotas.models import CityQuota
 from review.queries import staff_membership_for, with_problem_counts
 from review.services import BatchRefused, apply_city_selection, batch_candidates, open_batch
-from review.views.pipeline import _campaign_or_404
+from review.views.access import campaign_or_404
 
 
 def _city_membership_or_404(request):
@@ -63,7 +63,7 @@ def _pool(request, membership, campaign):
 @login_required
 def city_selection(request):
     membership = _city_membership_or_404(request)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     batch = open_batch(organisation=membership.organisation, campaign=campaign)
     items = list(batch.items.order_by("rank"))
     quota = CityQuota.objects.filter(campaign=campaign, city=membership.organisation).first()
@@ -121,7 +121,7 @@ def _posted_ids(request, name: str) -> set[int]:
 def city_selection_check(request):
     """Live check while the city ticks cases: the rules of 附件2 for the ticked list, as JSON."""
     membership = _city_membership_or_404(request)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     quota = CityQuota.objects.filter(campaign=campaign, city=membership.organisation).first()
     if quota is None:
         raise Http404
@@ -140,7 +140,7 @@ def city_selection_check(request):
 @require_POST
 def city_selection_apply(request):
     membership = _city_membership_or_404(request)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     selected = _posted_ids(request, "selected")
     visible = set(_pool(request, membership, campaign).values_list("pk", flat=True))
     try:

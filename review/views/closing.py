@@ -13,8 +13,6 @@ from django.views.decorators.http import require_POST
 
 from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.models import Organisation
-from cases.queries import current_campaign
-from cases.rules import can_administer
 from cases.services import record_download
 from cases.uploads import UploadRejected
 from review.closing import dashboard as board
@@ -33,20 +31,11 @@ from review.closing.summaries import (
     summary_filename,
 )
 from review.closing.wechat import wechat_csv, wechat_rows, wechat_xlsx
+from review.views.access import campaign_or_404, require_province_staff
 
 CSV = "text/csv; charset=utf-8"
 
 
-def _province_staff_only(request) -> None:
-    if not can_administer(request.user):
-        raise Http404
-
-
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -58,16 +47,16 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
 
 @login_required
 def closing_home(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     return render(request, "review/closing_home.html", {"campaign": campaign})
 
 
 @login_required
 @require_POST
 def campaign_close(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     if request.POST.get("confirm") != str(campaign.year):
         messages.error(request, _("Type the campaign's year to confirm closing it."))
         return redirect("review:closing_home")
@@ -82,8 +71,8 @@ def campaign_close(request):
 
 @login_required
 def wechat_list(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     rows = wechat_rows(campaign)
     return render(request, "review/closing_wechat.html", {
         "campaign": campaign, "rows": rows, "names_text": "\n".join(row.display_name for row in rows),
@@ -92,8 +81,8 @@ def wechat_list(request):
 
 @login_required
 def wechat_export(request, fmt: str):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     stem = f"{campaign.year}年候选案例微信群名称"
     if fmt == "csv":
         return _download(wechat_csv(campaign), f"{stem}.csv", CSV)
@@ -104,8 +93,8 @@ def wechat_export(request, fmt: str):
 
 @login_required
 def programme(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     return render(request, "review/closing_programme.html", {
         "campaign": campaign, "title": programme_title(campaign), "presenters": presenters(campaign),
     })
@@ -113,8 +102,8 @@ def programme(request):
 
 @login_required
 def programme_export(request, fmt: str):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     stem = f"{campaign.year}年宣讲代表名单"
     if fmt == "docx":
         return _download(programme_docx(campaign), f"{stem}.docx", DOCX)
@@ -125,7 +114,7 @@ def programme_export(request, fmt: str):
 
 @login_required
 def summary_list(request):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     cities = summary_cities_for(request.user, campaign)
     if not cities:
         raise Http404
@@ -144,7 +133,7 @@ def _summary_city_or_404(request, city_id: int) -> Organisation:
 @login_required
 def summary_draft(request, city_id: int):
     """The generated 工作总结 draft of one city (Word), for the city to edit."""
-    campaign = _campaign()
+    campaign = campaign_or_404()
     city = _summary_city_or_404(request, city_id)
     summary = city_summary(campaign, city)
     return _download(build_city_summary(summary), summary_filename(summary), DOCX)
@@ -153,7 +142,7 @@ def summary_draft(request, city_id: int):
 @login_required
 @require_POST
 def summary_upload(request, city_id: int):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     city = _summary_city_or_404(request, city_id)
     try:
         store_city_summary(campaign=campaign, city=city, actor=request.user, uploaded_file=request.FILES.get("file"),
@@ -168,7 +157,7 @@ def summary_upload(request, city_id: int):
 @login_required
 def summary_download(request, city_id: int):
     """The summary the city uploaded back."""
-    campaign = _campaign()
+    campaign = campaign_or_404()
     city = _summary_city_or_404(request, city_id)
     uploaded = current_summaries(campaign).get(city.pk)
     if uploaded is None:
@@ -184,8 +173,8 @@ def summary_download(request, city_id: int):
 @login_required
 def archive_download(request):
     """The whole campaign as one streamed zip (cases, files, tables, scores, ballots, results)."""
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     filename = archive_filename(campaign)
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Campaign archive downloaded: %(name)s") % {"name": filename}, details={"export": "archive.zip"})
@@ -212,8 +201,8 @@ def _dashboard_charts(rows, problems) -> list:
 
 @login_required
 def dashboard(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     now = timezone.now()
     rows = board.city_rows(campaign)
     problems = board.problems_by_rule(campaign)
@@ -226,8 +215,8 @@ def dashboard(request):
 
 @login_required
 def dashboard_export(request, fmt: str):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     header, table = board.dashboard_header(), board.dashboard_table(campaign)
     stem = f"{campaign.year}年全省进度"
     if fmt == "csv":

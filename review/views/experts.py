@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.enums import Role, Tier, UploadSlot
-from cases.queries import case_uploads, current_campaign, has_role
+from cases.queries import case_uploads, has_role
 from cases.rules import can_administer
 from review.experts.forms import AssignForm, ReasonForm, ScoreForm, expert_label
 from review.experts.queries import (
@@ -36,15 +36,10 @@ from review.experts.services import (
     unassign_expert,
 )
 from review.models import ConflictSource, ExpertAssignment
+from review.views.access import campaign_or_404
 
 TIERS = {"province": Tier.PROVINCE, "city": Tier.CITY}
 
-
-def _campaign_or_404():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 # --- the expert's side ----------------------------------------------------------------------
@@ -53,7 +48,7 @@ def _campaign_or_404():
 def expert_home(request):
     if not has_role(request.user, *EXPERT_ROLE.values()):
         raise Http404
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     assignments = list(assignments_of(request.user, campaign))
     now = timezone.now()
     rows = [
@@ -147,7 +142,7 @@ def _pool(campaign, tier, cases):
 @login_required
 def expert_board(request, tier_slug: str):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     cases = list(board_cases(request.user, campaign, tier))
     pool = _pool(campaign, tier, cases)
     rows = assignment_board(cases, tier, pool)
@@ -164,7 +159,7 @@ def expert_board(request, tier_slug: str):
 @require_POST
 def expert_board_auto(request, tier_slug: str):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     cases = list(board_cases(request.user, campaign, tier))
     report = assign_experts_automatically(campaign=campaign, tier=tier, actor=request.user, cases=cases)
     messages.success(request, _("%(count)d assignment(s) made.") % {"count": report.created})
@@ -185,7 +180,7 @@ def _board_case_or_404(request, campaign, tier, pk):
 @require_POST
 def expert_board_assign(request, tier_slug: str, pk: int):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     case = _board_case_or_404(request, campaign, tier, pk)
     form = AssignForm(request.POST, pool=_pool(campaign, tier, [case]))
     if not form.is_valid():
@@ -204,7 +199,7 @@ def expert_board_assign(request, tier_slug: str, pk: int):
 @require_POST
 def expert_board_unassign(request, tier_slug: str, assignment_id: int):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     assignment = get_object_or_404(ExpertAssignment.objects.active(), pk=assignment_id, tier=tier)
     _board_case_or_404(request, campaign, tier, assignment.case_id)
     try:
@@ -220,7 +215,7 @@ def expert_board_unassign(request, tier_slug: str, assignment_id: int):
 @require_POST
 def expert_board_dismiss(request, tier_slug: str, pk: int, expert_id: int, source: str):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     case = _board_case_or_404(request, campaign, tier, pk)
     expert = get_object_or_404(get_user_model(), pk=expert_id)
     if source not in ConflictSource.values:
@@ -238,7 +233,7 @@ def expert_board_dismiss(request, tier_slug: str, pk: int, expert_id: int, sourc
 @login_required
 def score_overview(request, tier_slug: str):
     tier = _tier_or_404(request, tier_slug)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     cases = list(board_cases(request.user, campaign, tier))
     rows = assignment_board(cases, tier, [])
     aggregates = aggregates_for(campaign, tier, [case.pk for case in cases])

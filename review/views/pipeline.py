@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from cases.deadlines import stage_closes_at
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
-from cases.queries import cases_visible_to, current_campaign
+from cases.queries import cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.services import record_download
 from cases.workflow import TransitionRefused
+from review.views.access import campaign_or_404
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
 from review.models import Batch
 from review.queries import case_history, inbox_cases, staff_membership_for, staff_memberships
@@ -49,17 +50,11 @@ def _membership_or_404(request):
     return membership
 
 
-def _campaign_or_404():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404
-    return campaign
-
 
 @login_required
 def inbox(request):
     membership = _membership_or_404(request)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     filters = InboxFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     cases = inbox_cases(request.user, membership.organisation, campaign, status=data.get("status", ""),
@@ -122,7 +117,7 @@ def case_decide(request, pk: int):
 @login_required
 def batch_detail(request):
     membership = _membership_or_404(request)
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     batch = open_batch(organisation=membership.organisation, campaign=campaign)
     items = list(batch.items.select_related("case__enterprise__association").order_by("rank"))
     context = {
@@ -140,7 +135,7 @@ def batch_detail(request):
 
 
 def _batch_of(membership) -> Batch:
-    batch = Batch.objects.filter(campaign=_campaign_or_404(), organisation=membership.organisation).first()
+    batch = Batch.objects.filter(campaign=campaign_or_404(), organisation=membership.organisation).first()
     if batch is None:
         raise Http404
     return batch

@@ -6,7 +6,7 @@ import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,40 +14,29 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cases.enums import AuditAction, Tier
-from cases.queries import current_campaign
-from cases.rules import can_administer
 from cases.services import record_download
 from review.forms import AuditFilterForm, ExtensionForm
 from review.queries import audit_entries, province_cases, province_city_rows
 from review.services import extend_deadline
+from review.views.access import campaign_or_404, require_province_staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _province_staff_only(request) -> None:
-    if not can_administer(request.user):
-        raise Http404
-
-
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404
-    return campaign
 
 
 @login_required
 def province_overview(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     context = {"campaign": campaign, "rows": province_city_rows(campaign, timezone.now()), "extension_form": ExtensionForm()}
     return render(request, "review/province_overview.html", context)
 
 
 @login_required
 def province_extend(request):
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     form = ExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -69,8 +58,8 @@ EXPORT_COLUMNS = ["序号", "地区", "县（市、区）", "推荐单位", "案
 @login_required
 def province_export(request):
     """Excel of every case of the campaign. Holds contact phones: the download is logged."""
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Cases"))
     sheet.append(EXPORT_COLUMNS)
@@ -99,8 +88,8 @@ def province_packages(request):
     """One streamed zip of the packages of every case that reached the province, a folder per city."""
     from cases.documents.package import package_members, package_stem, stream_zip
 
-    _province_staff_only(request)
-    campaign = _campaign()
+    require_province_staff(request)
+    campaign = campaign_or_404()
     cases = province_cases(campaign, reached_province_only=True)
 
     def members():
@@ -118,7 +107,7 @@ def province_packages(request):
 
 @login_required
 def audit_log(request):
-    _province_staff_only(request)
+    require_province_staff(request)
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries(**filters, limit=500)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cases.queries import current_campaign
 from cases.rules import can_administer
+from review.views.access import campaign_or_404
 from review.models import Ballot
 from review.tasks import quarantine_suspicious_ballots_task
 from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
@@ -37,12 +37,6 @@ SESSION_PENDING = "vote_pending"
 SESSION_VOTER = "vote_voter"
 
 
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        raise Http404
-    return campaign
-
 
 def _with_device_cookie(request, response):
     """Every visitor of the vote carries a random signed device cookie (its hash feeds the limits)."""
@@ -54,7 +48,7 @@ def _with_device_cookie(request, response):
 
 @never_cache
 def vote_gallery(request):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     now = timezone.now()
     is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
     candidates = gallery(campaign) if (is_open or closed) else []
@@ -72,7 +66,7 @@ def vote_gallery(request):
 
 
 def vote_photo(request, upload_id: int):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     if not (campaign.vote_opens_at and timezone.now() >= campaign.vote_opens_at):
         raise Http404
     data = public_photo(campaign, upload_id)
@@ -85,7 +79,7 @@ def vote_photo(request, upload_id: int):
 
 @never_cache
 def vote_phone(request):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     if not vote_is_open(campaign, timezone.now()):
         return redirect("review:vote_gallery")
     form = PhoneForm(request.POST or None)
@@ -104,7 +98,7 @@ def vote_phone(request):
 
 @never_cache
 def vote_verify(request):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     pending = request.session.get(SESSION_PENDING)
     if not pending or not vote_is_open(campaign, timezone.now()):
         return redirect("review:vote_phone")
@@ -123,7 +117,7 @@ def vote_verify(request):
 
 @require_POST
 def vote_ballot(request):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     voter = request.session.get(SESSION_VOTER)
     if not voter:
         messages.error(request, _("Verify your mobile number first."))
@@ -158,7 +152,7 @@ def vote_receipt(request, receipt: str):
 def _staff_campaign(request):
     if not can_administer(request.user):
         raise Http404
-    return _campaign()
+    return campaign_or_404()
 
 
 @login_required

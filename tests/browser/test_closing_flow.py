@@ -10,7 +10,7 @@ import pytest
 from cases.enums import CaseStatus, Role, UploadSlot
 from cases.models import Upload
 from tests import factories
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
@@ -21,14 +21,6 @@ NOW = datetime.datetime(2024, 9, 5, 10, 0, tzinfo=BEIJING)
 def _frozen(monkeypatch):
     factories.freeze_now(monkeypatch, NOW)
 
-
-def sign_in(page, live_server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_winner_uploads_its_video_in_chunks(page, live_server, tmp_path):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from cases.enums import CaseStatus, Role, UploadSlot
 from cases.models import Case, CaseTransition, Upload
 from tests import factories
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.validation.builders import CASE_NAME, UNIT_NAME, camera_photos, conforming_narrative_with_photos, pdf_bytes, scan_page_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,13 +24,6 @@ OPEN = datetime.datetime(2024, 8, 20, 10, 0, tzinfo=BEIJING)
 def _open_stage(monkeypatch):
     factories.freeze_now(monkeypatch, OPEN)
 
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def upload_in_slot(page, slot: str, path) -> None:

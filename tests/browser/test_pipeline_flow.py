@@ -10,7 +10,7 @@ from cases.models import Campaign, Case, CaseTransition
 from quotas.models import CityQuota
 from review.models import Batch
 from tests import factories
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.review.conftest import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,14 +22,6 @@ OPEN = datetime.datetime(2024, 8, 20, 10, 0, tzinfo=BEIJING)
 def _open_stages(monkeypatch):
     factories.freeze_now(monkeypatch, OPEN)
 
-
-def sign_in(page, live_server, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def forward_list(page, live_server, scan_path, name: str) -> None:
