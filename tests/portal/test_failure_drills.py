@@ -122,9 +122,14 @@ def test_a_task_whose_worker_is_killed_runs_again_on_a_fresh_worker_and_complete
         assert first_pid != second_pid
         assert answer == {"pid": int(second_pid), "already_done": False}
         assert (markers / "done").read_text() == second_pid
-        task_lines = [json.loads(line) for line in log_path.read_text().splitlines()
-                      if line.startswith("{") and '"portal.task"' in line]
-        assert [(line["task"], line["outcome"], line["request_id"], line["task_id"]) for line in task_lines] == [
+
+        def task_lines():
+            return [json.loads(line) for line in log_path.read_text().splitlines()
+                    if line.startswith("{") and '"portal.task"' in line]
+
+        # The worker stores the result before task_postrun logs the task's line: wait for it.
+        wait_for(task_lines, seconds=30, what="the worker's log line for the task")
+        assert [(line["task"], line["outcome"], line["request_id"], line["task_id"]) for line in task_lines()] == [
             ("portal.drill_slow_task", "SUCCESS", "drill-req-7", result.id),
         ]
     finally:
