@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.deadlines import closing_day, stage_closes_at
 from cases.enums import CaseStatus, Role, Tier, statuses_reaching
 from cases.models import Campaign, Case, Membership
 from cases.queries import WAITING_FOR_TIER, case_counts_by_status, cases_visible_to, memberships_of
@@ -44,13 +45,21 @@ class Panel:
     can_administer: bool = False
 
 
-def deadline_of(campaign: Campaign, tier: Tier, now: datetime.datetime) -> Deadline | None:
-    day = campaign.deadline_for(tier)
+def deadline_of(campaign: Campaign, tier: Tier, now: datetime.datetime, **holder) -> Deadline | None:
+    """The tier's deadline for one holder (`organisation=` or `enterprise=`), with any extension
+    the province granted it: the same day every deadline check uses (cases.deadlines)."""
+    day = closing_day(campaign, tier, **holder)
     if day is None:
         return None
-    closes_at = campaign.closes_at(tier)
+    closes_at = stage_closes_at(campaign, tier, **holder)
     today = timezone.localtime(now, closes_at.tzinfo).date()
     return Deadline(day=day, closes_at=closes_at, days_left=(day - today).days + 1)
+
+
+def _deadline_holder(membership: Membership) -> dict:
+    if membership.role == Role.ENTERPRISE_USER:
+        return {"enterprise": membership.enterprise}
+    return {"organisation": membership.organisation}
 
 
 def city_progress(campaign: Campaign) -> list[CityProgress]:
@@ -92,7 +101,7 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
     panels = []
     for membership in memberships_of(user):
         tier = membership.tier
-        panel = Panel(membership=membership, deadline=deadline_of(campaign, tier, now))
+        panel = Panel(membership=membership, deadline=deadline_of(campaign, tier, now, **_deadline_holder(membership)))
         if membership.role == Role.ENTERPRISE_USER:
             panel.cases = list(visible.filter(enterprise_id=membership.enterprise_id).order_by("-updated_at"))
             panel.todo.append(_("Fill in the recommendation form, upload the materials and submit them to your association."))

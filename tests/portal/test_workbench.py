@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cases.enums import CaseStatus, Role, Tier
-from cases.models import Campaign
+from cases.models import Campaign, DeadlineExtension
 from review.queries import deadline_of, workbench_for
 from tests import factories
 
@@ -92,3 +92,40 @@ def test_province_workbench_query_count_does_not_grow_with_cases(django_assert_n
         factories.case(factories.enterprise(), status=CaseStatus.CITY_REVIEW)
     with django_assert_num_queries(len(first.captured_queries)):
         workbench_for(user, campaign)
+
+
+def _late_in_2024(monkeypatch):
+    # After the enterprise deadline (2024-09-02) and the county deadline (2024-09-11).
+    moment = datetime.datetime(2024, 9, 12, 10, 0, tzinfo=BEIJING)
+    factories.freeze_now(monkeypatch, moment)
+    return moment
+
+
+def test_an_enterprise_with_an_extension_sees_its_own_countdown_and_may_start_a_case(client, monkeypatch):
+    moment = _late_in_2024(monkeypatch)
+    campaign = Campaign.objects.get(year=2024)
+    enterprise = factories.enterprise()
+    other = factories.enterprise()
+    DeadlineExtension.objects.create(campaign=campaign, tier=Tier.ENTERPRISE, enterprise=enterprise,
+                                     closes_on=datetime.date(2024, 9, 13), reason="系统故障")
+    [extended] = workbench_for(factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise), campaign, moment)
+    [not_extended] = workbench_for(factories.user(Role.ENTERPRISE_USER, enterprise_=other), campaign, moment)
+    assert (extended.deadline.day, extended.deadline.days_left) == (datetime.date(2024, 9, 13), 2)
+    assert not_extended.deadline.is_closed
+
+    client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise))
+    page = client.get(reverse("home")).content.decode()
+    assert "2024年9月13日" in page
+    assert reverse("cases:case_create") in page
+
+
+def test_a_county_extension_moves_the_county_countdown_only_for_that_county(monkeypatch):
+    moment = _late_in_2024(monkeypatch)
+    campaign = Campaign.objects.get(year=2024)
+    county, neighbour = factories.county(), factories.county()
+    DeadlineExtension.objects.create(campaign=campaign, tier=Tier.COUNTY, organisation=county,
+                                     closes_on=datetime.date(2024, 9, 15), reason="材料补正")
+    [panel] = workbench_for(factories.user(Role.COUNTY_STAFF, organisation_=county), campaign, moment)
+    [other_panel] = workbench_for(factories.user(Role.COUNTY_STAFF, organisation_=neighbour), campaign, moment)
+    assert (panel.deadline.day, panel.deadline.days_left) == (datetime.date(2024, 9, 15), 4)
+    assert (other_panel.deadline.day, other_panel.deadline.is_closed) == (datetime.date(2024, 9, 11), True)
