@@ -14,7 +14,6 @@ Django's test client in one process, so the ratio is the cost of the vote's own 
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import sys
 import time
@@ -34,7 +33,6 @@ from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import include, path  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 
 def bare(request):

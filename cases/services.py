@@ -13,6 +13,7 @@ from cases.deadlines import stage_closes_at
 from cases.enums import EDITABLE_STATUSES, CaseStatus, Role, Tier
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
 from cases.queries import editing_closes_at, is_editable, memberships_of, submission_problems
+from cases.refusals import Refused
 from cases.rules import ensure_campaign_open, may_act_for_tier
 from cases.slots import SLOT_RULES
 from cases.uploads import UploadRejected, check_received_file
@@ -93,7 +94,7 @@ class StaleVersion(Exception):
         self.current = current
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(Refused):
     """The case cannot be submitted; `reasons` lists what to do first, in Chinese."""
 
     def __init__(self, reasons: list[str]) -> None:

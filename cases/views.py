@@ -41,7 +41,6 @@ from cases.services import (
     ENTERPRISE_FIELDS,
     CaseNotEditable,
     StaleVersion,
-    SubmissionRefused,
     create_case,
     record_download,
     save_case_draft,
@@ -52,7 +51,7 @@ from cases.services import (
 from cases.slots import SLOT_RULES, SUBMISSION_SLOTS
 from cases.uploads import FILE_FIELD, SlotUploadHandler, UploadRejected
 from cases.validation.units import describe_bytes
-from cases.workflow import TransitionRefused
+from portal.actions import perform
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -402,15 +401,8 @@ def withdraw_file(request, pk: int, upload_id: int):
 @require_POST
 def case_submit(request, pk: int):
     case = _own_case_or_404(request, pk)
-    try:
-        submit_case(case=case, actor=request.user, now=timezone.now())
-    except SubmissionRefused as refusal:
-        for reason in refusal.reasons:
-            messages.error(request, reason)
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("Submitted to your association. You can follow its review on this page."))
+    perform(request, lambda: submit_case(case=case, actor=request.user, now=timezone.now()),
+            success=_("Submitted to your association. You can follow its review on this page."))
     return redirect("cases:case_detail", pk=case.pk)
 
 

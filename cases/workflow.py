@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from cases.deadlines import holder_of, stage_closes_at
 from cases.enums import TRANSITIONS, CaseStatus, Tier
 from cases.models import Case, CaseTransition
+from cases.refusals import Refused
 from cases.rules import ensure_campaign_open, may_act_for_tier
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A move the table, the actor's role or the deadline does not allow; the message says why, in Chinese."""
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.credit_code import check_character
-from cases.enums import CaseType, EnterpriseType, OrganisationKind, Role
+from cases.enums import EnterpriseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.services import create_user, grant_role
 from quotas.services import start_campaign_from

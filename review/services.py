@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
+from cases.refusals import Refused
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
@@ -29,7 +30,7 @@ DECISIONS: dict[Tier, dict[str, str]] = {
 }
 
 
-class BatchRefused(Exception):
+class BatchRefused(Refused):
     """A batch action that cannot be done now; the message says why and what to do, in Chinese."""
 
 
@@ -208,7 +209,6 @@ def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
     elif not batch.signed_scan or batch.signed_scan_for != fingerprint:
         problems.append(_("Upload the signed and stamped scan of the current summary table."))
     if batch.tier == Tier.CITY:
-        from quotas.queries import candidates_for
         from quotas.rules import checks_from_campaign
         from quotas.models import CityQuota
 

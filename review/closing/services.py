@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from cases.enums import AuditAction
 from cases.models import AuditEvent, Campaign, ResumableState, ResumableUpload
+from cases.refusals import Refused
 from cases.resumable import spool_folder
 from cases.rules import can_administer
 
 
-class ClosingRefused(Exception):
+class ClosingRefused(Refused):
     """The campaign cannot be closed (by this user, or again); the message says why, in Chinese."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from cases.enums import Tier
@@ -17,7 +17,6 @@ from review.experts.rules import (
     SCORING_STATUS,
     active_conflict_sources,
     automatic_conflict_sources,
-    case_city_id,
     is_conflicted,
     profile_of,
 )

@@ -20,6 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.enums import AuditAction, Tier
 from cases.models import AuditEvent, Campaign, Case, Membership
+from cases.refusals import Refused
 from review.experts.rules import (
     EXPERT_ROLE,
     SCORING_STATUS,
@@ -49,7 +50,7 @@ AUDIT_CONFLICT_DISMISSED = AuditAction.CONFLICT_DISMISSED
 AUDIT_CONFLICT_DECLARED = AuditAction.CONFLICT_DECLARED
 
 
-class ReviewRefused(Exception):
+class ReviewRefused(Refused):
     """A refused review action; the message says why, in the user's terms."""
 
 

@@ -19,12 +19,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.enums import CaseStatus, Tier
 from cases.models import Campaign, Case
+from cases.refusals import Refused
 from cases.workflow import transition_case
 from quotas.rules import percent_of
 from review.experts.aggregation import normalise_to_unit
@@ -34,7 +35,7 @@ from review.models.results import OverrideField, Selection, SelectionEntry, Sele
 from review.models.voting import COUNTED_BALLOT_STATUSES, BallotChoice
 
 
-class SelectionRefused(Exception):
+class SelectionRefused(Refused):
     """A refused selection action; the message says why."""
 
 

@@ -1,7 +1,6 @@
 """The city's selection: build the list against its quota with every rule of 附件2 shown live."""
 
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,10 +12,10 @@ from django.views.decorators.http import require_POST
 from cases.enums import CaseStatus, Tier
 from cases.models import Case
 from cases.queries import cases_visible_to
-from cases.workflow import TransitionRefused
+from portal.actions import perform
 from quotas.models import CityQuota
 from review.queries import staff_membership_for, with_problem_counts
-from review.services import BatchRefused, apply_city_selection, batch_candidates, open_batch
+from review.services import apply_city_selection, batch_candidates, open_batch
 from review.views.access import campaign_or_404
 
 
@@ -143,11 +142,8 @@ def city_selection_apply(request):
     campaign = campaign_or_404()
     selected = _posted_ids(request, "selected")
     visible = set(_pool(request, membership, campaign).values_list("pk", flat=True))
-    try:
-        apply_city_selection(city=membership.organisation, campaign=campaign, selected_ids=selected & visible,
-                             presenter_ids=_posted_ids(request, "presenter") & selected & visible, actor=request.user)
-    except (BatchRefused, TransitionRefused) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The city's list is saved."))
+    perform(request, lambda: apply_city_selection(
+        city=membership.organisation, campaign=campaign, selected_ids=selected & visible,
+        presenter_ids=_posted_ids(request, "presenter") & selected & visible, actor=request.user,
+    ), success=_("The city's list is saved."))
     return redirect(f"{reverse('review:city_selection')}?org={membership.organisation_id}")

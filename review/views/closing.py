@@ -15,12 +15,13 @@ from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.models import Organisation
 from cases.services import record_download
 from cases.uploads import UploadRejected
+from portal.actions import perform
 from review.closing import dashboard as board
 from review.closing.archive import archive_filename, stream_archive
 from review.closing.charts import bar_chart, fill_class
 from review.closing.common import DOCX, XLSX, csv_bytes, xlsx_bytes
 from review.closing.programme import presenters, programme_docx, programme_title, programme_xlsx
-from review.closing.services import ClosingRefused, close_campaign
+from review.closing.services import close_campaign
 from review.closing.summaries import (
     build_city_summary,
     city_summary,
@@ -60,12 +61,8 @@ def campaign_close(request):
     if request.POST.get("confirm") != str(campaign.year):
         messages.error(request, _("Type the campaign's year to confirm closing it."))
         return redirect("review:closing_home")
-    try:
-        close_campaign(campaign=campaign, actor=request.user, now=timezone.now())
-    except ClosingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The campaign is closed: everything in it is read-only now. Download the archive to keep it."))
+    perform(request, lambda: close_campaign(campaign=campaign, actor=request.user, now=timezone.now()),
+            success=_("The campaign is closed: everything in it is read-only now. Download the archive to keep it."))
     return redirect("review:closing_home")
 
 

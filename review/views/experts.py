@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from cases.enums import Role, Tier, UploadSlot
 from cases.queries import case_uploads, has_role
 from cases.rules import can_administer
+from portal.actions import perform
 from review.experts.forms import AssignForm, ReasonForm, ScoreForm, expert_label
 from review.experts.queries import (
     aggregates_for,
@@ -104,14 +105,9 @@ def expert_case(request, pk: int):
 def expert_declare_conflict(request, pk: int):
     assignment = assignment_for_expert_or_404(request.user, pk)
     form = ReasonForm(request.POST)
-    try:
-        declare_conflict(case=assignment.case, expert=request.user,
-                         reason=form.data.get("reason", ""))
-    except ReviewRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("review:expert_case", pk=pk)
-    messages.success(request, _("You have recused yourself from the case; it is no longer shown to you."))
-    return redirect("review:expert_home")
+    recused = perform(request, lambda: declare_conflict(case=assignment.case, expert=request.user, reason=form.data.get("reason", "")),
+                      success=_("You have recused yourself from the case; it is no longer shown to you."))
+    return redirect("review:expert_home") if recused else redirect("review:expert_case", pk=pk)
 
 
 # --- the staff's side -------------------------------------------------------------------------
@@ -186,12 +182,8 @@ def expert_board_assign(request, tier_slug: str, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose an expert of the pool."))
     else:
-        try:
-            assign_expert(case=case, expert=form.cleaned_data["expert"], tier=tier, actor=request.user)
-        except ReviewRefused as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, _("Expert assigned."))
+        perform(request, lambda: assign_expert(case=case, expert=form.cleaned_data["expert"], tier=tier, actor=request.user),
+                success=_("Expert assigned."))
     return redirect("review:expert_board", tier_slug=tier_slug)
 
 
@@ -202,12 +194,8 @@ def expert_board_unassign(request, tier_slug: str, assignment_id: int):
     campaign = campaign_or_404()
     assignment = get_object_or_404(ExpertAssignment.objects.active(), pk=assignment_id, tier=tier)
     _board_case_or_404(request, campaign, tier, assignment.case_id)
-    try:
-        unassign_expert(assignment=assignment, actor=request.user, reason=request.POST.get("reason", ""))
-    except ReviewRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("Assignment removed."))
+    perform(request, lambda: unassign_expert(assignment=assignment, actor=request.user, reason=request.POST.get("reason", "")),
+            success=_("Assignment removed."))
     return redirect("review:expert_board", tier_slug=tier_slug)
 
 
@@ -220,13 +208,9 @@ def expert_board_dismiss(request, tier_slug: str, pk: int, expert_id: int, sourc
     expert = get_object_or_404(get_user_model(), pk=expert_id)
     if source not in ConflictSource.values:
         raise Http404
-    try:
-        dismiss_conflict(case=case, expert=expert, source=source, tier=tier, actor=request.user,
-                         reason=request.POST.get("reason", ""))
-    except ReviewRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("Conflict dismissed; the expert may now be assigned to this case."))
+    perform(request, lambda: dismiss_conflict(case=case, expert=expert, source=source, tier=tier, actor=request.user,
+                                              reason=request.POST.get("reason", "")),
+            success=_("Conflict dismissed; the expert may now be assigned to this case."))
     return redirect("review:expert_board", tier_slug=tier_slug)
 
 

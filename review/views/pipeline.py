@@ -16,14 +16,13 @@ from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
 from cases.queries import cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.services import record_download
-from cases.workflow import TransitionRefused
+from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
 from review.models import Batch
 from review.queries import case_history, inbox_cases, staff_membership_for, staff_memberships
 from review.services import (
     DECISIONS,
-    BatchRefused,
     attach_signed_scan,
     decide_case,
     forward_batch,
@@ -104,13 +103,9 @@ def case_decide(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("The decision could not be read; try again."))
         return redirect(back)
-    try:
-        decide_case(case=case, tier=membership.tier, decision=form.cleaned_data["decision"], actor=request.user,
-                    reason=form.cleaned_data["reason"])
-    except TransitionRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("Saved: the case is now “%(status)s”.") % {"status": CaseStatus(case.status).label})
+    perform(request, lambda: decide_case(case=case, tier=membership.tier, decision=form.cleaned_data["decision"],
+                                         actor=request.user, reason=form.cleaned_data["reason"]),
+            success=lambda _result: _("Saved: the case is now “%(status)s”.") % {"status": CaseStatus(case.status).label})
     return redirect(back)
 
 
@@ -147,12 +142,7 @@ def _back_to_batch(membership):
 
 def _batch_action(request, membership, action, success):
     """Run one batch service; show its refusal or `success(result)`, then back to the list page."""
-    try:
-        result = action()
-    except (BatchRefused, TransitionRefused) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, success(result))
+    perform(request, action, success=success)
     return _back_to_batch(membership)
 
 

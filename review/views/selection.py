@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from cases.queries import current_campaign
 from cases.rules import can_administer
+from portal.actions import perform
 from review.models import Certificate, OverrideField
 from review.selection.certificates import (
     certificate_filename,
@@ -23,7 +24,6 @@ from review.selection.certificates import (
 )
 from review.selection.queries import certificates_of, public_notice, ranking, selection_of
 from review.selection.services import (
-    SelectionRefused,
     compute_selection,
     finalise_selection,
     override_selection,
@@ -55,12 +55,7 @@ def selection_board(request):
 
 
 def _run(request, action, success: str):
-    try:
-        action()
-    except SelectionRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, success)
+    perform(request, action, success=success)
     return redirect("review:selection_board")
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases.rules import can_administer
+from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.models import Ballot
 from review.tasks import quarantine_suspicious_ballots_task
@@ -176,12 +177,8 @@ def vote_open(request):
     if not form.is_valid():
         messages.error(request, _("Give the closing date and time."))
     else:
-        try:
-            open_vote(campaign=campaign, actor=request.user, closes_at=form.cleaned_data["closes_at"])
-        except VoteRefused as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, _("The public vote is open."))
+        perform(request, lambda: open_vote(campaign=campaign, actor=request.user, closes_at=form.cleaned_data["closes_at"]),
+                success=_("The public vote is open."))
     return redirect("review:vote_control")
 
 
@@ -189,12 +186,7 @@ def vote_open(request):
 @require_POST
 def vote_close(request):
     campaign = _staff_campaign(request)
-    try:
-        close_vote(campaign=campaign, actor=request.user)
-    except VoteRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("The public vote is closed."))
+    perform(request, lambda: close_vote(campaign=campaign, actor=request.user), success=_("The public vote is closed."))
     return redirect("review:vote_control")
 
 
@@ -229,13 +221,9 @@ def vote_quarantine_decide(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose exclude or release and give the reason."))
     else:
-        try:
-            decide_quarantined(ballot=ballot, actor=request.user, action=form.cleaned_data["action"],
-                               reason=form.cleaned_data["reason"])
-        except VoteRefused as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, _("Decision recorded."))
+        perform(request, lambda: decide_quarantined(ballot=ballot, actor=request.user, action=form.cleaned_data["action"],
+                                                    reason=form.cleaned_data["reason"]),
+                success=_("Decision recorded."))
     return redirect("review:vote_quarantine")
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from cases.documents.naming import case_region
 from cases.enums import CaseStatus, UploadSlot

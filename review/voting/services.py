@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cases.enums import AuditAction
 from cases.enums import CaseStatus
 from cases.models import AuditEvent, Campaign, Case
+from cases.refusals import Refused
 from review.models.voting import (
     Ballot,
     BallotChoice,
@@ -41,7 +42,7 @@ AUDIT_VOTE_OPENED = AuditAction.VOTE_OPENED
 AUDIT_VOTE_CLOSED = AuditAction.VOTE_CLOSED
 
 
-class VoteRefused(Exception):
+class VoteRefused(Refused):
     """A refused vote action; the message tells the voter what to do."""
 
 

@@ -15,7 +15,7 @@ from docx import Document
 
 from cases.enums import AuditAction, CaseStatus, CaseType, Role, UploadSlot
 from cases.models import AuditEvent, Campaign
-from cases.resumable import ChunkRefused, start_resumable_upload
+from cases.resumable import start_resumable_upload
 from cases.services import CaseNotEditable, SubmissionRefused, create_case, save_case_draft, store_upload, submit_case
 from cases.uploads import UploadRejected
 from cases.workflow import TransitionRefused, transition_case

@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from cases.enums import AuditAction, CaseStatus, Role, UploadSlot
-from cases.models import AuditEvent, Case, CaseTransition, Upload
+from cases.models import AuditEvent, Case, CaseTransition
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]

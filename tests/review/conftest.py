@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cases.enums import CaseStatus, OrganisationKind, Role, Tier
+from cases.enums import OrganisationKind, Role, Tier
 from cases.models import Campaign, Case
 from tests import factories
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from cases.enums import CaseStatus, Role, Tier, UploadSlot, ValidationState
+from cases.enums import CaseStatus, Tier, UploadSlot, ValidationState
 from cases.models import Upload
 from cases.previews import render_preview
 from tests import factories

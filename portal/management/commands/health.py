@@ -5,7 +5,6 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext as _
 
 from portal.health import FAIL, readiness_report, run_checks
 
