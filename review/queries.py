@@ -182,6 +182,12 @@ def with_problem_counts(cases):
     return cases.annotate(error_total=total("error_count"), warning_total=total("warning_count"))
 
 
+INBOX_COLUMNS = (
+    "title", "status", "submitted_at", "updated_at", "enterprise__name",
+    "enterprise__association__name", "enterprise__association__parent__region",
+)
+
+
 def inbox_cases(user, organisation, campaign, *, status: str = "", search: str = "", order: str = "updated"):
     """The cases of `organisation`'s subtree this user may see in `campaign`, filtered and sorted."""
     cases = cases_visible_to(user).filter(campaign=campaign, enterprise__association__path__startswith=organisation.path)
@@ -191,8 +197,9 @@ def inbox_cases(user, organisation, campaign, *, status: str = "", search: str =
         from django.db.models import Q
 
         cases = cases.filter(Q(title__icontains=search) | Q(enterprise__name__icontains=search))
-    cases = with_problem_counts(cases.select_related("enterprise__association__parent__parent"))
-    return cases.order_by(INBOX_ORDERINGS.get(order, "-updated_at"), "pk")
+    # Only the columns the list shows: a case row carries the whole 推荐表 (several kB of text).
+    cases = cases.select_related("enterprise__association__parent").only(*INBOX_COLUMNS)
+    return with_problem_counts(cases).order_by(INBOX_ORDERINGS.get(order, "-updated_at"), "pk")
 
 
 def case_history(case) -> list:

@@ -71,7 +71,7 @@ def province_export(request):
             case.completing_unit or case.enterprise.name, case.contact_name, case.contact_phone,
             case.get_case_type_display(), case.get_enterprise_type_display(),
             yes if case.has_park_association else no, yes if case.has_enterprise_association else no,
-            yes if case.is_presenter_candidate else no, case.get_status_display(),
+            yes if case.is_presenter_candidate else no, case.status_label,
             timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M") if case.submitted_at else "",
         ])
     buffer = io.BytesIO()
