@@ -129,3 +129,33 @@ def test_a_county_extension_moves_the_county_countdown_only_for_that_county(monk
     [other_panel] = workbench_for(factories.user(Role.COUNTY_STAFF, organisation_=neighbour), campaign, moment)
     assert (panel.deadline.day, panel.deadline.days_left) == (datetime.date(2024, 9, 15), 4)
     assert (other_panel.deadline.day, other_panel.deadline.is_closed) == (datetime.date(2024, 9, 11), True)
+
+
+@pytest.mark.parametrize(
+    "role, where, names",
+    [
+        (Role.PROVINCE_STAFF, "province", [("review:province_overview", ()), ("review:expert_board", ("province",)),
+                                           ("review:score_overview", ("province",)), ("review:vote_control", ()),
+                                           ("review:selection_board", ()), ("review:certificate_list", ()),
+                                           ("review:closing_home", ()), ("review:closing_dashboard", ()), ("review:audit_log", ())]),
+        (Role.CITY_STAFF, "city", [("review:expert_board", ("city",)), ("review:score_overview", ("city",)),
+                                   ("review:closing_summaries", ()), ("review:city_selection", ())]),
+        (Role.CITY_EXPERT, "city", [("review:expert_home", ())]),
+    ],
+)
+def test_every_stage_page_of_a_role_is_reachable_from_its_workbench(client, role, where, names):
+    organisation = factories.province() if where == "province" else factories.city("大同市")
+    client.force_login(factories.user(role, organisation_=organisation))
+    page = client.get(reverse("home")).content.decode()
+    for name, args in names:
+        url = reverse(name, args=args)
+        assert f'href="{url}' in page, name
+        assert client.get(url).status_code in (200, 302), name  # the link leads somewhere this role may go
+
+
+def test_other_roles_get_no_provincial_links(client):
+    county = factories.county()
+    client.force_login(factories.user(Role.COUNTY_STAFF, organisation_=county))
+    page = client.get(reverse("home")).content.decode()
+    for name in ("review:vote_control", "review:selection_board", "review:closing_home"):
+        assert reverse(name) not in page
