@@ -10,6 +10,21 @@ from cases.enums import Tier
 from cases.models import CAMPAIGN_TIME_ZONE, Campaign, Case, DeadlineExtension, Enterprise, Organisation
 
 
+def deadline_text(moment: datetime.datetime | None) -> str:
+    """A deadline as every page and message writes it: "2026年12月14日 24:00" (Beijing time).
+
+    A stage closes at 00:00 after its last day; written as "the next day 00:00" users read it as
+    one day later than the notice says, so midnight is written as 24:00 of the day before, as the
+    notice itself does ("9月2日24时")."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, CAMPAIGN_TIME_ZONE)
+    if local.time() == datetime.time.min:
+        day = local.date() - datetime.timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24:00"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def _end_of_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=CAMPAIGN_TIME_ZONE)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import stage_closes_at
+from cases.deadlines import deadline_text, stage_closes_at
 from cases.enums import EDITABLE_STATUSES, CaseStatus, Role, Tier
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
 from cases.queries import editing_closes_at, is_editable, memberships_of, submission_problems
@@ -128,7 +128,7 @@ def _lock_editable_case(case: Case, *, actor, now: datetime.datetime) -> Case:
         closes = editing_closes_at(locked)
         raise CaseNotEditable(
             _("The deadline passed at %(closes)s (Beijing time); the case is read-only now. Ask the provincial center for an extension if needed.")
-            % {"closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+            % {"closes": deadline_text(closes)}
         )
     return locked
 
@@ -172,7 +172,7 @@ def create_case(*, actor, enterprise: Enterprise, campaign: Campaign, values: di
     if closes is not None and now >= closes:
         raise CaseNotEditable(
             _("The deadline passed at %(closes)s (Beijing time); new cases can no longer be created.")
-            % {"closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+            % {"closes": deadline_text(closes)}
         )
     fields = {name: value for name, value in values.items() if name in ENTERPRISE_FIELDS}
     if not str(fields.get("title") or "").strip():

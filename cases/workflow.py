@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import holder_of, stage_closes_at
+from cases.deadlines import deadline_text, holder_of, stage_closes_at
 from cases.enums import TRANSITIONS, CaseStatus, Tier
 from cases.models import Case, CaseTransition
 from cases.refusals import Refused
@@ -51,7 +51,7 @@ def transition_case(
             if closes is not None and now >= closes:
                 raise TransitionRefused(
                     _("The %(tier)s stage closed at %(closes)s (Beijing time). Ask the provincial center to extend the deadline if needed.")
-                    % {"tier": Tier(move.deadline).label, "closes": timezone.localtime(closes).strftime("%Y-%m-%d %H:%M")}
+                    % {"tier": Tier(move.deadline).label, "closes": deadline_text(closes)}
                 )
         from_status = locked.status
         locked.status = to

@@ -149,14 +149,14 @@ def test_submission_closes_at_midnight_beijing_time(member, case, moment, submit
         case.refresh_from_db()
         assert case.status == CaseStatus.SUBMITTED
     else:
-        with pytest.raises(TransitionRefused, match="2024-09-03 00:00"):
+        with pytest.raises(TransitionRefused, match="2024年9月2日 24:00"):
             submit_case(case=case, actor=member, now=moment)
         assert CaseTransition.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_midnight_utc_is_still_open_in_beijing(member, case):
-    utc_midnight = datetime.datetime(2024, 9, 2, 16, 0, tzinfo=datetime.UTC)  # 2024-09-03 00:00 in Beijing
+    utc_midnight = datetime.datetime(2024, 9, 2, 16, 0, tzinfo=datetime.UTC)  # 2024年9月2日 24:00 in Beijing
     with pytest.raises(TransitionRefused):
         submit_case(case=case, actor=member, now=utc_midnight)
     submit_case(case=case, actor=member, now=utc_midnight - datetime.timedelta(seconds=1))
@@ -187,7 +187,7 @@ def test_the_case_page_lists_what_is_missing_and_the_countdown(signed_in, case):
     html = signed_in.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "提交前还需完成" in html
     assert "<li>请上传“推荐表盖章扫描版（PDF）”。</li>" in html
-    assert "截止时间 2024-09-02 24:00（北京时间）：剩余 13 天 14 小时 0 分钟。" in html
+    assert "截止时间 2024年9月2日 24:00（北京时间）：剩余 13 天 14 小时 0 分钟。" in html
     assert f'action="{reverse("cases:case_submit", args=[case.pk])}"' in html
 
 
@@ -212,8 +212,8 @@ def test_after_the_deadline_the_page_is_read_only(signed_in, case, member, monke
     factories.freeze_now(monkeypatch, MIDNIGHT)
     signed_in.force_login(member)
     html = signed_in.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
-    assert "截止时间已过（2024-09-02 24:00" not in html
-    assert "截止时间已过（2024-09-03 00:00，北京时间），案例现为只读。" in html
+    assert "截止时间已过（2024-09-03" not in html
+    assert "截止时间已过（2024年9月2日 24:00，北京时间），案例现为只读。" in html
     assert "此案例现为只读。" in html
     assert reverse("cases:case_submit", args=[case.pk]) not in html
 

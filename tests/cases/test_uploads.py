@@ -254,7 +254,7 @@ def test_uploads_after_the_deadline_are_refused(signed_in, case, member, monkeyp
     signed_in.force_login(member)
     response = post_file(signed_in, case, UploadSlot.PROOF, "证书.pdf", factories.pdf_bytes(), **XHR)
     assert response.status_code == 400
-    assert response.json()["message"].startswith("截止时间已过（2024-09-03 00:00，北京时间）")
+    assert response.json()["message"].startswith("截止时间已过（2024年9月2日 24:00，北京时间）")
     assert Upload.objects.count() == 0
     html = signed_in.get(reverse("cases:case_files", args=[case.pk])).content.decode()
     assert "data-upload-form" not in html
