@@ -117,6 +117,15 @@ def test_enterprise_prepares_submits_and_downloads_its_case(page, live_server, t
     # Submit from the overview, then download the package.
     page.click(".steps-nav >> text=概览")
     assert page.locator(".ready").inner_text() == "所需内容已齐全且检查通过，可以提交。"
+    # The browser asks first; saying no leaves the case a draft.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("text=提交至所属科协")
+    page.wait_for_timeout(300)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    assert questions == ["确定将此案例提交至所属科协吗？提交后不能再修改，除非被退回。"]
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=提交至所属科协")
     assert "已提交至所属科协" in page.locator(".messages").inner_text()
     assert page.locator(".case-meta .status").inner_text() == "待园区（企业）科协审核"

@@ -57,7 +57,9 @@ def test_one_case_from_enterprise_to_province(page, live_server, tmp_path):
     # Enterprise submits.
     sign_in(page, live_server, "e1")
     page.click(f"text={case.title}")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=提交至所属科协")
+    page.wait_for_selector(".messages")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.SUBMITTED
 
     # Park association recommends and forwards to the county.
