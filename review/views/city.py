@@ -14,6 +14,7 @@ from cases.models import Case
 from cases.queries import cases_visible_to
 from portal.actions import perform
 from quotas.models import CityQuota
+from review.models import BatchStatus
 from review.queries import staff_membership_for, with_problem_counts
 from review.services import apply_city_selection, batch_candidates, open_batch
 from review.views.access import campaign_or_404
@@ -64,27 +65,39 @@ def city_selection(request):
     membership = _city_membership_or_404(request)
     campaign = campaign_or_404()
     batch = open_batch(organisation=membership.organisation, campaign=campaign)
-    items = list(batch.items.order_by("rank"))
+    items = list(batch.items.select_related("case__enterprise").order_by("rank"))
     quota = CityQuota.objects.filter(campaign=campaign, city=membership.organisation).first()
+    context = {"membership": membership, "campaign": campaign, "batch": batch, "quota": quota}
+    if batch.status == BatchStatus.FORWARDED:
+        # The list went to the province: show it as sent, not as a list of nothing failing every rule.
+        return render(request, "review/city_selection.html", {**context, "forwarded_items": items})
     pool = list(_pool(request, membership, campaign))
+    scores = city_expert_scores(campaign, pool)
     presenter_ids = {item.case_id for item in items if item.is_presenter_candidate}
     proposal = None
     selected_ids = {case.pk for case in pool if case.status == CaseStatus.CITY_SELECTED}
     if request.GET.get("propose") and quota is not None:
-        proposal = _proposal(pool, campaign, quota)
+        proposal = _proposal(pool, campaign, quota, scores)
         selected_ids = set(proposal.case_ids)
         presenter_ids = {candidate.case_id for candidate in proposal.presenters}
     checks = []
     if quota is not None:
-        pool_candidates = _pool_candidates(pool)
+        pool_candidates = _pool_candidates(pool, scores)
         checks = _rule_results(_candidates_for_ids(pool, selected_ids, presenter_ids), campaign, quota, pool_candidates)
-    context = {
-        "membership": membership, "campaign": campaign, "batch": batch, "quota": quota, "pool": pool,
+    context.update({
+        "pool": [(case, scores.get(case.pk)) for case in pool],
         "selected_ids": selected_ids, "presenter_ids": presenter_ids, "proposal": proposal,
         "rule_checks": [(check, _fix_texts(check)) for check in checks],
         "check_url": reverse("review:city_selection_check"),
-    }
+    })
     return render(request, "review/city_selection.html", context)
+
+
+def city_expert_scores(campaign, pool) -> dict:
+    """The city experts' aggregate per case of the pool (what the assistant ranks by)."""
+    from review.experts.queries import aggregates_for
+
+    return aggregates_for(campaign, Tier.CITY, [case.pk for case in pool])
 
 
 def _candidates_for_ids(pool, selected_ids: set[int], presenter_ids: set[int]):
@@ -97,18 +110,20 @@ def _candidates_for_ids(pool, selected_ids: set[int], presenter_ids: set[int]):
     return [replace(c, is_presenter_candidate=c.case_id in presenter_ids) for c in candidates]
 
 
-def _pool_candidates(pool):
-    """Every open case of the city as a candidate, with the presenter offer the case carries:
-    the rules suggest fixes from these."""
+def _pool_candidates(pool, scores: dict | None = None):
+    """Every open case of the city as a candidate, with the presenter offer the case carries and
+    the city experts' score: the rules suggest fixes from these, the assistant ranks them."""
     from quotas.queries import candidates_for
 
-    return candidates_for(Case.objects.filter(pk__in=[case.pk for case in pool if case.status != CaseStatus.CITY_NOT_SELECTED]))
+    values = {case_id: aggregate.value for case_id, aggregate in (scores or {}).items()}
+    open_cases = Case.objects.filter(pk__in=[case.pk for case in pool if case.status != CaseStatus.CITY_NOT_SELECTED])
+    return candidates_for(open_cases, scores=values)
 
 
-def _proposal(pool, campaign, quota):
+def _proposal(pool, campaign, quota, scores):
     from quotas.selection import propose_from_campaign
 
-    return propose_from_campaign(_pool_candidates(pool), campaign, quota)
+    return propose_from_campaign(_pool_candidates(pool, scores), campaign, quota)
 
 
 def _posted_ids(request, name: str) -> set[int]:

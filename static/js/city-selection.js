@@ -32,6 +32,19 @@
       .catch(function () { /* the saved check on the next page load still applies */ });
   }
 
+  // A presenter candidate must be on the list: ticking one ticks its row's list box, and taking a
+  // case off the list takes its presenter mark off too (the server keeps only marks on the list).
+  form.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") { return; }
+    var row = box.closest("tr");
+    if (!row) { return; }
+    var onList = row.querySelector('input[name="selected"]');
+    var presenter = row.querySelector('input[name="presenter"]');
+    if (box === presenter && presenter.checked && onList && !onList.disabled) { onList.checked = true; }
+    if (box === onList && !onList.checked && presenter) { presenter.checked = false; }
+  });
+
   form.addEventListener("change", function () {
     window.clearTimeout(pending);
     pending = window.setTimeout(check, 150);
