@@ -34,6 +34,11 @@ class Presenter:
     def missing(self) -> list[str]:
         return [UploadSlot(slot).label for slot, upload in self.materials.items() if upload is None]
 
+    @property
+    def labelled_materials(self) -> list[tuple[str, Upload | None]]:
+        """(宣讲文字材料 / 宣讲PPT / 视频, the current upload or None), for pages that name each one."""
+        return [(UploadSlot(slot).label, upload) for slot, upload in self.materials.items()]
+
 
 def talk_title_of(upload: Upload | None) -> str:
     """The talk's own title (题目自拟): the first non-empty paragraph of the talk text (.docx); ''

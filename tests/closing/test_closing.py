@@ -4,6 +4,7 @@ summaries, dashboard numbers and their downloads, and who may open these pages."
 import csv
 import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -137,6 +138,7 @@ def test_the_programme_lists_presenters_with_talk_titles_and_materials(staff, cl
     client.force_login(staff)
     page = client.get(reverse("review:closing_programme")).content.decode()
     assert "让焊花绽放在智能产线上" in page and "煤矸石" not in page
+    assert "宣讲PPT：<span class=\"missing\">尚未上传" in page  # each material says which one is missing
     document = Document(io.BytesIO(client.get(reverse("review:closing_programme_export", args=["docx"])).content))
     table = document.tables[0]
     assert [cell.text for cell in table.rows[1].cells] == [
@@ -237,7 +239,8 @@ def test_dashboard_numbers_match_the_data_and_the_downloads(client, staff):
     assert [(rule.code, rule.count) for rule in board.problems_by_rule(campaign)] == [("photo.too_small", 2), ("name.suffix", 1)]
     client.force_login(staff)
     page = client.get(reverse("review:closing_dashboard")).content.decode()
-    assert page.count("<svg") == 4 and "style=" not in page and "<script" not in page
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert page.count("<svg") == 4 and "style=" not in page and inline_scripts == []
     assert "3/20" in page
     exported = list(csv.reader(io.StringIO(
         client.get(reverse("review:closing_dashboard_export", args=["csv"])).content.decode("utf-8-sig"))))
@@ -285,3 +288,22 @@ def test_provincial_staff_open_every_closing_page(client, staff):
             assert zipfile.is_zipfile(io.BytesIO(b"".join(response.streaming_content)))
     page = client.get(reverse("review:closing_summaries")).content.decode()
     assert page.count("draft.docx") == 11
+
+
+def test_after_closing_the_enterprise_pages_offer_no_change(staff, client):
+    campaign = world.campaign()
+    draft = factories.complete_case()
+    client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=draft.enterprise))
+    before = client.get(reverse("cases:case_detail", args=[draft.pk])).content.decode()
+    assert reverse("cases:case_submit", args=[draft.pk]) in before  # the same page offered it while open
+    close_campaign(campaign=campaign, actor=staff, now=NOW)
+
+    detail = client.get(reverse("cases:case_detail", args=[draft.pk])).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    listing = client.get(reverse("cases:case_list")).content.decode()
+    assert reverse("cases:case_submit", args=[draft.pk]) not in detail
+    assert reverse("cases:case_edit", args=[draft.pk]) not in detail
+    assert "剩余" not in detail  # no countdown to a deadline that no longer applies
+    assert reverse("cases:case_create") not in home and reverse("cases:case_create") not in listing
+    response = client.get(reverse("cases:case_edit", args=[draft.pk]))
+    assert response.status_code == 302
