@@ -278,6 +278,20 @@ def province_cases(campaign: Campaign, *, reached_province_only: bool = False):
     return cases.order_by("enterprise__association__path", "title", "pk")
 
 
+def person_label(user) -> str:
+    """Who did it, as the audit log shows it: the person's name and, to tell namesakes apart, the login."""
+    if user is None:
+        return ""
+    name = user.get_full_name().strip() or user.first_name.strip()
+    return f"{name}（{user.username}）" if name else user.username
+
+
+def _actor_matches(text: str):
+    from django.db.models import Q
+
+    return Q(actor__username__icontains=text) | Q(actor__first_name__icontains=text) | Q(actor__last_name__icontains=text)
+
+
 @dataclass
 class AuditEntry:
     at: datetime.datetime
@@ -306,19 +320,19 @@ def audit_entries(*, kind: str = "", q: str = "", since: datetime.date | None = 
     if kind in ("", "transition"):
         transitions = dated(CaseTransition.objects.select_related("actor", "case"))
         if q:
-            transitions = transitions.filter(Q(case__title__icontains=q) | Q(actor__username__icontains=q) | Q(reason__icontains=q))
+            transitions = transitions.filter(Q(case__title__icontains=q) | _actor_matches(q) | Q(reason__icontains=q))
         for row in transitions.order_by("-created_at")[:limit]:
             entries.append(AuditEntry(
-                at=row.created_at, actor=str(row.actor or ""), kind=_("Case transition"), case_title=row.case.title,
+                at=row.created_at, actor=person_label(row.actor), kind=_("Case transition"), case_title=row.case.title,
                 summary=f"{CaseStatus(row.from_status).label} → {CaseStatus(row.to_status).label}", detail=row.reason,
             ))
     if kind in ("", "event"):
         events = dated(AuditEvent.objects.select_related("actor", "case"))
         if q:
-            events = events.filter(Q(summary__icontains=q) | Q(actor__username__icontains=q))
+            events = events.filter(Q(summary__icontains=q) | _actor_matches(q))
         for row in events.order_by("-created_at")[:limit]:
             entries.append(AuditEntry(
-                at=row.created_at, actor=str(row.actor or ""), kind=row.get_action_display(),
+                at=row.created_at, actor=person_label(row.actor), kind=row.get_action_display(),
                 case_title=row.case.title if row.case else "", summary=row.summary,
                 detail=row.details.get("reason", "") if isinstance(row.details, dict) else "",
             ))

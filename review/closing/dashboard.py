@@ -130,8 +130,9 @@ def deadline_countdowns(campaign: Campaign, now: datetime.datetime | None = None
         closes_at = campaign.closes_at(tier)
         day = campaign.deadline_for(tier)
         today = timezone.localtime(now, closes_at.tzinfo).date()
-        result.append(Countdown(tier=tier, label=str(Tier(tier).label), closes_at=closes_at, day=day,
-                                days_left=max((day - today).days + 1, 0)))
+        # A closed campaign has no time left anywhere, whatever its dates said.
+        days_left = 0 if campaign.closed_at else max((day - today).days + 1, 0)
+        result.append(Countdown(tier=tier, label=str(Tier(tier).label), closes_at=closes_at, day=day, days_left=days_left))
     return result
 
 

@@ -2,6 +2,8 @@
 work summaries, the archive and closing the campaign. Provincial staff only, except a city's own
 work summary, which its staff may open; anyone else gets a 404."""
 
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -58,7 +60,8 @@ def closing_home(request):
 def campaign_close(request):
     require_province_staff(request)
     campaign = campaign_or_404()
-    if request.POST.get("confirm") != str(campaign.year):
+    # NFKC: a year typed with a Chinese input method comes as full-width digits (２０２６).
+    if unicodedata.normalize("NFKC", request.POST.get("confirm", "")).strip() != str(campaign.year):
         messages.error(request, _("Type the campaign's year to confirm closing it."))
         return redirect("review:closing_home")
     perform(request, lambda: close_campaign(campaign=campaign, actor=request.user, now=timezone.now()),

@@ -93,9 +93,12 @@ def test_the_close_page_needs_the_year_typed(staff, client):
     campaign = world.campaign()
     client.post(reverse("review:campaign_close"), {"confirm": "1999"})
     assert Campaign.objects.get(pk=campaign.pk).closed_at is None
-    response = client.post(reverse("review:campaign_close"), {"confirm": str(campaign.year)})
+    full_width_year = str(campaign.year).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = client.post(reverse("review:campaign_close"), {"confirm": full_width_year})  # a Chinese input method
     assert response.status_code == 302
     assert Campaign.objects.get(pk=campaign.pk).closed_at == NOW
+    countdowns = board.deadline_countdowns(Campaign.objects.get(pk=campaign.pk), NOW)
+    assert [countdown.is_closed for countdown in countdowns] == [True] * 4
 
 
 # --- WeChat names (附件1 九) ---------------------------------------------------------------------

@@ -129,6 +129,19 @@ def test_audit_log_lists_transitions_and_exports(client, county_world):
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
+def test_the_audit_log_names_the_person_and_finds_them_by_name(client, county_world):
+    from cases.workflow import transition_case
+
+    park_staff = county_world["staff"][Tier.ASSOCIATION]
+    park_staff.first_name = "李园区"
+    park_staff.save(update_fields=["first_name"])
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.SUBMITTED, "署名案例")
+    transition_case(case, to=CaseStatus.RETURNED, actor=park_staff, reason="缺材料")
+    client.force_login(county_world["staff"][Tier.PROVINCE])
+    page = client.get(reverse("review:audit_log"), {"q": "李园区"}).content.decode()
+    assert "李园区（park）" in page and "署名案例" in page
+
+
 def test_the_batch_downloads_as_one_zip_of_the_cases_packages_in_rank_order(client, county_world):
     import io
     import zipfile
