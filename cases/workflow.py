@@ -45,7 +45,7 @@ def transition_case(
         if not may_act_for_tier(actor, locked, move.actor):
             raise TransitionRefused(_("Only %(tier)s of this case may do this.") % {"tier": Tier(move.actor).label})
         if move.reason_required and not reason:
-            raise TransitionRefused(_("Give the reason, so the enterprise knows what to change."))
+            raise TransitionRefused(_("Give the reason for this decision: it is recorded and shown to the enterprise."))
         if move.deadline is not None:
             closes = stage_closes_at(locked.campaign, move.deadline, **holder_of(locked, move.deadline))
             if closes is not None and now >= closes:
