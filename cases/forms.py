@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.enums import CaseType, EnterpriseType
 from cases.importing import MAX_IMPORT_BYTES
 from cases.models import Case
+from cases.queries import SHORT_NAME_LIMITS, short_name_problem
 
 
 class DirectoryImportForm(forms.Form):
@@ -28,18 +30,36 @@ class DirectoryImportForm(forms.Form):
 # --- the 推荐表 (附件3) -------------------------------------------------------------------------
 
 # 联系电话: a mobile number, or a landline with its area code (0351-7333497, 0351 7333497,
-# (0351)7333497), an extension optionally after -, 转 or ext.
-PHONE_PATTERN = re.compile(
-    r"^(?:"
-    r"(?:\+?86[- ]?)?1[3-9]\d{9}"
-    r"|(?:0\d{2,3}[- ]?|[(（]0\d{2,3}[)）] ?)[2-9]\d{6,7}(?:(?:-|转|ext\.?|x) ?\d{1,6})?"
-    r")$",
+# (0351)7333497), an extension optionally after -, 转 or ext. Mobile numbers are stored as their
+# 11 digits (normalise_phone); landlines as typed, their spacing tidied.
+MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+LANDLINE_PATTERN = re.compile(
+    r"^(?:0\d{2,3}[- ]?|[(（]0\d{2,3}[)）] ?)[2-9]\d{6,7}(?:(?:-|转|ext\.?|x) ?\d{1,6})?$",
     re.IGNORECASE,
 )
+# How people write a mobile number around its 11 digits: the country code in front (+86, 86,
+# 0086, (+86)), and spaces or hyphens between the groups (138 1234 5678, 138-1234-5678).
+MOBILE_COUNTRY_CODE = re.compile(r"^[(（]?(?:\+|00)?86[)）]?")
+MOBILE_SEPARATORS = re.compile(r"[\s\-‐‑–—－]")
+
+
+def normalise_phone(value: str) -> str:
+    """The number as stored: a mobile number as its 11 digits (+86 138 1234 5678 → 13812345678),
+    anything else with its runs of spaces made single. Full-width digits and ＋ from a Chinese
+    input method count as their ASCII forms in mobile numbers."""
+    value = " ".join(value.split())
+    compact = MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+    if MOBILE_PATTERN.match(compact):
+        return compact
+    national = MOBILE_COUNTRY_CODE.sub("", compact, count=1)
+    if national != compact and MOBILE_PATTERN.match(national):
+        return national
+    return value
 
 
 def validate_phone(value: str) -> None:
-    if not PHONE_PATTERN.match(value):
+    """A normalised number (normalise_phone) is a mobile or a landline with its area code."""
+    if not (MOBILE_PATTERN.match(value) or LANDLINE_PATTERN.match(value)):
         raise ValidationError(
             _("Enter an 11-digit mobile number such as 13812345678, or a landline with its area code such as 0351-7333497 (an extension may follow: 0351-7333497-8001)."),
             code="phone",
@@ -85,8 +105,8 @@ class CaseForm(forms.Form):
         self.fields["contact_position"].help_text = _("E.g. 总工程师.")
         self.fields["contact_phone"].help_text = _("Mobile (13812345678) or landline with area code (0351-7333497).")
         self.fields["honours"].help_text = _("One per line.")
-        self.fields["short_title"].help_text = _("For the WeChat group name, at most 10 characters.")
-        self.fields["unit_short_name"].help_text = _("For the WeChat group name, at most 8 characters.")
+        for name, limit in SHORT_NAME_LIMITS.items():
+            self.fields[name].help_text = _("For the WeChat group name, at most %(limit)d characters.") % {"limit": limit}
         self.fields["case_type"].choices = list(CaseType.choices)
         self.fields["enterprise_type"].choices = [("", "---------"), *EnterpriseType.choices]
         for name in ("title", "completing_unit", "contact_name", "contact_position", "contact_address", "short_title", "unit_short_name"):
@@ -96,9 +116,22 @@ class CaseForm(forms.Form):
         return self.cleaned_data["title"].strip()
 
     def clean_contact_phone(self):
-        value = " ".join(self.cleaned_data["contact_phone"].split())
+        value = normalise_phone(self.cleaned_data["contact_phone"])
         if value:
             validate_phone(value)
+        return value
+
+    def clean_short_title(self):
+        return self._clean_short_name("short_title")
+
+    def clean_unit_short_name(self):
+        return self._clean_short_name("unit_short_name")
+
+    def _clean_short_name(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        too_long = short_name_problem(name, value)
+        if too_long:
+            raise ValidationError(too_long, code="too_long")
         return value
 
     def valid_values(self) -> dict:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from cases.deadlines import holder_of, stage_closes_at
+from cases.documents.wechat import MAX_TITLE_SHORT, MAX_UNIT_SHORT
 from cases.enums import (
     EDITABLE_STATUSES,
     STAFF_ROLES,
@@ -170,8 +171,11 @@ def editing_closes_at(case: Case):
 
 
 def is_editable(case: Case, now) -> bool:
-    """The enterprise may change the form and files: an editable status and its stage still open."""
-    if case.status not in EDITABLE_STATUSES:
+    """The enterprise may change the form and files: an editable status, its stage still open and
+    the campaign not closed (so pages offer no button the services would refuse)."""
+    from cases.rules import campaign_is_open  # cases.rules reads this module
+
+    if case.status not in EDITABLE_STATUSES or not campaign_is_open(case.campaign):
         return False
     closes = editing_closes_at(case)
     return closes is None or now < closes
@@ -183,6 +187,28 @@ SUBMISSION_REQUIRED_FIELDS = (
     "title", "case_type", "completing_unit", "team", "contact_name", "contact_position", "contact_phone",
     "contact_address",
 )
+
+
+# 案例简称 and 单位简称 make up the WeChat group display name `地区 案例简称 单位简称` (附件1 九). Their
+# limits are the ones the suggestions keep to (cases.documents.wechat), so a suggestion always fits.
+SHORT_NAME_LIMITS = {"short_title": MAX_TITLE_SHORT, "unit_short_name": MAX_UNIT_SHORT}
+
+
+def short_name_length(value: str) -> int:
+    """字数 as a Chinese user counts it: each 汉字, letter, digit or punctuation mark is one; spaces
+    are not counted (the display name drops them)."""
+    return len("".join((value or "").split()))
+
+
+def short_name_problem(field_name: str, value: str) -> str | None:
+    """Why a short name (a key of SHORT_NAME_LIMITS) is too long, in Chinese; None if it fits.
+    The form shows it under the field and the submission check lists it, so both say the same."""
+    limit = SHORT_NAME_LIMITS[field_name]
+    length = short_name_length(value)
+    if length <= limit:
+        return None
+    return _("%(field)s may have at most %(limit)d characters; it now has %(count)d. Shorten it.") % {
+        "field": Case._meta.get_field(field_name).verbose_name, "limit": limit, "count": length}
 
 
 def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> list[str]:
@@ -198,6 +224,11 @@ def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> l
              if not str(getattr(case, name) or "").strip()]
     if empty:
         problems.append(_("Fill in the form: %(fields)s.") % {"fields": "、".join(empty)})
+    # A case saved before the limits were checked may still hold a longer short name.
+    for field_name in SHORT_NAME_LIMITS:
+        too_long = short_name_problem(field_name, getattr(case, field_name))
+        if too_long:
+            problems.append(too_long)
     for slot in missing_required_slots(set(uploads)):
         problems.append(_("Upload the file “%(slot)s”.") % {"slot": UploadSlot(slot).label})
     for slot, files in uploads.items():

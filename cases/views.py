@@ -2,7 +2,14 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,7 +43,7 @@ from cases.queries import (
     latest_return,
     submission_problems,
 )
-from cases.rules import can_administer, may_act_for_tier, may_see_contact_details
+from cases.rules import campaign_is_open, can_administer, may_act_for_tier, may_see_contact_details
 from cases.services import (
     ENTERPRISE_FIELDS,
     CaseNotEditable,
@@ -145,8 +152,13 @@ def case_list(request):
         deadline = _countdown(stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprises[0]), now)
     rows = [{"case": case, "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP)} for case in cases]
     return render(request, "cases/case_list.html", {
-        "campaign": campaign, "rows": rows, "deadline": deadline, "can_create": bool(deadline and not deadline["closed"]),
+        "campaign": campaign, "rows": rows, "deadline": deadline, "can_create": bool(deadline and not deadline["closed"] and campaign_is_open(campaign)),
     })
+
+
+def _new_case_draft_key(enterprise) -> str:
+    """Where case-form.js keeps, in the browser, the text typed on the new-case page."""
+    return f"case-draft:new:{enterprise.pk}"
 
 
 def _case_form_context(case: Case | None, form: CaseForm, *, enterprise, saved: dict | None = None) -> dict:
@@ -163,7 +175,7 @@ def _case_form_context(case: Case | None, form: CaseForm, *, enterprise, saved: 
     return {
         "case": case, "form": form, "rows": rows, "version": case.version if case else 0, "conflict": bool(saved),
         "suggested_title": suggested_title, "suggested_unit": suggested_unit, "enterprise": enterprise,
-        "draft_key": f"case-draft:{case.pk}" if case else f"case-draft:new:{enterprise.pk}",
+        "draft_key": f"case-draft:{case.pk}" if case else _new_case_draft_key(enterprise),
     }
 
 
@@ -184,8 +196,10 @@ def case_create(request):
             form.add_error(None, str(refusal))
         else:
             if form.errors:
-                # Saved what was valid; the rest is shown as typed with its errors, on the new case.
-                return render(request, "cases/case_edit.html", _case_form_context(case, form, enterprise=enterprise))
+                # Saved what was valid; the rest is shown as typed with its errors on the new case's
+                # page, reached by a redirect so that reloading it cannot create the case again.
+                _keep_unsaved_form(request, case, form, from_new_case=True)
+                return _see_other(reverse("cases:case_edit", kwargs={"pk": case.pk}))
             messages.success(request, _("The draft is saved. Now upload the files."))
             return redirect("cases:case_files", pk=case.pk)
     else:
@@ -201,6 +215,43 @@ def _case_initial(case: Case) -> dict:
     return {name: getattr(case, name) for name in ENTERPRISE_FIELDS}
 
 
+def _see_other(url: str) -> HttpResponseRedirect:
+    """303 See Other: after a POST the browser GETs `url`, and a reload repeats only that GET."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+# Post/Redirect/Get for a form saved only in part: what the user typed (the invalid fields as well)
+# waits in the session, per case, for the case's edit page to show it with its errors.
+def _unsaved_form_key(case: Case) -> str:
+    return f"case-form-unsaved:{case.pk}"
+
+
+def _keep_unsaved_form(request, case: Case, form: CaseForm, *, from_new_case: bool = False) -> None:
+    """Keep the posted values of a partly saved form, stamped with the version the save produced:
+    they stand for the case only while it stays at that version."""
+    data = {name: request.POST[name] for name in form.fields if name in request.POST}
+    request.session[_unsaved_form_key(case)] = {"data": data, "version": case.version, "from_new_case": from_new_case}
+
+
+def _unsaved_form(request, case: Case) -> dict | None:
+    """The kept values of the case's partly saved form, or None. Kept until the next save from the
+    page, so a reload shows them again; dropped once the case has moved on (saved elsewhere since):
+    then the saved values win, and the page's copy in the browser (case-form.js) offers the rest."""
+    unsaved = request.session.get(_unsaved_form_key(case))
+    if unsaved is None:
+        return None
+    if unsaved.get("version") != case.version:
+        _forget_unsaved_form(request, case)
+        return None
+    return unsaved
+
+
+def _forget_unsaved_form(request, case: Case) -> None:
+    request.session.pop(_unsaved_form_key(case), None)
+
+
 def _expected_version(request) -> int:
     try:
         return int(request.POST.get("version", ""))
@@ -211,6 +262,7 @@ def _expected_version(request) -> int:
 def _save_posted_form(request, case: Case):
     """Bind the posted form and save its valid fields. Returns (form, saved case or None, stale
     current case or None); raises CaseNotEditable."""
+    _forget_unsaved_form(request, case)  # this post supersedes what an earlier one left unsaved
     form = CaseForm(request.POST)
     form.is_valid()
     try:
@@ -259,13 +311,25 @@ def case_edit(request, pk: int):
             return render(request, "cases/case_edit.html",
                           _case_form_context(stale, form, enterprise=enterprise, saved=_differences(form, stale)), status=409)
         if form.errors:
-            return render(request, "cases/case_edit.html", _case_form_context(saved, form, enterprise=enterprise))
+            # Shown by the GET below: a reload then repeats the GET, not this save (which, made
+            # from the version this page was opened with, would look like another tab's).
+            _keep_unsaved_form(request, saved, form)
+            return _see_other(reverse("cases:case_edit", kwargs={"pk": case.pk}))
         messages.success(request, _("Saved."))
         if request.POST.get("next") == "files":
             return redirect("cases:case_files", pk=case.pk)
         return redirect("cases:case_edit", pk=case.pk)
-    form = CaseForm(initial=_case_initial(case))
-    return render(request, "cases/case_edit.html", _case_form_context(case, form, enterprise=enterprise))
+    unsaved = _unsaved_form(request, case)
+    if unsaved is None:
+        form = CaseForm(initial=_case_initial(case))
+    else:
+        form = CaseForm(unsaved["data"])
+        form.is_valid()  # shows the errors again
+    context = _case_form_context(case, form, enterprise=enterprise)
+    if unsaved and unsaved["from_new_case"]:
+        # The new-case page's copy in the browser holds this very text: case-form.js moves it to this case.
+        context["draft_key_from"] = _new_case_draft_key(enterprise)
+    return render(request, "cases/case_edit.html", context)
 
 
 @login_required
@@ -297,7 +361,7 @@ def case_detail(request, pk: int):
     uploads, _earlier = case_uploads(case)
     context = {
         "case": case, "own": own, "editable": editable,
-        "deadline": _countdown(editing_closes_at(case), now) if case.status in EDITABLE_STATUSES else None,
+        "deadline": _countdown(editing_closes_at(case), now) if case.status in EDITABLE_STATUSES and campaign_is_open(case.campaign) else None,
         "returned": latest_return(case) if case.status == CaseStatus.RETURNED else None,
         "history": case_history(case),
         "problems": submission_problems(case, uploads) if case.status in EDITABLE_STATUSES else [],

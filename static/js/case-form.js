@@ -122,6 +122,17 @@
   form.addEventListener("input", function () { keep(); schedule(); });
   form.addEventListener("change", function () { keep(); schedule(); });
 
+  // A new case saved in part: the copy the new-case page kept belongs to this case now (it is
+  // what this page shows, with its errors); moved, so the next new case does not offer it back.
+  var fromKey = form.getAttribute("data-draft-from");
+  if (fromKey) {
+    try {
+      var carried = localStorage.getItem(fromKey);
+      if (carried && !localStorage.getItem(key)) { localStorage.setItem(key, carried); }
+      localStorage.removeItem(fromKey);
+    } catch (e) { /* private mode */ }
+  }
+
   // Offer back what this browser kept and the server does not have.
   var stored = null;
   try { stored = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { stored = null; }

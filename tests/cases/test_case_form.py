@@ -63,7 +63,7 @@ def input_value(html: str, name: str) -> str:
 # --- phone numbers --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("phone", [
-    "13812345678", "19912345678", "+86 13812345678", "0351-7333497", "0351 7333497", "(0351)7333497",
+    "13812345678", "19912345678", "0351-7333497", "0351 7333497", "(0351)7333497",
     "（0351）7333497", "03517333497", "010-62345678", "0351-7333497-8001", "0351-7333497转8001",
 ])
 def test_valid_phone_numbers_are_accepted(phone):
@@ -106,10 +106,10 @@ def test_creating_a_case_saves_it_as_a_draft_of_the_enterprise(signed_in, enterp
 
 
 def test_creating_with_a_bad_phone_saves_the_rest_and_keeps_the_typed_phone(signed_in):
-    response = signed_in.post(reverse("cases:case_create"), form_data(contact_phone="0351-12"))
+    response = signed_in.post(reverse("cases:case_create"), form_data(contact_phone="0351-12"), follow=True)
     case = Case.objects.get()
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("cases:case_edit", args=[case.pk]), 303)]
     assert (case.title, case.contact_name, case.contact_phone) == ("智能焊接机器人工艺创新", "张三", "")
     assert input_value(html, "contact_phone") == "0351-12"
     assert "请填写11位手机号码" in html
@@ -147,7 +147,7 @@ def test_creating_closes_at_midnight_after_the_deadline_in_beijing_time(enterpri
         case = create_case(actor=member, enterprise=enterprise, campaign=campaign, values={"title": "案例"}, now=moment)
         assert case.status == CaseStatus.DRAFT
     else:
-        with pytest.raises(CaseNotEditable, match="2024-09-03 00:00"):
+        with pytest.raises(CaseNotEditable, match="2024年9月2日 24:00"):
             create_case(actor=member, enterprise=enterprise, campaign=campaign, values={"title": "案例"}, now=moment)
 
 
@@ -173,10 +173,10 @@ def test_save_and_continue_goes_to_the_files(signed_in, case):
 
 def test_an_invalid_field_is_kept_as_typed_and_the_valid_ones_are_saved(signed_in, case):
     response = signed_in.post(reverse("cases:case_edit", args=[case.pk]),
-                              form_data(version=1, contact_phone="12345", contact_name="李四", case_type="nonsense"))
+                              form_data(version=1, contact_phone="12345", contact_name="李四", case_type="nonsense"), follow=True)
     case.refresh_from_db()
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("cases:case_edit", args=[case.pk]), 303)]
     assert (case.contact_name, case.contact_phone, case.case_type, case.version) == ("李四", "", CaseType.TECHNOLOGICAL, 2)
     assert input_value(html, "contact_phone") == "12345"
     assert "请填写11位手机号码" in html
@@ -276,7 +276,8 @@ def test_autosave_needs_a_post(signed_in, case):
 def test_the_form_page_has_no_inline_script_or_style(signed_in, case):
     html = signed_in.get(reverse("cases:case_edit", args=[case.pk])).content.decode()
     scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts == ['<script src="/static/js/case-form.js" defer>']
+    assert '<script src="/static/js/case-form.js" defer>' in scripts
+    assert all(re.fullmatch(r'<script src="/static/js/[a-z-]+\.js" defer>', script) for script in scripts), scripts
     assert "style=" not in html and "<style" not in html
     assert f'data-autosave-url="{reverse("cases:case_autosave", args=[case.pk])}"' in html
     assert f'data-draft-key="case-draft:{case.pk}"' in html
@@ -370,7 +371,7 @@ def test_the_list_shows_only_the_enterprises_own_cases_with_the_next_step(signed
     assert "智能焊接机器人工艺创新" in html
     assert other.title not in html
     assert "填写推荐表、上传材料，并在截止时间前提交。" in html
-    assert "截止时间 2024-09-02 24:00（北京时间）：剩余 13 天 14 小时 0 分钟" in html
+    assert "截止时间 2024年9月2日 24:00（北京时间）：剩余 13 天 14 小时 0 分钟" in html
 
 
 def test_the_list_costs_the_same_queries_for_one_and_three_cases(signed_in, enterprise, django_assert_num_queries):
