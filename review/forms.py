@@ -26,7 +26,8 @@ class DecisionForm(forms.Form):
 
 
 class SignedScanForm(forms.Form):
-    scan = forms.FileField(label=_("Signed and stamped summary table (PDF)"),
+    # An empty file passes the form so the service refuses it saying it is empty (not "choose a file").
+    scan = forms.FileField(label=_("Signed and stamped summary table (PDF)"), allow_empty_file=True,
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
 
 

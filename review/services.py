@@ -3,6 +3,8 @@ deadline extensions. Every status change goes through cases.workflow.transition_
 
 import datetime
 import hashlib
+import tempfile
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
+from cases.queries import WAITING_FOR_TIER
 from cases.refusals import Refused
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
@@ -34,13 +37,59 @@ class BatchRefused(Refused):
     """A batch action that cannot be done now; the message says why and what to do, in Chinese."""
 
 
+# The tiers that may forward supplementary lists (补报) after their first. A city forwards exactly
+# its quota once, so its decisions are final once its list is forwarded.
+SUPPLEMENT_TIERS = (Tier.ASSOCIATION, Tier.COUNTY)
+
+
+@transaction.atomic
 def decide_case(*, case: Case, tier: Tier, decision: str, actor, reason: str = "",
                 now: datetime.datetime | None = None) -> CaseTransition:
-    """One tier's decision on one case (recommend, return, pass, fail, select …)."""
+    """One tier's decision on one case (recommend, return, pass, fail, select …).
+
+    A city's decision is refused once the city's list was forwarded (no supplement at the city).
+    """
     target = DECISIONS.get(tier, {}).get(decision)
     if target is None:
         raise TransitionRefused(_("Unknown decision."))
+    if tier == Tier.CITY:
+        _refuse_after_city_forward(forwarded_city_batch_of(case, lock=True))
     return transition_case(case, to=target, actor=actor, reason=reason, now=now)
+
+
+def forwarded_city_batch_of(case: Case, *, lock: bool = False) -> Batch | None:
+    """The forwarded list of the case's city, if the city has forwarded. `lock` (inside a
+    transaction) makes a city's decision wait for a forward in progress, then see it."""
+    path = Case.objects.filter(pk=case.pk).values_list("enterprise__association__path", flat=True).get()
+    batches = Batch.objects.select_for_update(of=("self",)) if lock else Batch.objects.all()
+    return batches.filter(
+        campaign_id=case.campaign_id, tier=Tier.CITY, organisation__path__in=_paths_from_root(path),
+        status=BatchStatus.FORWARDED,
+    ).first()
+
+
+def _forwarded_city_batch_above(organisation: Organisation, campaign: Campaign) -> Batch | None:
+    """The forwarded list of the city above an association or county, if the city has forwarded."""
+    return (
+        Batch.objects.filter(campaign=campaign, tier=Tier.CITY, organisation__path__in=_paths_from_root(organisation.path),
+                             status=BatchStatus.FORWARDED)
+        .first()
+    )
+
+
+def _paths_from_root(path: str) -> list[str]:
+    """The paths of an organisation and its ancestors: "/1/4/17/" → "/1/", "/1/4/", "/1/4/17/"."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:length]) + "/" for length in range(1, len(parts) + 1)]
+
+
+def _refuse_after_city_forward(batch: Batch | None) -> None:
+    if batch is not None and batch.status == BatchStatus.FORWARDED:
+        raise BatchRefused(
+            _("The city's list was forwarded to the province on %(when)s, so the city's decisions can no longer "
+              "be changed: a city forwards its quota once, without supplements. Contact the provincial center "
+              "if something must be corrected.") % {"when": timezone.localtime(batch.forwarded_at).strftime("%Y-%m-%d %H:%M")}
+        )
 
 
 def ready_status(tier: Tier) -> str:
@@ -54,6 +103,28 @@ def ready_cases(organisation: Organisation, campaign: Campaign, tier: Tier):
     )
 
 
+def undecided_statuses(tier: Tier) -> list[str]:
+    """The statuses in which a case waits for this tier's decision (待审), not yet ready to forward."""
+    return [status for status in WAITING_FOR_TIER[tier] if status != ready_status(tier)]
+
+
+def undecided_case_count(organisation: Organisation, campaign: Campaign, tier: Tier) -> int:
+    """How many cases of the organisation's subtree still wait for its decision (a notice before forwarding)."""
+    return Case.objects.filter(
+        campaign=campaign, status__in=undecided_statuses(tier), enterprise__association__path__startswith=organisation.path
+    ).count()
+
+
+def forwarded_batches(organisation: Organisation, campaign: Campaign) -> list[Batch]:
+    """The organisation's forwarded lists in order (its list, then its supplements), with their entries."""
+    return list(
+        Batch.objects.filter(campaign=campaign, organisation=organisation, status=BatchStatus.FORWARDED)
+        .select_related("forwarded_by")
+        .prefetch_related("items__case")
+        .order_by("sequence")
+    )
+
+
 def list_fingerprint(items) -> str:
     """What the summary table shows: cases, order and presenter marks. A signed scan belongs to one."""
     text = ";".join(f"{item.case_id}:{item.rank}:{int(item.is_presenter_candidate)}" for item in items)
@@ -62,21 +133,24 @@ def list_fingerprint(items) -> str:
 
 @transaction.atomic
 def open_batch(*, organisation: Organisation, campaign: Campaign) -> Batch:
-    """The organisation's batch, with its items matching the cases now ready to forward.
+    """The organisation's current batch, with its items matching the cases now ready to forward.
 
     New ready cases join at the end; cases no longer ready leave; the order of the rest is kept.
+    Once a list is forwarded, an association or a county gets a new batch (the next `sequence`,
+    补报) as soon as a case is ready again; until then, and always for a city, the forwarded
+    batch is returned unchanged.
     """
     tier = organisation.tier
-    try:
-        with transaction.atomic():
-            batch, _created = Batch.objects.get_or_create(
-                campaign=campaign, organisation=organisation, defaults={"tier": tier, "contact": _default_contact(organisation)}
-            )
-    except IntegrityError:  # another request created it a moment ago
-        batch = Batch.objects.get(campaign=campaign, organisation=organisation)
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    latest = Batch.objects.filter(campaign=campaign, organisation=organisation).order_by("-sequence").first()
+    if latest is None:
+        latest = _create_batch(organisation=organisation, campaign=campaign, sequence=1, contact=_default_contact(organisation))
+    batch = Batch.objects.select_for_update().get(pk=latest.pk)
     if batch.status != BatchStatus.OPEN:
-        return batch
+        if tier not in SUPPLEMENT_TIERS or not ready_cases(organisation, campaign, tier).exists():
+            return batch
+        supplement = _create_batch(organisation=organisation, campaign=campaign, sequence=batch.sequence + 1,
+                                   contact=batch.contact or _default_contact(organisation))
+        batch = Batch.objects.select_for_update().get(pk=supplement.pk)
     ready = {case.pk: case for case in ready_cases(organisation, campaign, tier).order_by("submitted_at", "pk")}
     items = list(batch.items.order_by("rank"))
     kept = [item for item in items if item.case_id in ready]
@@ -89,6 +163,15 @@ def open_batch(*, organisation: Organisation, campaign: Campaign) -> Batch:
     BatchItem.objects.bulk_create(added)
     _renumber(kept + list(BatchItem.objects.filter(batch=batch, case_id__in=[item.case_id for item in added])))
     return batch
+
+
+def _create_batch(*, organisation: Organisation, campaign: Campaign, sequence: int, contact: str) -> Batch:
+    try:
+        with transaction.atomic():
+            return Batch.objects.create(campaign=campaign, organisation=organisation, sequence=sequence,
+                                        tier=organisation.tier, contact=contact)
+    except IntegrityError:  # another request opened it a moment ago
+        return Batch.objects.get(campaign=campaign, organisation=organisation, sequence=sequence)
 
 
 def _renumber(items: list[BatchItem]) -> None:
@@ -151,7 +234,7 @@ def generate_summary_tables(batch_id: int) -> str:
     Batch.objects.filter(pk=batch.pk).update(generation_state="running")
     rows = summary_rows([_case_with_mark(item) for item in items])
     arguments = {"campaign": batch.campaign, "organisation": batch.organisation, "tier": Tier(batch.tier),
-                 "rows": rows, "contact": batch.contact, "date": timezone.localdate()}
+                 "rows": rows, "contact": batch.contact, "date": timezone.localdate(), "sequence": batch.sequence}
     docx = build_summary_docx(**arguments)
     xlsx = build_summary_xlsx(**arguments)
     with transaction.atomic():
@@ -171,8 +254,10 @@ def _case_with_mark(item: BatchItem) -> Case:
     return case
 
 
-PDF_MAGIC = b"%PDF-"
 MAX_SIGNED_SCAN_BYTES = 50 * 1024 * 1024
+# How the validation engine judges the scan: a readable PDF with pages and no password or
+# restrictions, the rule of the enterprises' PDF slots (the seal is checked by the next tier's eyes).
+SIGNED_SCAN_KIND = "pdf_document"
 
 
 @transaction.atomic
@@ -187,15 +272,37 @@ def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
         raise BatchRefused(_("The file is empty. Scan the stamped table again and upload the PDF."))
     if upload.size > MAX_SIGNED_SCAN_BYTES:
         raise BatchRefused(_("The scan is larger than 50 MB. Scan at 200–300 dpi and upload it again."))
-    head = upload.read(len(PDF_MAGIC))
-    upload.seek(0)
-    if head != PDF_MAGIC:
-        raise BatchRefused(_("This is not a PDF file. Save the scan as PDF and upload it again."))
+    problems = signed_scan_problems(upload)
+    if problems:
+        raise BatchRefused(" ".join(problems))
     batch.signed_scan.save("signed.pdf", upload, save=False)
     batch.signed_scan_for = batch.generated_for
     batch.signed_scan_name = (upload.name or "")[-255:]
     batch.save(update_fields=["signed_scan", "signed_scan_for", "signed_scan_name"])
     return batch
+
+
+def signed_scan_problems(upload) -> list[str]:
+    """What the validation engine finds wrong with the scan (not a PDF, damaged, encrypted, no
+    pages), each with its fix, in the words the enterprises see for their PDFs. Empty: it is fine."""
+    from cases.validation import ValidationContext, validate_file
+
+    with tempfile.TemporaryDirectory(prefix="portal-scan-") as folder:
+        local = Path(folder) / "scan.pdf"
+        with open(local, "wb") as copy:
+            for chunk in upload.chunks():
+                copy.write(chunk)
+        upload.seek(0)
+        findings = validate_file(local, SIGNED_SCAN_KIND, context=ValidationContext(), display_name=upload.name)
+    return [_join_sentences(finding.message, finding.fix) for finding in findings if finding.severity == "error"]
+
+
+def _join_sentences(*sentences: str) -> str:
+    # Chinese sentences end in a full-width stop and follow each other without a space.
+    text = ""
+    for sentence in filter(None, sentences):
+        text += sentence if not text or text.endswith(("。", "！", "？")) else f" {sentence}"
+    return text
 
 
 def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
@@ -205,9 +312,20 @@ def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
         problems.append(_("The list is empty: decide on the cases first."))
     fingerprint = list_fingerprint(items)
     if not batch.summary_docx or batch.generated_for != fingerprint:
-        problems.append(_("The summary table does not show the current list: generate it again."))
+        if batch.generation_state in ("pending", "running"):
+            problems.append(_("The summary table is being generated; this page shows it when it is ready."))
+        elif not batch.summary_docx:
+            problems.append(_("Generate the summary table first."))
+        else:
+            problems.append(_("The summary table does not show the current list: generate it again."))
     elif not batch.signed_scan or batch.signed_scan_for != fingerprint:
         problems.append(_("Upload the signed and stamped scan of the current summary table."))
+    city_batch = _forwarded_city_batch_above(batch.organisation, batch.campaign) if batch.tier != Tier.CITY else None
+    if city_batch is not None:
+        # The city's list is final (no supplement there): cases forwarded now could never move on.
+        problems.append(_("Your city association forwarded its list to the province on %(when)s, so cases forwarded "
+                          "now can no longer be considered. Contact your city association.") % {
+            "when": timezone.localtime(city_batch.forwarded_at).strftime("%Y-%m-%d %H:%M")})
     if batch.tier == Tier.CITY:
         from quotas.rules import checks_from_campaign
         from quotas.models import CityQuota
@@ -244,7 +362,7 @@ def apply_city_selection(*, city: Organisation, campaign: Campaign, selected_ids
         raise BatchRefused(_("No quota is set for this city in this campaign; ask the provincial center."))
     batch = open_batch(organisation=city, campaign=campaign)
     batch = Batch.objects.select_for_update().get(pk=batch.pk)  # one selection at a time per city
-    _require_open(batch)
+    _refuse_after_city_forward(batch)
     if len(selected_ids) > quota.cases:
         raise BatchRefused(_("%(count)d cases chosen, but the city's quota is %(quota)d. Remove %(extra)d.") % {
             "count": len(selected_ids), "quota": quota.cases, "extra": len(selected_ids) - quota.cases})
@@ -268,7 +386,7 @@ def apply_city_selection(*, city: Organisation, campaign: Campaign, selected_ids
 
 @transaction.atomic
 def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) -> Batch:
-    """Hand the organisation's ranked list up to the next tier.
+    """Hand the organisation's ranked list (its first or a supplement, 补报) up to the next tier.
 
     Invariants: open batch; the list matches the generated summary table and the signed scan;
     for a city, every rule of 附件2 holds. Side effects in order: locks the batch (a second forward

@@ -59,6 +59,9 @@ ATTACHMENT_LABELS = {Tier.ASSOCIATION: "附件4", Tier.COUNTY: "附件5", Tier.C
 # The issuing tier as the titles name it: 2024年山西省企业典型创新案例{…}推荐汇总表.
 ISSUERS = {Tier.ASSOCIATION: "园区（企业）科协", Tier.COUNTY: "县（市、区）科协", Tier.CITY: "市科协"}
 TITLE_SUFFIX = "推荐汇总表"
+# A supplementary list (补报, a batch after the organisation's first) says so after the title.
+SUPPLEMENT_MARK = "（补报）"
+NUMBERED_SUPPLEMENT_MARK = "（第{number}次补报）"
 SEAL = "（盖章）"
 CONTACT_LABEL = "联系人及联系电话："
 YES = "是"
@@ -179,9 +182,19 @@ def _check_tier(tier: Tier, organisation: Organisation) -> Tier:
     return tier
 
 
-def summary_title(campaign: Campaign, tier: Tier) -> str:
-    """`2024年山西省企业典型创新案例县（市、区）科协推荐汇总表`; the province's name is data."""
-    return f"{campaign.year}年{province_name()}{FORM_SUBJECT}{ISSUERS[tier]}{TITLE_SUFFIX}"
+def supplement_mark(sequence: int) -> str:
+    """"" for an organisation's first list, （补报） for its second, （第2次补报） for its third, …"""
+    if sequence <= 1:
+        return ""
+    if sequence == 2:
+        return SUPPLEMENT_MARK
+    return NUMBERED_SUPPLEMENT_MARK.format(number=sequence - 1)
+
+
+def summary_title(campaign: Campaign, tier: Tier, sequence: int = 1) -> str:
+    """`2024年山西省企业典型创新案例县（市、区）科协推荐汇总表`, with `（补报）` for a supplementary
+    list; the province's name is data."""
+    return f"{campaign.year}年{province_name()}{FORM_SUBJECT}{ISSUERS[tier]}{TITLE_SUFFIX}{supplement_mark(sequence)}"
 
 
 def deadline_text(day: datetime.date | None) -> str:
@@ -215,11 +228,12 @@ def notes(campaign: Campaign, tier: Tier) -> list[str]:
 
 def build_summary_docx(
     *, campaign: Campaign, organisation: Organisation, tier: Tier, rows: Sequence[SummaryRow], contact: str,
-    date: datetime.date | None,
+    date: datetime.date | None, sequence: int = 1,
 ) -> bytes:
-    """附件4/5/6 of `organisation` (of `tier`) for `campaign` as .docx, A4 landscape, rows in rank order."""
+    """附件4/5/6 of `organisation` (of `tier`) for `campaign` as .docx, A4 landscape, rows in rank order;
+    `sequence` > 1 marks a supplementary list (补报) in the title."""
     tier = _check_tier(tier, organisation)
-    title = summary_title(campaign, tier)
+    title = summary_title(campaign, tier, sequence)
     document = new_document(title=title, landscape=True, font=SONGTI, size_pt=SIZE_SIHAO)
     section = landscape_section(
         document.sections[0], top=MARGIN_TOP_BOTTOM, bottom=MARGIN_TOP_BOTTOM, left=MARGIN_SIDES, right=MARGIN_SIDES,
@@ -269,7 +283,7 @@ def _add_info_line(document, organisation: Organisation, contact: str, date: dat
 
 def build_summary_xlsx(
     *, campaign: Campaign, organisation: Organisation, tier: Tier, rows: Sequence[SummaryRow], contact: str,
-    date: datetime.date | None,
+    date: datetime.date | None, sequence: int = 1,
 ) -> bytes:
     """The same table as .xlsx: label, title, seal/contact/date line, header row (row 4), the rows,
     then the notes; printed A4 landscape, fit to the page width, header repeated on every page."""
@@ -287,7 +301,8 @@ def build_summary_xlsx(
     sheet["A1"].font = Font(name=HEITI, size=SIZE_SANHAO)
 
     sheet.merge_cells(f"A{XLSX_TITLE_ROW}:{last_column}{XLSX_TITLE_ROW}")
-    title_cell = sheet.cell(XLSX_TITLE_ROW, 1, summary_title(campaign, tier))
+    title = summary_title(campaign, tier, sequence)
+    title_cell = sheet.cell(XLSX_TITLE_ROW, 1, title)
     title_cell.font = Font(name=SONGTI, size=SIZE_XIAOER, bold=True)
     title_cell.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[XLSX_TITLE_ROW].height = 36
@@ -340,7 +355,7 @@ def build_summary_xlsx(
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    workbook.properties.title = summary_title(campaign, tier)
+    workbook.properties.title = title
     workbook.properties.creator = ""
 
     buffer = io.BytesIO()

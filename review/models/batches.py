@@ -1,4 +1,8 @@
-"""Batches: one organisation's ranked list, forwarded at once with its summary table (附件4/5/6)."""
+"""Batches: an organisation's ranked list, forwarded at once with its summary table (附件4/5/6).
+
+An association or a county may forward more than once (补报): cases that become ready after its
+first list was forwarded go into a new batch with the next sequence number. A city forwards once.
+"""
 
 import uuid
 
@@ -21,16 +25,18 @@ def batch_file_path(instance: "Batch", filename: str) -> str:
 
 
 class Batch(models.Model):
-    """The list one organisation hands up to the next tier, in rank order.
+    """A list one organisation hands up to the next tier, in rank order.
 
-    One per organisation and campaign: the constraint makes a second forward impossible even
-    when two staff press the button at once.
+    `sequence` numbers an organisation's lists in a campaign: 1 is its list, 2 and later are its
+    supplements (补报). The unique (campaign, organisation, sequence) makes two staff opening a
+    supplement at once open the same one; the row lock in forward_batch makes a list forward once.
     """
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="batches")
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="batches"
     )
+    sequence = models.PositiveSmallIntegerField(_("list number"), default=1)
     tier = models.PositiveSmallIntegerField(_("stage"), choices=Tier.choices)
     status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.OPEN)
     contact = models.CharField(_("contact person and phone"), max_length=100, blank=True)
@@ -55,12 +61,27 @@ class Batch(models.Model):
         verbose_name = _("batch")
         verbose_name_plural = _("batches")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "organisation"], name="one_batch_per_organisation_and_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "organisation", "sequence"], name="one_batch_per_organisation_campaign_and_sequence"
+            ),
             models.CheckConstraint(condition=Q(status__in=BatchStatus.values), name="batch_status_valid"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} · {self.campaign.year}"
+        return f"{self.organisation} · {self.campaign.year} · {self.sequence}"
+
+    @property
+    def is_supplement(self) -> bool:
+        """A list forwarded after the organisation's first one (补报)."""
+        return self.sequence > 1
+
+    @property
+    def forwarded_by_name(self) -> str:
+        """Who forwarded it, by the name people know them by (姓名), not their login name."""
+        user = self.forwarded_by
+        if user is None:
+            return ""
+        return user.get_full_name() or user.get_username()
 
 
 class BatchItem(models.Model):

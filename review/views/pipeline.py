@@ -19,17 +19,22 @@ from cases.services import record_download
 from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
-from review.models import Batch
+from review.models import Batch, BatchStatus
 from review.queries import case_history, inbox_cases, staff_membership_for, staff_memberships
 from review.services import (
     DECISIONS,
+    SUPPLEMENT_TIERS,
     attach_signed_scan,
     decide_case,
     forward_batch,
     forward_problems,
+    forwarded_batches,
+    forwarded_city_batch_of,
     open_batch,
     rank_batch,
     request_summary_tables,
+    undecided_case_count,
+    undecided_statuses,
 )
 
 # What each decision is called on its button.
@@ -67,7 +72,10 @@ def inbox(request):
 
 
 def _allowed_decisions(case, tier: Tier) -> list[tuple[str, str, bool]]:
-    """(decision, label, needs a reason) for the decisions the table allows from the case's status."""
+    """(decision, label, needs a reason) for the decisions the table allows from the case's status;
+    none for a city whose list is forwarded (its decisions are final)."""
+    if tier == Tier.CITY and forwarded_city_batch_of(case) is not None:
+        return []
     allowed = []
     for decision, target in DECISIONS.get(tier, {}).items():
         move = TRANSITIONS.get((case.status, target))
@@ -113,24 +121,36 @@ def case_decide(request, pk: int):
 def batch_detail(request):
     membership = _membership_or_404(request)
     campaign = campaign_or_404()
-    batch = open_batch(organisation=membership.organisation, campaign=campaign)
-    items = list(batch.items.select_related("case__enterprise__association").order_by("rank"))
+    organisation, tier = membership.organisation, membership.tier
+    batch = open_batch(organisation=organisation, campaign=campaign)
+    # The list being prepared: the first, or a supplement (补报) after a forward; none when the
+    # forwarded list is the latest and nothing new is ready (a city never has one after forwarding).
+    current = batch if batch.status == BatchStatus.OPEN else None
+    items = list(current.items.select_related("case__enterprise__association").order_by("rank")) if current else []
     context = {
-        "membership": membership, "campaign": campaign, "batch": batch, "items": items,
-        "problems": forward_problems(batch, items) if batch.status == "open" else [],
+        "membership": membership, "campaign": campaign, "batch": current, "items": items,
+        "forwarded_batches": forwarded_batches(organisation, campaign),
+        "may_supplement": tier in SUPPLEMENT_TIERS,
+        "undecided_count": undecided_case_count(organisation, campaign, tier),
+        "undecided_status": undecided_statuses(tier)[0],
+        "problems": forward_problems(current, items) if current else [],
         "scan_form": SignedScanForm(),
-        "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
+        "closes_at": stage_closes_at(campaign, tier, organisation=organisation),
         "now": timezone.now(),
     }
-    if membership.tier == Tier.CITY:
+    if tier == Tier.CITY and current:
         from review.views.city import city_rule_context
 
-        context.update(city_rule_context(batch, items))
+        context.update(city_rule_context(current, items))
     return render(request, "review/batch_detail.html", context)
 
 
-def _batch_of(membership) -> Batch:
-    batch = Batch.objects.filter(campaign=campaign_or_404(), organisation=membership.organisation).first()
+def _batch_of(request, membership) -> Batch:
+    """The batch the page showed (its id is posted with every form), else the organisation's latest.
+    A batch forwarded meanwhile is then refused by the service with the date it was forwarded."""
+    batches = Batch.objects.filter(campaign=campaign_or_404(), organisation=membership.organisation)
+    raw = request.POST.get("batch", "")
+    batch = batches.filter(pk=int(raw)).first() if raw.isdigit() else batches.order_by("-sequence").first()
     if batch is None:
         raise Http404
     return batch
@@ -150,7 +170,7 @@ def _batch_action(request, membership, action, success):
 @require_POST
 def batch_rank(request):
     membership = _membership_or_404(request)
-    batch = _batch_of(membership)
+    batch = _batch_of(request, membership)
     items = list(batch.items.order_by("rank"))
     positions = {}
     for item in items:
@@ -172,7 +192,7 @@ def batch_rank(request):
 def batch_generate(request):
     membership = _membership_or_404(request)
     return _batch_action(
-        request, membership, lambda: request_summary_tables(batch=_batch_of(membership), actor=request.user),
+        request, membership, lambda: request_summary_tables(batch=_batch_of(request, membership), actor=request.user),
         lambda _result: _("The summary table is being generated; the page shows it when it is ready."),
     )
 
@@ -187,7 +207,7 @@ def batch_scan(request):
         return _back_to_batch(membership)
     return _batch_action(
         request, membership,
-        lambda: attach_signed_scan(batch=_batch_of(membership), upload=form.cleaned_data["scan"], actor=request.user),
+        lambda: attach_signed_scan(batch=_batch_of(request, membership), upload=form.cleaned_data["scan"], actor=request.user),
         lambda _batch: _("The signed scan is stored."),
     )
 
@@ -197,16 +217,16 @@ def batch_scan(request):
 def batch_forward(request):
     membership = _membership_or_404(request)
     return _batch_action(
-        request, membership, lambda: forward_batch(batch=_batch_of(membership), actor=request.user),
+        request, membership, lambda: forward_batch(batch=_batch_of(request, membership), actor=request.user),
         lambda batch: _("Forwarded %(count)d cases to %(receiver)s.") % {
             "count": batch.items.count(), "receiver": membership.organisation.parent},
     )
 
 
 BATCH_FILES = {
-    "docx": ("summary_docx", "{name}推荐汇总表.docx"),
-    "xlsx": ("summary_xlsx", "{name}推荐汇总表.xlsx"),
-    "scan": ("signed_scan", "{name}推荐汇总表（盖章扫描版）.pdf"),
+    "docx": ("summary_docx", "{name}推荐汇总表{mark}.docx"),
+    "xlsx": ("summary_xlsx", "{name}推荐汇总表{mark}.xlsx"),
+    "scan": ("signed_scan", "{name}推荐汇总表{mark}（盖章扫描版）.pdf"),
 }
 
 
@@ -231,7 +251,10 @@ def batch_packages(request, batch_id: int):
                     summary=_("Packages of the list of %(organisation)s") % {"organisation": batch.organisation},
                     details={"batch": batch.pk, "file": "packages.zip"})
     response = StreamingHttpResponse(stream_zip(members()), content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, f"{batch.organisation.name}报送材料.zip")
+    from review.documents.summary_tables import supplement_mark
+
+    filename = f"{batch.organisation.name}报送材料{supplement_mark(batch.sequence)}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -250,7 +273,9 @@ def batch_file(request, batch_id: int, kind: str):
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Summary table of %(organisation)s") % {"organisation": batch.organisation},
                     details={"batch": batch.pk, "file": kind})
-    filename = pattern.format(name=batch.organisation.name)
+    from review.documents.summary_tables import supplement_mark
+
+    filename = pattern.format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
     response = FileResponse(stored.open("rb"), as_attachment=True)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

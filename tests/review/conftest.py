@@ -9,7 +9,8 @@ from tests import factories
 
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 EARLY = datetime.datetime(2024, 8, 1, 10, 0, tzinfo=BEIJING)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real one-page PDF: the signed scan is checked by the validation engine (readable, unprotected, pages).
+PDF = factories.pdf_bytes("推荐汇总表盖章扫描件")
 
 
 def pdf_upload(name: str = "盖章扫描.pdf") -> SimpleUploadedFile:
