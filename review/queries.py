@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import closing_day, stage_closes_at
-from cases.enums import CaseStatus, Role, Tier, statuses_reaching
-from cases.models import Campaign, Case, Membership
+from cases.enums import FORWARD_MOVES, CaseStatus, Role, Tier, statuses_reaching
+from cases.models import Campaign, Case, Membership, Organisation
 from cases.queries import WAITING_FOR_TIER, case_counts_by_status, cases_visible_to, memberships_of
 from quotas.models import CityQuota
+from review.models import Batch, BatchStatus
 
 
 @dataclass
@@ -136,6 +137,42 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
             panel.todo.append(_("Read-only: follow the campaign's progress by city."))
         panels.append(panel)
     return panels
+
+
+# --- the tiers' lists (batches) ---------------------------------------------------------
+
+def ready_status(tier: Tier) -> str:
+    """The status in which a case waits in its tier's batch to be forwarded."""
+    return FORWARD_MOVES[tier][0]
+
+
+def ready_cases(organisation: Organisation, campaign: Campaign, tier: Tier):
+    return Case.objects.filter(
+        campaign=campaign, status=ready_status(tier), enterprise__association__path__startswith=organisation.path
+    )
+
+
+def undecided_statuses(tier: Tier) -> list[str]:
+    """The statuses in which a case waits for this tier's decision (待审), not yet ready to forward."""
+    return [status for status in WAITING_FOR_TIER[tier] if status != ready_status(tier)]
+
+
+def undecided_case_count(organisation: Organisation, campaign: Campaign, tier: Tier) -> int:
+    """How many cases of the organisation's subtree still wait for its decision (a notice before forwarding)."""
+    return Case.objects.filter(
+        campaign=campaign, status__in=undecided_statuses(tier), enterprise__association__path__startswith=organisation.path
+    ).count()
+
+
+def forwarded_batches(organisation: Organisation, campaign: Campaign) -> list[Batch]:
+    """The organisation's forwarded lists in order (its list, then its supplements), with their entries."""
+    return list(
+        Batch.objects.filter(campaign=campaign, organisation=organisation, status=BatchStatus.FORWARDED)
+        .select_related("forwarded_by")
+        .prefetch_related("items__case")
+        .order_by("sequence")
+    )
+
 
 
 # --- the tiers' inboxes --------------------------------------------------------------------

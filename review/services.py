@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
-from cases.queries import WAITING_FOR_TIER
 from cases.refusals import Refused
+from cases.rules import ensure_campaign_open
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
+from review.queries import ready_cases
 
 # The decisions each tier takes on one case, and the status each leads to.
 DECISIONS: dict[Tier, dict[str, str]] = {
@@ -90,39 +91,6 @@ def _refuse_after_city_forward(batch: Batch | None) -> None:
               "be changed: a city forwards its quota once, without supplements. Contact the provincial center "
               "if something must be corrected.") % {"when": timezone.localtime(batch.forwarded_at).strftime("%Y-%m-%d %H:%M")}
         )
-
-
-def ready_status(tier: Tier) -> str:
-    """The status in which a case waits in its tier's batch to be forwarded."""
-    return FORWARD_MOVES[tier][0]
-
-
-def ready_cases(organisation: Organisation, campaign: Campaign, tier: Tier):
-    return Case.objects.filter(
-        campaign=campaign, status=ready_status(tier), enterprise__association__path__startswith=organisation.path
-    )
-
-
-def undecided_statuses(tier: Tier) -> list[str]:
-    """The statuses in which a case waits for this tier's decision (待审), not yet ready to forward."""
-    return [status for status in WAITING_FOR_TIER[tier] if status != ready_status(tier)]
-
-
-def undecided_case_count(organisation: Organisation, campaign: Campaign, tier: Tier) -> int:
-    """How many cases of the organisation's subtree still wait for its decision (a notice before forwarding)."""
-    return Case.objects.filter(
-        campaign=campaign, status__in=undecided_statuses(tier), enterprise__association__path__startswith=organisation.path
-    ).count()
-
-
-def forwarded_batches(organisation: Organisation, campaign: Campaign) -> list[Batch]:
-    """The organisation's forwarded lists in order (its list, then its supplements), with their entries."""
-    return list(
-        Batch.objects.filter(campaign=campaign, organisation=organisation, status=BatchStatus.FORWARDED)
-        .select_related("forwarded_by")
-        .prefetch_related("items__case")
-        .order_by("sequence")
-    )
 
 
 def list_fingerprint(items) -> str:
@@ -426,6 +394,7 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
 def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date, reason: str, actor,
                     organisation: Organisation | None = None, enterprise: Enterprise | None = None) -> DeadlineExtension:
     """Give one organisation (or enterprise) a later closing day for one stage. Audited; mails them."""
+    ensure_campaign_open(campaign, error=ValidationError)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the extension; it is kept in the audit log."))

@@ -20,7 +20,15 @@ from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
 from review.models import Batch, BatchStatus
-from review.queries import case_history, inbox_cases, staff_membership_for, staff_memberships
+from review.queries import (
+    case_history,
+    forwarded_batches,
+    inbox_cases,
+    staff_membership_for,
+    staff_memberships,
+    undecided_case_count,
+    undecided_statuses,
+)
 from review.services import (
     DECISIONS,
     SUPPLEMENT_TIERS,
@@ -28,13 +36,10 @@ from review.services import (
     decide_case,
     forward_batch,
     forward_problems,
-    forwarded_batches,
     forwarded_city_batch_of,
     open_batch,
     rank_batch,
     request_summary_tables,
-    undecided_case_count,
-    undecided_statuses,
 )
 
 # What each decision is called on its button.

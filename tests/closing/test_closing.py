@@ -310,3 +310,17 @@ def test_after_closing_the_enterprise_pages_offer_no_change(staff, client):
     assert reverse("cases:case_create") not in home and reverse("cases:case_create") not in listing
     response = client.get(reverse("cases:case_edit", args=[draft.pk]))
     assert response.status_code == 302
+
+
+def test_a_closed_campaign_takes_no_deadline_extension(staff):
+    from django.core.exceptions import ValidationError
+
+    from cases.enums import Tier
+    from review.services import extend_deadline
+
+    campaign = world.campaign()
+    enterprise = factories.enterprise()
+    close_campaign(campaign=campaign, actor=staff, now=NOW)
+    with pytest.raises(ValidationError, match="关闭并归档"):
+        extend_deadline(campaign=campaign, tier=Tier.ENTERPRISE, closes_on=campaign.enterprise_deadline + datetime.timedelta(days=3),
+                        reason="系统故障", actor=staff, enterprise=enterprise)
