@@ -186,14 +186,19 @@ INBOX_ORDERINGS = {
 }
 
 
-def staff_memberships(user) -> list[Membership]:
-    """The user's memberships that review cases (association, county, city staff)."""
-    return [m for m in memberships_of(user) if m.role in (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF)]
+REVIEWING_ROLES = (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF)
 
 
-def staff_membership_for(user, organisation_id: int | None) -> Membership | None:
+def staff_memberships(user, *, with_province: bool = False) -> list[Membership]:
+    """The user's memberships that review cases (association, county, city staff); with
+    `with_province`, provincial staff too, for the pages that only read cases (inbox, case page)."""
+    roles = REVIEWING_ROLES + ((Role.PROVINCE_STAFF,) if with_province else ())
+    return [m for m in memberships_of(user) if m.role in roles]
+
+
+def staff_membership_for(user, organisation_id: int | None, *, with_province: bool = False) -> Membership | None:
     """The staff membership the page acts for: the one asked for, or the user's first."""
-    memberships = staff_memberships(user)
+    memberships = staff_memberships(user, with_province=with_province)
     if organisation_id is not None:
         return next((m for m in memberships if m.organisation_id == organisation_id), None)
     return memberships[0] if memberships else None
@@ -228,6 +233,8 @@ INBOX_COLUMNS = (
 def inbox_cases(user, organisation, campaign, *, status: str = "", search: str = "", order: str = "updated"):
     """The cases of `organisation`'s subtree this user may see in `campaign`, filtered and sorted."""
     cases = cases_visible_to(user).filter(campaign=campaign, enterprise__association__path__startswith=organisation.path)
+    if organisation.tier == Tier.PROVINCE:
+        cases = cases.exclude(status=CaseStatus.DRAFT)  # an enterprise's unsent draft is its own business
     if status:
         cases = cases.filter(status=status)
     if search:

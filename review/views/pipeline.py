@@ -51,9 +51,10 @@ DECISION_LABELS = {
 }
 
 
-def _membership_or_404(request):
+def _membership_or_404(request, *, with_province: bool = False):
     organisation_id = request.GET.get("org") or request.POST.get("org")
-    membership = staff_membership_for(request.user, int(organisation_id) if str(organisation_id or "").isdigit() else None)
+    membership = staff_membership_for(request.user, int(organisation_id) if str(organisation_id or "").isdigit() else None,
+                                      with_province=with_province)
     if membership is None:
         raise Http404
     return membership
@@ -62,14 +63,14 @@ def _membership_or_404(request):
 
 @login_required
 def inbox(request):
-    membership = _membership_or_404(request)
+    membership = _membership_or_404(request, with_province=True)
     campaign = campaign_or_404()
     filters = InboxFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     cases = inbox_cases(request.user, membership.organisation, campaign, status=data.get("status", ""),
                         search=data.get("q", ""), order=data.get("order") or "updated")
     context = {
-        "membership": membership, "memberships": staff_memberships(request.user), "campaign": campaign,
+        "membership": membership, "memberships": staff_memberships(request.user, with_province=True), "campaign": campaign,
         "filters": filters, "cases": cases,
         "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
     }
@@ -91,7 +92,7 @@ def _allowed_decisions(case, tier: Tier) -> list[tuple[str, str, bool]]:
 
 @login_required
 def case_review(request, pk: int):
-    membership = _membership_or_404(request)
+    membership = _membership_or_404(request, with_province=True)
     case = get_object_or_404(
         cases_visible_to(request.user).select_related("enterprise__association__parent__parent", "campaign"), pk=pk
     )
