@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import CaseStatus, Tier
@@ -11,7 +12,9 @@ ORDER_LABELS = {"updated": _("Last updated"), "submitted": _("Submitted"), "titl
 
 
 class InboxFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + list(CaseStatus.choices))
+    # Reviewers never see a draft: it is not offered as a filter.
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + [
+        (value, label) for value, label in CaseStatus.choices if value != CaseStatus.DRAFT])
     q = forms.CharField(label=_("Search case or enterprise"), required=False, max_length=100)
     order = forms.ChoiceField(
         label=_("Sort by"), required=False,
@@ -21,7 +24,7 @@ class InboxFilterForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason (required when returning or refusing)"), required=False,
+    reason = forms.CharField(label=_("Reason (required for the red buttons; it is recorded and shown to the enterprise)"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
@@ -31,11 +34,36 @@ class SignedScanForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}))
 
 
+def _tree_position(organisation: Organisation) -> list[int]:
+    # The materialised path is ids from the root: sorting by them lists each city (in 附件2's order,
+    # the order they were created in) followed by its counties and their associations.
+    return [int(part) for part in organisation.path.strip("/").split("/")]
+
+
+class TreeOrderIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for organisation in sorted(self.queryset, key=_tree_position):
+            yield self.choice(organisation)
+
+
+class OrganisationTreeField(forms.ModelChoiceField):
+    """Organisations as an indented tree: 市 › 县 › 园区/企业科协, not one flat list of 140 names."""
+
+    iterator = TreeOrderIterator
+
+    def label_from_instance(self, organisation):
+        depth = max(len(_tree_position(organisation)) - 2, 0)  # a city has the province above it
+        return "　" * (2 * depth) + ("└ " if depth else "") + organisation.name
+
+
 class ExtensionForm(forms.Form):
     tier = forms.TypedChoiceField(label=_("Stage"), coerce=int,
                                   choices=[(t.value, t.label) for t in Tier if t != Tier.PROVINCE])
-    organisation = forms.ModelChoiceField(label=_("Organisation"), required=False,
-                                          queryset=Organisation.objects.exclude(kind="province").order_by("path"))
+    organisation = OrganisationTreeField(label=_("Organisation"), required=False,
+                                         queryset=Organisation.objects.exclude(kind="province"),
+                                         empty_label=_("Choose an organisation (or give an enterprise's code below)"))
     enterprise_code = forms.CharField(label=_("or enterprise (unified social credit code)"), required=False, max_length=18)
     closes_on = forms.DateField(label=_("New deadline (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

@@ -178,3 +178,14 @@ def test_provincial_staff_read_every_submitted_case_but_decide_nothing_there(cli
     assert page.status_code == 200
     assert 'name="decision"' not in page.content.decode()
     assert client.get(reverse("review:batch_detail")).status_code == 404
+
+
+def test_the_extension_form_lists_organisations_as_a_tree_and_no_draft_filter(client, county_world):
+    client.force_login(county_world["staff"][Tier.PROVINCE])
+    page = client.get(reverse("review:province_extend")).content.decode()
+    city, county, park = (page.index(f">{name}<") if f">{name}<" in page else page.index(name)
+                          for name in ("太原市", "测试县科协", "测试园区科协"))
+    assert city < county < park  # each city followed by its counties and their associations
+    assert "└ 测试县科协" in page and "请选择组织" in page
+    inbox_filter = client.get(reverse("review:inbox")).content.decode()
+    assert 'value="draft"' not in inbox_filter
