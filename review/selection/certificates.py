@@ -19,6 +19,8 @@ from django.utils import timezone
 from cases.documents.naming import case_region, join_name
 from cases.enums import CaseStatus
 from cases.models import Campaign, Case
+from cases.refusals import Refused
+from cases.rules import ensure_campaign_open
 from review.models.results import Certificate, SelectionEntry
 
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/arphic/ukai.ttc"
@@ -31,6 +33,10 @@ class FontMissing(Exception):
     pass
 
 
+class CertificatesRefused(Refused):
+    """Certificates cannot be issued now; the message says why."""
+
+
 def certificate_number(year: int, sequence: int) -> str:
     """e.g. SX2024-007-K3F9: year, rank order among the winners, a random check so numbers cannot
     be guessed one after another on the public verification page."""
@@ -41,7 +47,8 @@ def certificate_number(year: int, sequence: int) -> str:
 @transaction.atomic
 def issue_certificates(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> list[Certificate]:
     """A certificate for every WINNER case of the campaign that has none, numbered in rank order.
-    Idempotent: existing certificates are kept unchanged."""
+    Idempotent: existing certificates are kept unchanged. Refused on a closed campaign."""
+    ensure_campaign_open(campaign, error=CertificatesRefused)
     now = now or timezone.now()
     ranks = dict(SelectionEntry.objects.filter(selection__campaign=campaign).values_list("case_id", "rank"))
     winners = sorted(

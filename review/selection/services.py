@@ -10,6 +10,8 @@ Winners: the top campaign.winners_count. Presenters: winners that are presenter 
 order, at most campaign.presenters_per_city_max per city, campaign.presenters_count in all, and at
 least the 附件2 share (campaign.park_presenter_share_percent, quotas.rules.percent_of) through a
 园区科协. Staff overrides keep their reason and are re-applied when the ranking is recomputed.
+The 公示 waits until the votes and the cities' lists are complete (review.selection.readiness).
+A closed campaign is an archive: every write here refuses first (cases.rules.ensure_campaign_open).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 from cases.enums import CaseStatus, Tier
 from cases.models import Campaign, Case
 from cases.refusals import Refused
+from cases.rules import ensure_campaign_open
 from cases.workflow import transition_case
 from quotas.rules import percent_of
 from review.experts.aggregation import normalise_to_unit
@@ -33,10 +36,15 @@ from review.experts.queries import aggregates_for
 from review.experts.rules import case_city_id
 from review.models.results import OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState
 from review.models.voting import COUNTED_BALLOT_STATUSES, BallotChoice
+from review.selection.readiness import publication_blockers
 
 
 class SelectionRefused(Refused):
-    """A refused selection action; the message says why."""
+    """A refused selection action; the message says why (`reasons`: one message per problem)."""
+
+    def __init__(self, message: str, *, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or [message]
 
 
 def via_park(case: Case) -> bool:
@@ -129,8 +137,10 @@ def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
     """(Re)compute the ranking, winners and presenters of the draft selection.
 
     Guards: the selection is still a draft. Side effects: the entries are replaced; earlier staff
-    overrides are re-applied (latest per case and decision).
+    overrides are re-applied (latest per case and decision). The board shows what is still missing
+    (readiness); computing a draft is allowed anyway, publishing it is not.
     """
+    ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.DRAFT:
@@ -191,6 +201,7 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
     its city must stay within presenters_per_city_max; the park share must still hold after taking
     a park presenter off. Side effects: the override row; the entry (un-winning also un-presents).
     """
+    ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     reason = (reason or "").strip()
     selection = _selection_for_update(campaign)
@@ -233,11 +244,17 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
 @transaction.atomic
 def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
     """Publish the 公示 list: winners and presenters become public; the objection period
-    (campaign.objection_days) starts. Guards: a computed draft; the presenter rules hold."""
+    (campaign.objection_days) starts. Guards: the campaign is not closed; a draft; the votes and
+    the cities' lists are complete (readiness.selection_problems); a computed ranking with winners;
+    the presenter rules hold."""
+    ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.DRAFT:
         raise SelectionRefused(_("The selection is already published."))
+    blockers = publication_blockers(campaign, selection=selection, now=now)
+    if blockers:
+        raise SelectionRefused(" ".join(blockers), reasons=blockers)
     if not selection.entries.filter(is_winner=True).exists():
         raise SelectionRefused(_("Compute the ranking first: there is no winner to publish."))
     problems = presenter_problems(selection)
@@ -252,6 +269,7 @@ def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
 @transaction.atomic
 def withdraw_publication(*, campaign: Campaign, actor, reason: str, now: datetime.datetime | None = None) -> Selection:
     """An upheld objection: the 公示 goes back to draft so staff can change it (recorded as an override note)."""
+    ensure_campaign_open(campaign, error=SelectionRefused)
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.PUBLISHED:
         raise SelectionRefused(_("Only a published selection can be withdrawn."))
@@ -269,6 +287,7 @@ def finalise_selection(*, campaign: Campaign, actor, now: datetime.datetime | No
     Guards: published; the objection period is over."""
     from review.selection.certificates import issue_certificates
 
+    ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.PUBLISHED:

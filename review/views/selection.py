@@ -1,7 +1,6 @@
 """Provincial staff: ranking and selection, overrides, 公示, certificates. Public: the 公示 list
 and certificate verification."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case
 from cases.queries import current_campaign
-from cases.rules import can_administer
+from cases.rules import campaign_is_open, can_administer
 from portal.actions import perform
 from review.models import Certificate, OverrideField
 from review.selection.certificates import (
@@ -23,6 +22,7 @@ from review.selection.certificates import (
     render_certificate,
 )
 from review.selection.queries import certificates_of, public_notice, ranking, selection_of
+from review.selection.readiness import selection_problems
 from review.selection.services import (
     compute_selection,
     finalise_selection,
@@ -46,11 +46,15 @@ def _staff_campaign(request):
 def selection_board(request):
     campaign = _staff_campaign(request)
     selection = selection_of(campaign)
+    now = timezone.now()
     return render(request, "review/selection_board.html", {
         "campaign": campaign, "selection": selection, "entries": ranking(selection),
         "problems": presenter_problems(selection) if selection else [],
+        # Cities still missing, ballots in quarantine, a running vote: shown before anyone decides.
+        "readiness": selection_problems(campaign, selection=selection, now=now),
+        "campaign_open": campaign_is_open(campaign),
         "overrides": list(selection.overrides.select_related("case", "actor")) if selection else [],
-        "now": timezone.now(),
+        "now": now,
     })
 
 
@@ -119,7 +123,7 @@ def publicity(request):
 def certificate_list(request):
     campaign = _staff_campaign(request)
     return render(request, "review/certificate_list.html", {
-        "campaign": campaign, "certificates": certificates_of(campaign),
+        "campaign": campaign, "certificates": certificates_of(campaign), "campaign_open": campaign_is_open(campaign),
     })
 
 
@@ -127,8 +131,8 @@ def certificate_list(request):
 @require_POST
 def certificate_issue(request):
     campaign = _staff_campaign(request)
-    issued = issue_certificates(campaign=campaign, actor=request.user)
-    messages.success(request, _("%(count)d certificate(s) issued.") % {"count": len(issued)})
+    perform(request, lambda: issue_certificates(campaign=campaign, actor=request.user),
+            success=lambda issued: _("%(count)d certificate(s) issued.") % {"count": len(issued)})
     return redirect("review:certificate_list")
 
 

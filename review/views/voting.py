@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cases.rules import can_administer
+from cases.rules import campaign_is_open, can_administer, ensure_campaign_open
 from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.models import Ballot
@@ -36,7 +36,8 @@ from review.voting.services import (
 
 SESSION_PENDING = "vote_pending"
 SESSION_VOTER = "vote_voter"
-
+# The ticks of a refused ballot, put back on the gallery so the voter only corrects them.
+SESSION_PICKS = "vote_picks"
 
 
 def _with_device_cookie(request, response):
@@ -58,9 +59,11 @@ def vote_gallery(request):
         candidate.votes = counts.get(candidate.pk)
     if closed:
         candidates.sort(key=lambda c: (-(c.votes or 0), c.region, c.title, c.pk))
+    verified = bool(request.session.get(SESSION_VOTER)) and is_open
+    picked = set(request.session.pop(SESSION_PICKS, [])) if verified else set()
     response = render(request, "review/vote_gallery.html", {
         "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates,
-        "verified": bool(request.session.get(SESSION_VOTER)) and is_open,
+        "verified": verified, "picked": picked,
         "masked": request.session.get(SESSION_PENDING, {}).get("masked", ""),
     })
     return _with_device_cookie(request, response)
@@ -106,7 +109,7 @@ def vote_verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            voter = verify_voter_code(voter=pending["voter"], code=form.cleaned_data["code"])
+            voter = verify_voter_code(campaign=campaign, voter=pending["voter"], code=form.cleaned_data["code"])
         except VoteRefused as refused:
             form.add_error("code", str(refused))
         else:
@@ -135,9 +138,11 @@ def vote_ballot(request):
         return redirect("review:vote_gallery")
     except VoteRefused as refused:
         messages.error(request, str(refused))
+        request.session[SESSION_PICKS] = case_ids
         return redirect("review:vote_gallery")
     request.session.pop(SESSION_VOTER, None)
     request.session.pop(SESSION_PENDING, None)
+    request.session.pop(SESSION_PICKS, None)
     return redirect("review:vote_receipt", receipt=ballot.receipt)
 
 
@@ -156,30 +161,38 @@ def _staff_campaign(request):
     return campaign_or_404()
 
 
-@login_required
-def vote_control(request):
-    campaign = _staff_campaign(request)
+def _vote_control_page(request, campaign, form: OpenVoteForm):
     now = timezone.now()
     closed = vote_has_closed(campaign, now)
     return render(request, "review/vote_control.html", {
         "campaign": campaign, "open": vote_is_open(campaign, now), "closed": closed,
-        "totals": ballot_totals(campaign), "form": OpenVoteForm(),
+        "campaign_open": campaign_is_open(campaign), "totals": ballot_totals(campaign), "form": form,
         # Per-case counts stay hidden from everybody until the vote closes.
         "report": case_vote_report(campaign) if closed else None,
     })
 
 
 @login_required
+def vote_control(request):
+    campaign = _staff_campaign(request)
+    return _vote_control_page(request, campaign, OpenVoteForm())
+
+
+@login_required
 @require_POST
 def vote_open(request):
+    """A refused opening shows the page again with the closing time as typed, and the reason."""
     campaign = _staff_campaign(request)
     form = OpenVoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the closing date and time."))
-    else:
-        perform(request, lambda: open_vote(campaign=campaign, actor=request.user, closes_at=form.cleaned_data["closes_at"]),
-                success=_("The public vote is open."))
-    return redirect("review:vote_control")
+    if form.is_valid():
+        try:
+            open_vote(campaign=campaign, actor=request.user, closes_at=form.cleaned_data["closes_at"])
+        except VoteRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The public vote is open."))
+            return redirect("review:vote_control")
+    return _vote_control_page(request, campaign, form)
 
 
 @login_required
@@ -195,7 +208,7 @@ def vote_quarantine(request):
     campaign = _staff_campaign(request)
     return render(request, "review/vote_quarantine.html", {
         "campaign": campaign, "ballots": quarantined_ballots(campaign), "labels": RULE_LABELS,
-        "totals": ballot_totals(campaign), "form": DecisionForm(),
+        "totals": ballot_totals(campaign), "form": DecisionForm(), "campaign_open": campaign_is_open(campaign),
     })
 
 
@@ -203,6 +216,12 @@ def vote_quarantine(request):
 @require_POST
 def vote_quarantine_run(request):
     campaign = _staff_campaign(request)
+    # The job itself does nothing on a closed campaign (it also runs from beat); say so here.
+    try:
+        ensure_campaign_open(campaign, error=VoteRefused)
+    except VoteRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("review:vote_quarantine")
     result = quarantine_suspicious_ballots_task.delay(campaign.pk)
     if result.ready():
         outcome = result.get()

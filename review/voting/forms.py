@@ -13,7 +13,7 @@ class CodeForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    action = forms.ChoiceField(choices=[("confirm", _("Exclude")), ("release", _("Release"))])
+    action = forms.ChoiceField(choices=[("", _("Choose…")), ("confirm", _("Exclude")), ("release", _("Release"))])
     reason = forms.CharField(label=_("Reason"), max_length=1000)
 
 

@@ -27,8 +27,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import CAMPAIGN_TIME_ZONE, Campaign
+from cases.rules import campaign_is_open
 from review.models.voting import Ballot, BallotStatus, QuarantineAction, QuarantineDecision, SuspicionFlag
 
 DEFAULTS = {
@@ -48,14 +51,55 @@ DEFAULTS = {
     "IDENTICAL_MIN": 5,
 }
 
+# What staff read on the quarantine page and in the decision log, per rule.
 RULE_LABELS = {
-    "burst": "burst far above the case's own baseline",
-    "block_dominance": "one address block dominates the case's votes",
-    "device_reuse": "one device cast several ballots",
-    "regular_intervals": "near-regular intervals between ballots",
-    "night_surge": "night-time surge",
-    "identical_ballots": "identical ballots",
+    "burst": gettext_lazy("burst far above the case's own baseline"),
+    "block_dominance": gettext_lazy("one address block dominates the case's votes"),
+    "device_reuse": gettext_lazy("one device cast several ballots"),
+    "regular_intervals": gettext_lazy("near-regular intervals between ballots"),
+    "night_surge": gettext_lazy("night-time surge"),
+    "identical_ballots": gettext_lazy("identical ballots"),
 }
+
+
+def describe_flag(rule: str, detail: dict, case_titles: dict[int, str]) -> str:
+    """A flag's evidence as a sentence for staff (the detail is stored as the rule found it).
+    `case_titles` names the cases a detail refers to by id; an unknown id shows as its number."""
+    detail = detail or {}
+
+    def title(case_id) -> str:
+        return case_titles.get(case_id) or _("case no. %(id)s") % {"id": case_id}
+
+    if rule == "burst":
+        return _("“%(case)s” got %(count)s votes within %(minutes)s minutes; its usual rate is %(baseline)s per "
+                 "%(minutes)s minutes.") % {
+            "case": title(detail.get("case")), "count": detail.get("count"), "baseline": detail.get("baseline"),
+            "minutes": threshold("BUCKET_SECONDS") // 60}
+    if rule == "block_dominance":
+        return _("The address block %(block)s gave %(count)s of the %(of)s votes of “%(case)s”.") % {
+            "block": detail.get("block"), "count": detail.get("count"), "of": detail.get("of"),
+            "case": title(detail.get("case"))}
+    if rule == "device_reuse":
+        return _("The same device voted %(count)s times.") % {"count": detail.get("ballots")}
+    if rule == "regular_intervals":
+        kind, _space, key = str(detail.get("group", "")).partition(" ")
+        seconds = detail.get("interval_seconds")
+        if kind == "case" and key.isdigit():
+            return _("Ballots for “%(case)s” came in at almost exactly every %(seconds)s seconds.") % {
+                "case": title(int(key)), "seconds": seconds}
+        return _("Ballots from the address block %(block)s came in at almost exactly every %(seconds)s seconds.") % {
+            "block": key, "seconds": seconds}
+    if rule == "night_surge":
+        try:
+            hour = datetime.datetime.fromisoformat(detail.get("hour", "")).strftime("%m-%d %H:00")
+        except (TypeError, ValueError):
+            hour = detail.get("hour", "")
+        return _("“%(case)s” got %(count)s votes in the night hour from %(hour)s; in daytime it averages %(day)s per hour.") % {
+            "case": title(detail.get("case")), "count": detail.get("count"), "hour": hour,
+            "day": detail.get("daytime_hourly")}
+    if rule == "identical_ballots":
+        return _("%(copies)s ballots chose exactly the same cases.") % {"copies": detail.get("copies")}
+    return ""
 
 
 def threshold(name: str):
@@ -182,8 +226,12 @@ def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime 
 
     Side effects: SuspicionFlag rows (new ones only); VALID ballots with a flag become QUARANTINED with
     an append-only decision row (actor None, the rules as the reason). Staff decisions stand.
+    A closed campaign is an archive: nothing happens (this runs from Celery beat every few minutes on
+    the current campaign, where a refusal would only fill the logs; the staff page refuses instead).
     """
     now = now or timezone.now()
+    if not campaign_is_open(campaign):
+        return {"flagged": 0, "newly_quarantined": 0}
     flags = detect(ballot_views(campaign))
     existing = set(SuspicionFlag.objects.filter(ballot__campaign=campaign).values_list("ballot_id", "rule"))
     SuspicionFlag.objects.bulk_create(
@@ -197,7 +245,7 @@ def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime 
     Ballot.objects.filter(pk__in=to_quarantine).update(status=BallotStatus.QUARANTINED)
     QuarantineDecision.objects.bulk_create(
         QuarantineDecision(ballot_id=pk, action=QuarantineAction.QUARANTINE, actor=None, at=now,
-                           reason="; ".join(RULE_LABELS[rule] for rule in sorted(flags[pk])))
+                           reason="; ".join(str(RULE_LABELS[rule]) for rule in sorted(flags[pk])))
         for pk in to_quarantine
     )
     return {"flagged": len(flags), "newly_quarantined": len(to_quarantine)}

@@ -17,6 +17,7 @@ from cases.documents.naming import case_region
 from cases.enums import CaseStatus, UploadSlot
 from cases.models import Campaign, Case, Upload
 from review.models.voting import COUNTED_BALLOT_STATUSES, Ballot, BallotChoice, BallotStatus
+from review.voting.fraud import RULE_LABELS, describe_flag
 
 PHOTO_SLOTS = (UploadSlot.PHOTO_EXTERIOR, UploadSlot.PHOTO_PRODUCT, UploadSlot.PHOTO_SCENE)
 SUMMARY_CHARS = 160
@@ -125,8 +126,26 @@ def ballot_totals(campaign: Campaign) -> dict[str, int]:
     return totals
 
 
+@dataclass
+class FlagLine:
+    """One rule that flagged a ballot, for staff: the rule's label and its evidence in words."""
+
+    rule: str
+    label: str
+    text: str
+
+
 def quarantined_ballots(campaign: Campaign, limit: int = 200):
-    return list(
+    """Ballots waiting for a decision, oldest first; each carries `flag_lines` (FlagLine)."""
+    ballots = list(
         Ballot.objects.filter(campaign=campaign, status=BallotStatus.QUARANTINED)
         .prefetch_related("flags", "choices__case").order_by("cast_at", "pk")[:limit]
     )
+    for ballot in ballots:
+        titles = {choice.case_id: choice.case.title for choice in ballot.choices.all()}
+        ballot.flag_lines = [
+            FlagLine(rule=flag.rule, label=str(RULE_LABELS.get(flag.rule, flag.rule)),
+                     text=describe_flag(flag.rule, flag.detail, titles))
+            for flag in ballot.flags.all()
+        ]
+    return ballots

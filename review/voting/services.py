@@ -2,7 +2,11 @@
 
 One ballot per phone is the database's unique constraint (campaign, voter_hash): concurrent
 requests of one phone race to the INSERT and exactly one wins; the others get IntegrityError and
-are logged as duplicates. There is no check-then-insert anywhere.
+are logged as duplicates. The check in request_code only spares a phone that already voted the SMS
+round trip; it is a courtesy, the constraint stays the rule.
+
+A closed campaign (cases.rules.ensure_campaign_open) is an archive: every function here that
+writes refuses first, with the same Chinese message as the rest of the portal.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from cases.enums import AuditAction
 from cases.enums import CaseStatus
 from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
+from cases.rules import ensure_campaign_open
 from review.models.voting import (
     Ballot,
     BallotChoice,
@@ -33,6 +38,7 @@ from review.models.voting import (
 )
 from review.voting import limits
 from review.voting.limits import ClientInfo, keyed_hash
+from review.voting.queries import candidate_cases
 from review.voting.sms import gateway
 
 CODE_TTL = 600
@@ -85,28 +91,42 @@ def _code_digest(voter: str, code: str) -> str:
     return hmac.new(voter.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+def _ensure_vote_open(campaign: Campaign, now: datetime.datetime) -> None:
+    ensure_campaign_open(campaign, error=VoteRefused)
+    if not vote_is_open(campaign, now):
+        raise VoteRefused(_("The public vote is not open."))
+
+
 def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: datetime.datetime | None = None) -> str:
     """Send a 6-digit code to the phone. Returns the voter hash.
 
-    Guards: the vote is open; the phone is not locked out after wrong codes; limits: one code per
-    phone per cooldown, a daily cap per phone, per address, per address block and per device.
+    Guards, in order: the campaign is not closed and the vote is open; the phone is not locked out
+    after wrong codes; limits per address, per address block and per device; the phone has not
+    voted yet (AlreadyVoted, no SMS); one code per phone per cooldown and a daily cap per phone.
     Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
     """
     now = now or timezone.now()
-    if not vote_is_open(campaign, now):
-        raise VoteRefused(_("The public vote is not open."))
+    _ensure_vote_open(campaign, now)
     phone = normalise_phone(phone)
     voter = voter_hash(phone)
     if limits.exceeded("verify_phone_failures", voter):
         raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
-    if not limits.hit("code_phone_cooldown", voter):
-        raise VoteRefused(_("A code was sent to this number less than a minute ago; wait a moment."))
-    checks = (("code_phone_day", voter), ("code_ip_hour", client.ip), ("code_block_hour", client.block))
+    # The network limits count before the "already voted" answer, so nobody can probe many
+    # numbers for whether they voted faster than they could request codes.
+    network_checks = (("code_ip_hour", client.ip), ("code_block_hour", client.block))
     if client.device_hash:
-        checks += (("code_device_day", client.device_hash),)
-    for name, key in checks:
+        network_checks += (("code_device_day", client.device_hash),)
+    for name, key in network_checks:
         if not limits.hit(name, key):
             raise VoteRefused(_("Too many codes were requested; try again later."))
+    if Ballot.objects.filter(campaign=campaign, voter_hash=voter).exists():
+        # Only that it voted: the receipt stays with whoever holds the receipt page.
+        raise AlreadyVoted(_("This mobile number has already voted; each number votes once. "
+                             "Your choices are on the receipt page shown after you voted."))
+    if not limits.hit("code_phone_cooldown", voter):
+        raise VoteRefused(_("A code was sent to this number less than a minute ago; wait a moment."))
+    if not limits.hit("code_phone_day", voter):
+        raise VoteRefused(_("Too many codes were requested; try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(voter), _code_digest(voter, code), CODE_TTL)
     gateway().send(phone, _("Your voting code is %(code)s, valid for 10 minutes. Do not share it.") % {"code": code})
@@ -116,14 +136,13 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
 def verify_code(*, campaign: Campaign, phone: str, code: str, now: datetime.datetime | None = None) -> str:
     """Check the code; on success the voter hash (the verified identity), and the code is spent.
     Wrong codes count towards a lockout of the number."""
-    now = now or timezone.now()
-    if not vote_is_open(campaign, now):
-        raise VoteRefused(_("The public vote is not open."))
     voter = voter_hash(normalise_phone(phone))
-    return verify_voter_code(voter=voter, code=code)
+    return verify_voter_code(campaign=campaign, voter=voter, code=code, now=now)
 
 
-def verify_voter_code(*, voter: str, code: str) -> str:
+def verify_voter_code(*, campaign: Campaign, voter: str, code: str, now: datetime.datetime | None = None) -> str:
+    """verify_code for a voter already known by its hash (the phone page keeps only the hash)."""
+    _ensure_vote_open(campaign, now or timezone.now())
     if limits.exceeded("verify_phone_failures", voter):
         raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
     stored = cache.get(_code_key(voter))
@@ -152,14 +171,13 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
                 now: datetime.datetime | None = None) -> Ballot:
     """Record the approval ballot of a verified voter.
 
-    Guards: the vote is open; between vote_min_picks and vote_max_picks distinct cases, each a
+    Guards: the campaign is not closed and the vote is open; between vote_min_picks and vote_max_picks distinct cases, each a
     candidate (under provincial selection in this campaign); limits per address, block and device;
     one ballot per voter — the unique constraint decides, a loser raises AlreadyVoted.
     Side effects: the ballot and its choices; an append-only log row for every attempt, refused or not.
     """
     now = now or timezone.now()
-    if not vote_is_open(campaign, now):
-        raise VoteRefused(_("The public vote is not open."))
+    _ensure_vote_open(campaign, now)
     picks = sorted(set(case_ids))
     if len(picks) != len(case_ids) or not campaign.vote_min_picks <= len(picks) <= campaign.vote_max_picks:
         _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
@@ -194,11 +212,25 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
 
 @transaction.atomic
 def open_vote(*, campaign: Campaign, actor, closes_at: datetime.datetime, now: datetime.datetime | None = None) -> Campaign:
-    """Open the public vote now until `closes_at`. Audited."""
+    """Open the public vote now until `closes_at`. Audited.
+
+    Guards: the campaign is not closed; `closes_at` is in the future; there are at least
+    vote_min_picks candidates (with fewer, no voter could ever hand in a valid ballot).
+    """
     now = now or timezone.now()
-    if closes_at <= now:
-        raise VoteRefused(_("The closing time must be in the future."))
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ensure_campaign_open(campaign, error=VoteRefused)
+    if closes_at <= now:
+        raise VoteRefused(_("The closing time %(when)s has already passed; choose a closing time in the future.")
+                          % {"when": timezone.localtime(closes_at).strftime("%Y-%m-%d %H:%M")})
+    candidates = candidate_cases(campaign).count()
+    if candidates < campaign.vote_min_picks:
+        raise VoteRefused(
+            _("Only %(count)d case(s) are in provincial review, but each ballot must choose at least %(min)d: "
+              "nobody could vote. Wait until the cities have forwarded their lists, or lower the fewest cases "
+              "a ballot picks in the campaign settings.")
+            % {"count": candidates, "min": campaign.vote_min_picks}
+        )
     campaign.vote_opens_at, campaign.vote_closes_at = now, closes_at
     campaign.save(update_fields=["vote_opens_at", "vote_closes_at"])
     AuditEvent.objects.create(action=AUDIT_VOTE_OPENED, actor=actor, summary=_("Public vote opened"),
@@ -211,6 +243,7 @@ def close_vote(*, campaign: Campaign, actor, now: datetime.datetime | None = Non
     """Close the public vote now. Audited."""
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ensure_campaign_open(campaign, error=VoteRefused)
     if not vote_is_open(campaign, now):
         raise VoteRefused(_("The public vote is not open."))
     campaign.vote_closes_at = now
@@ -222,8 +255,10 @@ def close_vote(*, campaign: Campaign, actor, now: datetime.datetime | None = Non
 @transaction.atomic
 def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: datetime.datetime | None = None) -> Ballot:
     """Staff confirm (exclude) or release (count) a quarantined ballot, with a reason.
+    Guards: the campaign is not closed (its vote report is final); a reason; a ballot in quarantine.
     Side effects: the ballot's status; an append-only decision row. Nothing is deleted."""
     now = now or timezone.now()
+    ensure_campaign_open(ballot.campaign, error=VoteRefused)
     reason = (reason or "").strip()
     if not reason:
         raise VoteRefused(_("Give the reason for the decision; it is kept with the ballot."))

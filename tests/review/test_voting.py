@@ -260,3 +260,33 @@ def test_staff_open_and_close_the_vote_and_others_cannot(client, candidates):
         assert client.get(reverse(name)).status_code == 404
     with pytest.raises(VoteRefused):
         open_vote(campaign=campaign, actor=staff, closes_at=timezone.now() - datetime.timedelta(hours=1))
+
+
+def test_a_phone_that_voted_is_refused_at_the_phone_step_without_an_sms(client, candidates, memory_sms):
+    campaign = world.campaign()
+    ballot = cast_ballot(campaign=campaign, voter=voter_hash(PHONE), case_ids=[candidates[0].pk, candidates[1].pk],
+                         client=CLIENT)
+    with pytest.raises(AlreadyVoted, match="该手机号已投过票，每个号码只能投一次"):
+        request_code(campaign=campaign, phone=PHONE, client=CLIENT)
+    assert memory_sms == []
+    response = client.post(reverse("review:vote_phone"), {"phone": "+86 139-1234-5678"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "该手机号已投过票，每个号码只能投一次" in page
+    assert ballot.receipt not in page  # the receipt stays with whoever verified the phone and voted
+    assert memory_sms == []
+    assert reverse("review:vote_verify") != response.get("Location")
+
+
+def test_a_refused_ballot_keeps_the_voters_ticks(client, candidates, memory_sms):
+    client.post(reverse("review:vote_phone"), {"phone": PHONE})
+    client.post(reverse("review:vote_verify"), {"code": last_code(memory_sms)})
+    response = client.post(reverse("review:vote_ballot"), {"case": [candidates[1].pk]}, follow=True)
+    page = response.content.decode()
+    assert "请选择 2 至 3 个不同的案例。" in page
+    assert f'name="case" value="{candidates[1].pk}" checked' in page
+    assert f'name="case" value="{candidates[0].pk}" checked' not in page
+    # Shown once: reloading the gallery starts from the voter's own choice again.
+    page = client.get(reverse("review:vote_gallery")).content.decode()
+    assert "checked" not in page
+    response = client.post(reverse("review:vote_ballot"), {"case": [candidates[1].pk, candidates[2].pk]})
+    assert Ballot.objects.get().receipt in response.url

@@ -152,8 +152,29 @@ def test_quarantine_pages(client):
 
     client.post(reverse("review:vote_quarantine_run"))
     page = client.get(reverse("review:vote_quarantine")).content.decode()
-    assert "R00000000000" in page and "device_reuse" in page
+    assert "R00000000000" in page
+    assert "同一设备多次投票" in page and "同一设备投票 3 次。" in page
+    assert "device_reuse" not in page and "{&#x27;ballots&#x27;" not in page
     client.post(reverse("review:vote_quarantine_decide", args=[ballots[0].pk]), {"action": "release", "reason": "核实"})
     assert Ballot.objects.get(pk=ballots[0].pk).status == BallotStatus.RELEASED
     page = client.get(reverse("review:vote_report")).content.decode()
     assert "页面候选" in page
+
+
+@pytest.mark.parametrize(("rule", "detail", "text"), [
+    ("burst", {"case": 7, "count": 25, "baseline": 1.5}, "“智能产线”在 10 分钟内得 25 票，平时平均每 10 分钟 1.5 票。"),
+    ("block_dominance", {"case": 7, "block": "100.64.1.0/24", "count": 12, "of": 20},
+     "地址段 100.64.1.0/24 投给“智能产线” 12 票（该案例共 20 票）。"),
+    ("device_reuse", {"ballots": 3}, "同一设备投票 3 次。"),
+    ("regular_intervals", {"group": "case 7", "interval_seconds": 30.0}, "投给“智能产线”的选票几乎每隔 30.0 秒一张。"),
+    ("regular_intervals", {"group": "block 100.64.1.0/24", "interval_seconds": 12.5},
+     "来自地址段 100.64.1.0/24 的选票几乎每隔 12.5 秒一张。"),
+    ("night_surge", {"case": 8, "hour": "2024-10-11T03:00:00+08:00", "count": 9, "daytime_hourly": 1.2},
+     "“编号 8 的案例”在夜间 10-11 03:00 起的一小时内得 9 票，白天平均每小时 1.2 票。"),
+    ("identical_ballots", {"copies": 6, "picks": [1, 2]}, "有 6 张选票所选案例完全相同。"),
+])
+def test_each_flag_reads_as_chinese_for_staff(rule, detail, text):
+    from review.voting.fraud import RULE_LABELS, describe_flag
+
+    assert describe_flag(rule, detail, {7: "智能产线"}) == text
+    assert str(RULE_LABELS[rule]) and not str(RULE_LABELS[rule]).isascii()
