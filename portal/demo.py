@@ -17,7 +17,8 @@ from cases.credit_code import check_character
 from cases.enums import EnterpriseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.services import create_user, grant_role
-from quotas.services import start_campaign_from
+from quotas.services import copy_scoring_criteria, start_campaign_from
+from review.models import ExpertProfile
 
 DEMO_PASSWORD = "Kexie@2024demo"
 
@@ -71,6 +72,13 @@ DEMO_ACCOUNTS = [
 def credit_code_for(area_code: str, serial: int) -> str:
     first_seventeen = f"91{area_code}{serial:09d}"
     return first_seventeen + check_character(first_seventeen)
+
+
+def _short_enterprise_name(name: str) -> str:
+    """三晋新材料有限公司 → 三晋新材料: the name without its legal form, at most 6 characters."""
+    for legal_form in ("股份有限公司", "集团有限公司", "有限责任公司", "有限公司"):
+        name = name.removesuffix(legal_form)
+    return name[:6]
 
 
 def _organisation(*, kind: str, parent: Organisation, name: str, short_name: str, region: str) -> Organisation:
@@ -135,7 +143,7 @@ def seed_demo_province() -> dict[str, int]:
             else:
                 association, flags = park, {"has_park_association": True, "has_enterprise_association": False}
             enterprise = Enterprise(
-                name=name, short_name=name[len(city.short_name):][:6], credit_code=code,
+                name=name, short_name=_short_enterprise_name(name[len(city.short_name):]), credit_code=code,
                 enterprise_type=enterprise_type, association=association, **flags,
             )
             enterprise.full_clean()
@@ -153,13 +161,17 @@ def seed_demo_province() -> dict[str, int]:
 
 def _seed_demo_campaign() -> None:
     """The 2024 campaign's deadlines have passed; the demo runs a copy of it for this year,
-    with deadlines ahead of today and the same quotas, made current. Created once: later runs
-    leave it as it is."""
+    with deadlines ahead of today and the same quotas and scoring criteria, made current. Created
+    once: later runs leave it as it is, except that a demo campaign made before criteria were
+    copied gets the 2024 criteria (experts cannot score without them)."""
     today = timezone.localdate()
-    if Campaign.objects.filter(year=today.year).exists():
+    source = Campaign.objects.get(year=2024)
+    existing = Campaign.objects.filter(year=today.year).first()
+    if existing is not None:
+        copy_scoring_criteria(source=source, target=existing)
         return
     start_campaign_from(
-        Campaign.objects.get(year=2024), year=today.year,
+        source, year=today.year,
         title=f"{today.year}年山西省企业典型创新案例征集及宣讲活动（演示）",
         deadlines=tuple(today + datetime.timedelta(days=days) for days in (14, 18, 23, 26)),
     )
@@ -185,7 +197,28 @@ def _seed_accounts(province: Organisation, taiyuan: Organisation) -> None:
         if user is None:
             user = create_user(username=account.username, password=DEMO_PASSWORD, full_name=account.full_name)
         grant_role(user=user, role=account.role, **target[account.role])
+    _seed_expert_profiles()
 
     from portal.demo_cases import seed_demo_cases
 
     seed_demo_cases(park=park)
+
+
+# The demo experts' pool details (recusal, 回避). The provincial expert comes from 晋中, not 太原
+# where the demo cases are, so they can score those cases once they reach the province.
+DEMO_EXPERT_PROFILES = {
+    "shengzhuanjia": {"home_city_region": "晋中市", "expertise": "智能制造"},
+    "shizhuanjia": {"home_city_region": "太原市", "expertise": "新材料"},
+}
+
+
+def _seed_expert_profiles() -> None:
+    """Put the demo experts into their pools: the provincial pool lists only experts with a profile.
+    Created once; a profile staff edited later is left as it is."""
+    User = get_user_model()
+    for username, details in DEMO_EXPERT_PROFILES.items():
+        home_city = Organisation.objects.get(kind=OrganisationKind.CITY, region=details["home_city_region"])
+        ExpertProfile.objects.get_or_create(
+            user=User.objects.get(username=username),
+            defaults={"home_city": home_city, "expertise": details["expertise"], "is_active": True},
+        )

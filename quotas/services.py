@@ -13,9 +13,12 @@ def start_campaign_from(
     source: Campaign, *, year: int, title: str, deadlines: tuple[datetime.date, datetime.date, datetime.date, datetime.date],
     make_current: bool = True,
 ) -> Campaign:
-    """A new campaign with `source`'s quota table and new dates: next year's campaign is data, not code.
+    """A new campaign with `source`'s quota table, scoring criteria (征集标准) and new dates: next
+    year's campaign is data, not code.
 
-    Side effects: when `make_current`, the previously current campaign stops being current.
+    Side effects, in order: when `make_current`, the previously current campaign stops being
+    current; the campaign row; a copy of each city quota; a copy of each scoring criterion (staff
+    change them afterwards in the admin).
     """
     if make_current:
         Campaign.objects.filter(is_current=True).update(is_current=False)
@@ -28,4 +31,24 @@ def start_campaign_from(
         CityQuota(campaign=campaign, city=quota.city, position=quota.position, cases=quota.cases, presenters=quota.presenters)
         for quota in source.quotas.all()
     )
+    copy_scoring_criteria(source=source, target=campaign)
     return campaign
+
+
+def copy_scoring_criteria(*, source: Campaign, target: Campaign) -> int:
+    """Give `target` a copy of `source`'s scoring criteria, unless it has criteria already (so a
+    second call changes nothing); returns how many were copied. Without criteria no expert can score.
+
+    The criteria live in the review app, which this app does not import (review depends on quotas):
+    the campaign's reverse relation `criteria` reaches them without that import.
+    """
+    if target.criteria.exists():
+        return 0
+    Criterion = source.criteria.model
+    copies = [
+        Criterion(campaign=target, position=criterion.position, name=criterion.name,
+                  description=criterion.description, weight=criterion.weight, max_points=criterion.max_points)
+        for criterion in source.criteria.order_by("position", "pk")
+    ]
+    Criterion.objects.bulk_create(copies)
+    return len(copies)

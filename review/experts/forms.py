@@ -53,3 +53,37 @@ def expert_label(user) -> str:
     if profile and profile.expertise:
         return f"{name}（{profile.expertise}）"
     return name
+
+
+class PoolForm(forms.Form):
+    """Add an expert account to the tier's pool with what recusal needs (home city, employer).
+    The city tier has no home city field: a city expert's home city is their city."""
+
+    expert = forms.ModelChoiceField(
+        label=_("Expert account"), queryset=None,
+        help_text=_("Accounts with this stage's expert role. An account that has no such role yet gets it in the directory import."),
+    )
+    home_city = forms.ModelChoiceField(
+        label=_("Home city"), queryset=None, required=False,
+        help_text=_("The expert never scores cases of this city at the provincial stage. Leave empty only for an expert of no city."),
+    )
+    employer = forms.ModelChoiceField(
+        label=_("Employer"), queryset=None, required=False,
+        help_text=_("Only if the expert works for an enterprise of the campaign: they never score its cases."),
+    )
+    expertise = forms.CharField(label=_("Field of expertise"), max_length=200, required=False)
+
+    def __init__(self, *args, candidates, employers, home_cities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = candidates
+        self.fields["expert"].label_from_instance = account_label
+        self.fields["employer"].queryset = employers
+        if home_cities is None:
+            del self.fields["home_city"]
+        else:
+            self.fields["home_city"].queryset = home_cities
+
+
+def account_label(user) -> str:
+    name = user.get_full_name() or user.get_username()
+    return f"{name}（{user.get_username()}）"

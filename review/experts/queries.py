@@ -6,17 +6,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from cases.enums import Tier
-from cases.models import Campaign, Case
+from cases.enums import OrganisationKind, Tier
+from cases.models import Campaign, Case, Enterprise, Membership, Organisation
 from cases.queries import cases_visible_to
 from review.experts.aggregation import CaseAggregate, aggregate
 from review.experts.rules import (
+    EXPERT_ROLE,
     SCORING_STATUS,
     active_conflict_sources,
     automatic_conflict_sources,
+    cities_managed_by,
     is_conflicted,
     profile_of,
 )
@@ -134,3 +137,33 @@ def expert_loads(campaign: Campaign, tier: Tier, experts: list) -> dict[int, dic
     for row in counts:
         result[row["expert_id"]] = {"assigned": row["assigned"], "scored": row["scored"]}
     return result
+
+
+def pool_candidates(user, tier: Tier) -> QuerySet:
+    """The active accounts `user` may put into the tier's pool: every provincial expert for
+    provincial staff; the experts of their own cities for city staff. Those already in the pool
+    are listed too, so their details can be corrected."""
+    memberships = Membership.objects.filter(role=EXPERT_ROLE[tier])
+    if tier == Tier.CITY:
+        memberships = memberships.filter(organisation_id__in=cities_managed_by(user))
+    return (
+        get_user_model().objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+        .select_related("expert_profile").order_by("pk")
+    )
+
+
+def employer_choices(user, tier: Tier) -> QuerySet[Enterprise]:
+    """Enterprises an expert of the tier's pool may work for, as far as recusal cares: any at the
+    provincial tier; the staff's own cities' at the city tier (nothing of another city shows)."""
+    enterprises = Enterprise.objects.order_by("name", "pk")
+    if tier == Tier.PROVINCE:
+        return enterprises
+    paths = Organisation.objects.filter(pk__in=cities_managed_by(user)).values_list("path", flat=True)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(association__path__startswith=path)
+    return enterprises.filter(condition)
+
+
+def home_city_choices() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrganisationKind.CITY).order_by("path")

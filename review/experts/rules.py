@@ -6,7 +6,7 @@ import datetime
 from cases.deadlines import holder_of, stage_closes_at
 from cases.enums import CaseStatus, Role, Tier
 from cases.queries import memberships_of
-from cases.rules import may_act_for_tier, organisation_id_for_tier
+from cases.rules import can_administer, campaign_is_open, may_act_for_tier, organisation_id_for_tier
 from review.models.scoring import AUTOMATIC_CONFLICT_SOURCES, ConflictOfInterest, ConflictSource, ExpertProfile
 
 # The status a case is in while the tier's experts score it.
@@ -69,6 +69,20 @@ def may_manage_experts(user, case, tier: Tier) -> bool:
     return may_act_for_tier(user, case, tier)
 
 
+def cities_managed_by(user) -> list[int]:
+    """The ids of the cities whose experts `user` manages at the city tier (as city staff)."""
+    return sorted({m.organisation_id for m in memberships_of(user) if m.role == Role.CITY_STAFF})
+
+
+def may_manage_pool(user, tier: Tier) -> bool:
+    """Provincial staff keep the provincial pool; a city's staff keep their city's experts."""
+    if not user.is_authenticated:
+        return False
+    if tier == Tier.PROVINCE:
+        return can_administer(user)
+    return bool(cities_managed_by(user))
+
+
 def scoring_closes_at(case, tier: Tier) -> datetime.datetime | None:
     """Scores lock at the campaign's scoring deadline (province) or the city's stage deadline (city)."""
     if tier == Tier.PROVINCE:
@@ -77,8 +91,13 @@ def scoring_closes_at(case, tier: Tier) -> datetime.datetime | None:
 
 
 def scoring_is_open(case, tier: Tier, now: datetime.datetime) -> bool:
+    """Scores may change while the case is in the tier's review, before the deadline, and while
+    the campaign is not closed (a closed campaign is an archive)."""
     closes = scoring_closes_at(case, tier)
-    return case.status == SCORING_STATUS[tier] and (closes is None or now < closes)
+    return (
+        campaign_is_open(case.campaign) and case.status == SCORING_STATUS[tier]
+        and (closes is None or now < closes)
+    )
 
 
 def profile_of(user):

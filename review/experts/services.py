@@ -1,4 +1,6 @@
-"""Writes of expert review: assignment (automatic and manual), recusal, scores.
+"""Writes of expert review: the pool, assignment (automatic and manual), recusal, scores.
+
+Every write refuses once the campaign is closed (cases.rules.ensure_campaign_open), first of all.
 
 Access follows assignment: assigning grants the expert a django-guardian `cases.view_case`
 permission on the case (cases_visible_to reads it); ending the last active assignment, or a
@@ -18,19 +20,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases.enums import AuditAction, Tier
-from cases.models import AuditEvent, Campaign, Case, Membership
+from cases.enums import AuditAction, OrganisationKind, Tier
+from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation
 from cases.refusals import Refused
+from cases.rules import ensure_campaign_open
 from review.experts.rules import (
     EXPERT_ROLE,
     SCORING_STATUS,
     active_conflict_sources,
     automatic_conflict_sources,
     case_city_id,
+    cities_managed_by,
     is_conflicted,
     is_expert_for,
-    profile_of,
     may_manage_experts,
+    may_manage_pool,
+    profile_of,
     scoring_is_open,
 )
 from review.models.scoring import (
@@ -48,6 +53,9 @@ VIEW_CASE = "cases.view_case"
 # AuditEvent actions of expert review.
 AUDIT_CONFLICT_DISMISSED = AuditAction.CONFLICT_DISMISSED
 AUDIT_CONFLICT_DECLARED = AuditAction.CONFLICT_DECLARED
+# Not yet a member of cases.enums.AuditAction (another app's file): the audit log shows this value
+# as it is until it is added there, with the same value and its label.
+AUDIT_EXPERT_ADDED_TO_POOL = "expert_added_to_pool"
 
 
 class ReviewRefused(Refused):
@@ -69,8 +77,9 @@ def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.dateti
 
     Guards: the actor manages experts of this case at this tier; the case is in that tier's review;
     the expert belongs to the tier's pool (provincial experts; the case city's experts) and has no
-    conflict with the case. Side effects: the assignment row, the view permission.
+    conflict with the case; the campaign is open. Side effects: the assignment row, the view permission.
     """
+    ensure_campaign_open(case.campaign, error=ReviewRefused)
     now = now or timezone.now()
     if not may_manage_experts(actor, case, tier):
         raise ReviewRefused(_("You may not assign experts to this case."))
@@ -95,7 +104,9 @@ def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.dateti
 def unassign_expert(*, assignment: ExpertAssignment, actor, reason: str = "",
                     now: datetime.datetime | None = None) -> ExpertAssignment:
     """End an assignment (kept for history). Its score, if any, stops counting.
+    Guards: the campaign is open; the actor manages this tier's experts of the case.
     Side effects: ended_at/by/reason; the view permission goes when no other assignment remains."""
+    ensure_campaign_open(assignment.case.campaign, error=ReviewRefused)
     now = now or timezone.now()
     locked = ExpertAssignment.objects.select_for_update().select_related("case__enterprise__association").get(pk=assignment.pk)
     if not may_manage_experts(actor, locked.case, Tier(locked.tier)):
@@ -117,7 +128,50 @@ def pool_for(campaign: Campaign, tier: Tier, city_id: int | None = None) -> list
     users = User.objects.filter(pk__in=memberships.values("user_id"), is_active=True)
     if tier == Tier.PROVINCE:
         users = users.filter(expert_profile__is_active=True)
-    return list(users.select_related("expert_profile").order_by("pk"))
+    return list(users.select_related("expert_profile__home_city", "expert_profile__employer").order_by("pk"))
+
+
+@transaction.atomic
+def add_expert_to_pool(*, campaign: Campaign, tier: Tier, expert, actor, home_city: Organisation | None = None,
+                       employer: Enterprise | None = None, expertise: str = "") -> ExpertProfile:
+    """Put an account holding the tier's expert role into the expert pool (专家库), or update the
+    details of one already there. Home city and employer decide automatic recusal (回避).
+
+    Guards: the campaign is open; the actor keeps this tier's pool (provincial staff; city staff for
+    their own city's experts); the account is active and holds the tier's expert role (at the city
+    tier: in one of the actor's cities); a home city is a city. At the city tier the home city is
+    the expert's own city, whatever was given.
+    Side effects, in order: the expert profile, created or updated and made available for
+    assignments; an audit event.
+    """
+    ensure_campaign_open(campaign, error=ReviewRefused)
+    if not may_manage_pool(actor, tier):
+        raise ReviewRefused(_("You may not change this expert pool."))
+    roles = Membership.objects.filter(user=expert, role=EXPERT_ROLE[tier])
+    if tier == Tier.CITY:
+        roles = roles.filter(organisation_id__in=cities_managed_by(actor))
+    expert_city_ids = list(roles.order_by("organisation_id").values_list("organisation_id", flat=True))
+    if not expert.is_active or not expert_city_ids:
+        raise ReviewRefused(_(
+            "This account does not hold the expert role of this pool; give it that role first "
+            "(directory import, or the accounts in the admin)."
+        ))
+    if tier == Tier.CITY:
+        home_city = Organisation.objects.get(pk=expert_city_ids[0])
+    elif home_city is not None and home_city.kind != OrganisationKind.CITY:
+        raise ReviewRefused(_("Choose a city as the expert's home city."))
+    expertise = (expertise or "").strip()[:200]
+    # Locked: two staff saving the same expert at once must not both create a profile.
+    profile = ExpertProfile.objects.select_for_update().filter(user=expert).first() or ExpertProfile(user=expert)
+    profile.home_city, profile.employer, profile.expertise, profile.is_active = home_city, employer, expertise, True
+    profile.save()
+    AuditEvent.objects.create(
+        action=AUDIT_EXPERT_ADDED_TO_POOL, actor=actor,
+        summary=(_("Expert added to the pool: %(expert)s") % {"expert": expert.get_full_name() or expert.get_username()})[:300],
+        details={"expert": expert.pk, "tier": int(tier), "home_city": home_city.pk if home_city else None,
+                 "employer": employer.pk if employer else None, "expertise": expertise},
+    )
+    return profile
 
 
 @dataclass
@@ -135,9 +189,10 @@ def assign_experts_automatically(*, campaign: Campaign, tier: Tier, actor, cases
     the eligible experts with the least load (active assignments at this tier in the campaign),
     ties by user id, so the result is deterministic and loads differ by at most one where recusal
     allows. Never an expert of the case's own city (provincial tier) or enterprise, nor one with a
-    declared conflict. Existing assignments are kept and counted.
+    declared conflict. Existing assignments are kept and counted. Refused when the campaign is closed.
     Side effects: assignment rows and view permissions (through assign_expert).
     """
+    ensure_campaign_open(campaign, error=ReviewRefused)
     now = now or timezone.now()
     scope = Case.objects.filter(campaign=campaign, status=SCORING_STATUS[tier])
     if cases is not None:
@@ -190,7 +245,9 @@ def declare_conflict(*, case: Case, expert, reason: str, now: datetime.datetime 
 
     Side effects, in order: the declared conflict row; every active assignment of the expert on the
     case ends (its score stops counting); the view permission goes; an audit event.
+    Refused when the campaign is closed.
     """
+    ensure_campaign_open(case.campaign, error=ReviewRefused)
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -217,10 +274,11 @@ def dismiss_conflict(*, case: Case, expert, source: str, tier: Tier, actor, reas
                      now: datetime.datetime | None = None) -> ConflictOfInterest:
     """Staff lift a wrong automatic conflict (e.g. the expert moved city) with a reason.
 
-    Guards: the actor manages this tier's experts for the case; the source is automatic and does
-    apply to this expert and case; a reason is given. Side effects: the dismissal row; an audit event.
-    Declared conflicts cannot be dismissed.
+    Guards: the campaign is open; the actor manages this tier's experts for the case; the source is
+    automatic and does apply to this expert and case; a reason is given. Side effects: the dismissal
+    row; an audit event. Declared conflicts cannot be dismissed.
     """
+    ensure_campaign_open(case.campaign, error=ReviewRefused)
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not may_manage_experts(actor, case, tier):
@@ -261,10 +319,12 @@ def submit_score(*, assignment: ExpertAssignment, actor, points: dict[int, int],
                  now: datetime.datetime | None = None) -> ExpertScore:
     """Record (or, until scores lock, change) the expert's score of the assigned case.
 
-    Guards: the actor is the assigned expert; the assignment is active; no conflict; the case is in
-    the tier's review and scoring has not closed (Asia/Shanghai deadline); every criterion has whole
-    points within 0..max; a comment. Side effects: the score row (locked against a double submit).
+    Guards: the campaign is open; the actor is the assigned expert; the assignment is active; no
+    conflict; the case is in the tier's review and scoring has not closed (Asia/Shanghai deadline);
+    the campaign has criteria; every criterion has whole points within 0..max; a comment.
+    Side effects: the score row (locked against a double submit).
     """
+    ensure_campaign_open(assignment.case.campaign, error=ReviewRefused)
     now = now or timezone.now()
     locked = ExpertAssignment.objects.select_for_update().select_related("case__campaign", "case__enterprise__association").get(pk=assignment.pk)
     tier = Tier(locked.tier)

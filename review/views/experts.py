@@ -14,19 +14,30 @@ from cases.enums import Role, Tier, UploadSlot
 from cases.queries import case_uploads, has_role
 from cases.rules import can_administer
 from portal.actions import perform
-from review.experts.forms import AssignForm, ReasonForm, ScoreForm, expert_label
+from review.experts.forms import AssignForm, PoolForm, ReasonForm, ScoreForm, expert_label
 from review.experts.queries import (
     aggregates_for,
     assignment_board,
     assignment_for_expert_or_404,
     assignments_of,
     board_cases,
+    employer_choices,
     expert_loads,
+    home_city_choices,
+    pool_candidates,
     scores_of_case,
 )
-from review.experts.rules import EXPERT_ROLE, case_city_id, may_manage_experts, scoring_closes_at, scoring_is_open
+from review.experts.rules import (
+    EXPERT_ROLE,
+    cities_managed_by,
+    may_manage_experts,
+    profile_of,
+    scoring_closes_at,
+    scoring_is_open,
+)
 from review.experts.services import (
     ReviewRefused,
+    add_expert_to_pool,
     assign_expert,
     assign_experts_automatically,
     criteria_of,
@@ -96,6 +107,9 @@ def expert_case(request, pk: int):
     return render(request, "review/expert_case.html", {
         "assignment": assignment, "case": case, "form": form, "own": own, "others": others,
         "criteria": criteria, "open": is_open, "closes_at": scoring_closes_at(case, tier),
+        # Without criteria the expert is told before typing anything; a form already posted is
+        # still shown so its comment is not lost.
+        "show_score_form": is_open and (bool(criteria) or form.is_bound),
         "documents": documents, "conflict_form": ReasonForm(),
     })
 
@@ -123,11 +137,12 @@ def _tier_or_404(request, tier_slug: str) -> Tier:
     return tier
 
 
-def _pool(campaign, tier, cases):
+def _pool(request, campaign, tier):
+    """The provincial pool, or the experts of the cities the city staff work for."""
     if tier == Tier.PROVINCE:
         return pool_for(campaign, tier)
     experts, seen = [], set()
-    for city_id in sorted({case_city_id(case) for case in cases}):
+    for city_id in cities_managed_by(request.user):
         for expert in pool_for(campaign, tier, city_id):
             if expert.pk not in seen:
                 seen.add(expert.pk)
@@ -135,19 +150,39 @@ def _pool(campaign, tier, cases):
     return experts
 
 
+def _pool_form(request, tier, data=None):
+    return PoolForm(
+        data, candidates=pool_candidates(request.user, tier), employers=employer_choices(request.user, tier),
+        home_cities=home_city_choices() if tier == Tier.PROVINCE else None,
+    )
+
+
 @login_required
 def expert_board(request, tier_slug: str):
+    """The pool and the assignments of a tier. A POST adds an expert to the pool (专家库)."""
     tier = _tier_or_404(request, tier_slug)
     campaign = campaign_or_404()
+    pool_form = _pool_form(request, tier, request.POST if request.method == "POST" else None)
+    if pool_form.is_bound and pool_form.is_valid():
+        data = pool_form.cleaned_data
+        try:
+            add_expert_to_pool(campaign=campaign, tier=tier, expert=data["expert"], actor=request.user,
+                               home_city=data.get("home_city"), employer=data["employer"], expertise=data["expertise"])
+        except ReviewRefused as refused:
+            pool_form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("The expert is in the pool and can be assigned."))
+            return redirect("review:expert_board", tier_slug=tier_slug)
     cases = list(board_cases(request.user, campaign, tier))
-    pool = _pool(campaign, tier, cases)
+    pool = _pool(request, campaign, tier)
     rows = assignment_board(cases, tier, pool)
     loads = expert_loads(campaign, tier, pool)
     assign_form = AssignForm(pool=pool)
     return render(request, "review/expert_board.html", {
         "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
-        "pool": [(expert, expert_label(expert), loads[expert.pk]) for expert in pool],
-        "assign_form": assign_form, "reason_form": ReasonForm(),
+        "pool": [(expert_label(expert), profile_of(expert), loads[expert.pk]) for expert in pool],
+        "assign_form": assign_form, "reason_form": ReasonForm(), "pool_form": pool_form,
+        "criteria_missing": not criteria_of(campaign),
     })
 
 
@@ -178,7 +213,7 @@ def expert_board_assign(request, tier_slug: str, pk: int):
     tier = _tier_or_404(request, tier_slug)
     campaign = campaign_or_404()
     case = _board_case_or_404(request, campaign, tier, pk)
-    form = AssignForm(request.POST, pool=_pool(campaign, tier, [case]))
+    form = AssignForm(request.POST, pool=_pool(request, campaign, tier))
     if not form.is_valid():
         messages.error(request, _("Choose an expert of the pool."))
     else:
