@@ -22,9 +22,11 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
 
     def get_inlines(self, request, obj):
-        from quotas.admin import CityQuotaInline  # quotas depends on cases, not the other way round
+        # quotas and review depend on cases, not the other way round
+        from quotas.admin import CityQuotaInline
+        from review.admin import ScoringCriterionInline
 
-        return [CityQuotaInline]
+        return [CityQuotaInline, ScoringCriterionInline]
 
 
 @admin.register(Organisation)

@@ -167,6 +167,7 @@ class AuditAction(models.TextChoices):
     VOTE_OPENED = "vote_opened", _("Public vote opened")
     VOTE_CLOSED = "vote_closed", _("Public vote closed")
     CAMPAIGN_CLOSED = "campaign_closed", _("Campaign closed (read-only)")
+    EXPERT_ADDED_TO_POOL = "expert_added_to_pool", _("Expert added to the pool")
 
 
 @dataclass(frozen=True)

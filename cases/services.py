@@ -25,6 +25,7 @@ PROVINCE_ADMIN_GROUP = "省级管理员"
 PROVINCE_ADMIN_MODELS = {
     "cases": ("campaign", "organisation", "enterprise", "membership"),
     "quotas": ("cityquota",),
+    "review": ("scoringcriterion", "expertprofile"),
     "auth": ("user",),
 }
 

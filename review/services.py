@@ -173,6 +173,8 @@ def rank_batch(*, batch: Batch, ordered_case_ids: list[int], presenter_case_ids:
 
 
 def _require_open(batch: Batch) -> None:
+    """Every write to a list starts here: the campaign still open, the list not forwarded yet."""
+    ensure_campaign_open(batch.campaign, error=BatchRefused)
     if batch.status != BatchStatus.OPEN:
         raise BatchRefused(_("This list was already forwarded on %(when)s.") % {
             "when": timezone.localtime(batch.forwarded_at).strftime("%Y-%m-%d %H:%M")})
@@ -325,6 +327,7 @@ def apply_city_selection(*, city: Organisation, campaign: Campaign, selected_ids
     the presenter candidates among them. Refuses a list longer than the city's quota."""
     from quotas.models import CityQuota
 
+    ensure_campaign_open(campaign, error=BatchRefused)
     quota = CityQuota.objects.filter(campaign=campaign, city=city).first()
     if quota is None:
         raise BatchRefused(_("No quota is set for this city in this campaign; ask the provincial center."))

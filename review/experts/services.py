@@ -53,9 +53,7 @@ VIEW_CASE = "cases.view_case"
 # AuditEvent actions of expert review.
 AUDIT_CONFLICT_DISMISSED = AuditAction.CONFLICT_DISMISSED
 AUDIT_CONFLICT_DECLARED = AuditAction.CONFLICT_DECLARED
-# Not yet a member of cases.enums.AuditAction (another app's file): the audit log shows this value
-# as it is until it is added there, with the same value and its label.
-AUDIT_EXPERT_ADDED_TO_POOL = "expert_added_to_pool"
+AUDIT_EXPERT_ADDED_TO_POOL = AuditAction.EXPERT_ADDED_TO_POOL
 
 
 class ReviewRefused(Refused):

@@ -324,3 +324,20 @@ def test_a_closed_campaign_takes_no_deadline_extension(staff):
     with pytest.raises(ValidationError, match="关闭并归档"):
         extend_deadline(campaign=campaign, tier=Tier.ENTERPRISE, closes_on=campaign.enterprise_deadline + datetime.timedelta(days=3),
                         reason="系统故障", actor=staff, enterprise=enterprise)
+
+
+def test_a_closed_campaign_takes_no_change_to_a_list(staff):
+    from review.services import BatchRefused, apply_city_selection, open_batch, rank_batch
+
+    campaign = world.campaign()
+    city = factories.city("太原市")
+    city_staff = factories.user(Role.CITY_STAFF, organisation_=city)
+    case = world.city_case("太原市", status=CaseStatus.CITY_REVIEW)
+    batch = open_batch(organisation=city, campaign=campaign)
+    close_campaign(campaign=campaign, actor=staff, now=NOW)
+    with pytest.raises(BatchRefused, match="关闭并归档"):
+        rank_batch(batch=batch, ordered_case_ids=[], presenter_case_ids=set(), contact="", actor=city_staff)
+    with pytest.raises(BatchRefused, match="关闭并归档"):
+        apply_city_selection(city=city, campaign=campaign, selected_ids={case.pk}, presenter_ids=set(), actor=city_staff)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CITY_REVIEW
