@@ -1,6 +1,3 @@
-import re
-import unicodedata
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +6,7 @@ from cases.enums import CaseType, EnterpriseType
 from cases.importing import MAX_IMPORT_BYTES
 from cases.models import Case
 from cases.queries import SHORT_NAME_LIMITS, short_name_problem
+from cases.rules import LANDLINE_PATTERN, MOBILE_PATTERN, normalise_phone
 
 
 class DirectoryImportForm(forms.Form):
@@ -28,34 +26,6 @@ class DirectoryImportForm(forms.Form):
 
 
 # --- the 推荐表 (附件3) -------------------------------------------------------------------------
-
-# 联系电话: a mobile number, or a landline with its area code (0351-7333497, 0351 7333497,
-# (0351)7333497), an extension optionally after -, 转 or ext. Mobile numbers are stored as their
-# 11 digits (normalise_phone); landlines as typed, their spacing tidied.
-MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
-LANDLINE_PATTERN = re.compile(
-    r"^(?:0\d{2,3}[- ]?|[(（]0\d{2,3}[)）] ?)[2-9]\d{6,7}(?:(?:-|转|ext\.?|x) ?\d{1,6})?$",
-    re.IGNORECASE,
-)
-# How people write a mobile number around its 11 digits: the country code in front (+86, 86,
-# 0086, (+86)), and spaces or hyphens between the groups (138 1234 5678, 138-1234-5678).
-MOBILE_COUNTRY_CODE = re.compile(r"^[(（]?(?:\+|00)?86[)）]?")
-MOBILE_SEPARATORS = re.compile(r"[\s\-‐‑–—－]")
-
-
-def normalise_phone(value: str) -> str:
-    """The number as stored: a mobile number as its 11 digits (+86 138 1234 5678 → 13812345678),
-    anything else with its runs of spaces made single. Full-width digits and ＋ from a Chinese
-    input method count as their ASCII forms in mobile numbers."""
-    value = " ".join(value.split())
-    compact = MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
-    if MOBILE_PATTERN.match(compact):
-        return compact
-    national = MOBILE_COUNTRY_CODE.sub("", compact, count=1)
-    if national != compact and MOBILE_PATTERN.match(national):
-        return national
-    return value
-
 
 def validate_phone(value: str) -> None:
     """A normalised number (normalise_phone) is a mobile or a landline with its area code."""

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cases.rules import campaign_is_open, can_administer, ensure_campaign_open
+from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.models import Ballot
@@ -25,7 +25,6 @@ from review.voting.services import (
     cast_ballot,
     close_vote,
     decide_quarantined,
-    mask_phone,
     normalise_phone,
     open_vote,
     request_code,

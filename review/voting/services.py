@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import re
 import secrets
 
 from django.core.cache import cache
@@ -22,11 +21,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.enums import AuditAction
-from cases.enums import CaseStatus
+from cases.enums import AuditAction, CaseStatus
 from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
-from cases.rules import ensure_campaign_open
+from cases.rules import MOBILE_PATTERN, ensure_campaign_open
+from cases.rules import normalise_phone as normalise_mobile
 from review.models.voting import (
     Ballot,
     BallotChoice,
@@ -42,7 +41,6 @@ from review.voting.queries import candidate_cases
 from review.voting.sms import gateway
 
 CODE_TTL = 600
-PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 AUDIT_VOTE_OPENED = AuditAction.VOTE_OPENED
 AUDIT_VOTE_CLOSED = AuditAction.VOTE_CLOSED
@@ -57,22 +55,15 @@ class AlreadyVoted(VoteRefused):
 
 
 def normalise_phone(raw: str) -> str:
-    digits = re.sub(r"[\s\-()]", "", raw or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    if not PHONE_PATTERN.match(digits):
+    """The voter's mobile number as 11 digits (the 推荐表's rule: +86 138-1234-5678 counts too)."""
+    digits = normalise_mobile(raw or "")
+    if not MOBILE_PATTERN.match(digits):
         raise VoteRefused(_("Enter a mainland China mobile number of 11 digits."))
     return digits
 
 
 def voter_hash(phone: str) -> str:
     return keyed_hash("phone", phone)
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 def vote_is_open(campaign: Campaign, now: datetime.datetime) -> bool:
