@@ -9,8 +9,10 @@ is csrf_exempt outside and csrf_protect inside). Memory stays at about one chunk
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
@@ -170,3 +172,32 @@ def _sha256_of(uploaded) -> str:
         digest.update(chunk)
     uploaded.seek(0)
     return digest.hexdigest()
+
+
+# How the validation engine judges a PDF that staff upload (a stamped summary table, a city's work
+# summary): readable, with pages, no password or restrictions: the rule of the enterprises' PDF
+# slots. The seal itself is checked by the eyes of whoever receives it.
+STAFF_PDF_KIND = "pdf_document"
+
+
+def pdf_problems(uploaded) -> list[str]:
+    """What the validation engine finds wrong with an uploaded PDF (not a PDF, damaged, encrypted,
+    no pages), each with its fix, in the words the enterprises see for their PDFs. Empty: fine."""
+    from cases.validation import ValidationContext, validate_file
+
+    with tempfile.TemporaryDirectory(prefix="portal-pdf-") as folder:
+        local = Path(folder) / "upload.pdf"
+        with open(local, "wb") as copy:
+            for chunk in uploaded.chunks():
+                copy.write(chunk)
+        uploaded.seek(0)
+        findings = validate_file(local, STAFF_PDF_KIND, context=ValidationContext(), display_name=uploaded.name)
+    return [join_sentences(finding.message, finding.fix) for finding in findings if finding.severity == "error"]
+
+
+def join_sentences(*sentences: str) -> str:
+    # Chinese sentences end in a full-width stop and follow each other without a space.
+    text = ""
+    for sentence in filter(None, sentences):
+        text += sentence if not text or text.endswith(("。", "！", "？")) else f" {sentence}"
+    return text

@@ -3,8 +3,6 @@ deadline extensions. Every status change goes through cases.workflow.transition_
 
 import datetime
 import hashlib
-import tempfile
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -16,6 +14,7 @@ from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
+from cases.uploads import pdf_problems
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
@@ -225,11 +224,6 @@ def _case_with_mark(item: BatchItem) -> Case:
 
 
 MAX_SIGNED_SCAN_BYTES = 50 * 1024 * 1024
-# How the validation engine judges the scan: a readable PDF with pages and no password or
-# restrictions, the rule of the enterprises' PDF slots (the seal is checked by the next tier's eyes).
-SIGNED_SCAN_KIND = "pdf_document"
-
-
 @transaction.atomic
 def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
     """Store the signed, stamped scan of the summary table for the list as it is now."""
@@ -242,7 +236,7 @@ def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
         raise BatchRefused(_("The file is empty. Scan the stamped table again and upload the PDF."))
     if upload.size > MAX_SIGNED_SCAN_BYTES:
         raise BatchRefused(_("The scan is larger than 50 MB. Scan at 200–300 dpi and upload it again."))
-    problems = signed_scan_problems(upload)
+    problems = pdf_problems(upload)
     if problems:
         raise BatchRefused(" ".join(problems))
     batch.signed_scan.save("signed.pdf", upload, save=False)
@@ -250,29 +244,6 @@ def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
     batch.signed_scan_name = (upload.name or "")[-255:]
     batch.save(update_fields=["signed_scan", "signed_scan_for", "signed_scan_name"])
     return batch
-
-
-def signed_scan_problems(upload) -> list[str]:
-    """What the validation engine finds wrong with the scan (not a PDF, damaged, encrypted, no
-    pages), each with its fix, in the words the enterprises see for their PDFs. Empty: it is fine."""
-    from cases.validation import ValidationContext, validate_file
-
-    with tempfile.TemporaryDirectory(prefix="portal-scan-") as folder:
-        local = Path(folder) / "scan.pdf"
-        with open(local, "wb") as copy:
-            for chunk in upload.chunks():
-                copy.write(chunk)
-        upload.seek(0)
-        findings = validate_file(local, SIGNED_SCAN_KIND, context=ValidationContext(), display_name=upload.name)
-    return [_join_sentences(finding.message, finding.fix) for finding in findings if finding.severity == "error"]
-
-
-def _join_sentences(*sentences: str) -> str:
-    # Chinese sentences end in a full-width stop and follow each other without a space.
-    text = ""
-    for sentence in filter(None, sentences):
-        text += sentence if not text or text.endswith(("。", "！", "？")) else f" {sentence}"
-    return text
 
 
 def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:

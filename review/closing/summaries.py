@@ -18,7 +18,7 @@ from cases.enums import CaseStatus, CaseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Organisation
 from cases.queries import memberships_of, sees_whole_province
 from cases.rules import ensure_campaign_open
-from cases.uploads import SIGNATURES, UploadRejected, display_name, extension_of
+from cases.uploads import SIGNATURES, UploadRejected, display_name, extension_of, pdf_problems
 from review.closing.dashboard import STAGES, stage_of
 from review.closing.models import CityWorkSummary
 
@@ -173,7 +173,11 @@ def store_city_summary(*, campaign: Campaign, city: Organisation, actor, uploade
     uploaded_file.seek(0)
     if not SIGNATURES[extension](uploaded_file.read(16)):
         raise UploadRejected(_("“%(name)s” is not a real %(extension)s file; save it again in its program.") % {
-            "name": name, "extension": extension})
+            "name": name, "extension": extension.upper()})
+    if extension == "pdf":
+        problems = pdf_problems(uploaded_file)  # damaged, encrypted or empty PDFs, as for every PDF
+        if problems:
+            raise UploadRejected(" ".join(problems))
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():

@@ -222,6 +222,13 @@ def test_a_city_opens_and_uploads_only_its_own_summary(client, staff):
     with pytest.raises(UploadRejected, match="请以 Word（.docx、.doc）或 PDF 文件上传工作总结。"):
         store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
                            uploaded_file=SimpleUploadedFile("总结.txt", b"text"), now=NOW)
+    with pytest.raises(UploadRejected, match="PDF"):  # starts like a PDF, is not one
+        store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
+                           uploaded_file=SimpleUploadedFile("总结.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50), now=NOW)
+    stamped = factories.pdf_bytes("太原市科协工作总结")
+    row = store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
+                             uploaded_file=SimpleUploadedFile("太原工作总结.pdf", stamped), now=NOW)
+    assert row.size == len(stamped)
 
 
 # --- dashboard ---------------------------------------------------------------------------------
