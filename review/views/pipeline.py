@@ -1,5 +1,7 @@
 """The tiers' pages: inbox, one case under review, the ranked list (batch) and forwarding."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -282,6 +284,8 @@ def batch_file(request, batch_id: int, kind: str):
     from review.documents.summary_tables import supplement_mark
 
     filename = pattern.format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
-    response = FileResponse(stored.open("rb"), as_attachment=True)
+    # Stored under an opaque name, so the type comes from the name the user gets (Word, Excel, PDF).
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(stored.open("rb"), as_attachment=True, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -34,8 +34,11 @@ def forward_list(page, live_server, scan_path, name: str) -> None:
     page.click("text=上传扫描件")
     assert "盖章扫描件已保存" in page.locator(".messages").inner_text()
     screenshot(page, f"pipeline-{name}-list")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.click("form[action$='/review/list/forward/'] button")
     assert "已向" in page.locator(".messages").inner_text()
+    assert questions and "报送" in questions[0] and "不能再修改" in questions[0]  # asked before the final step
 
 
 def test_one_case_from_enterprise_to_province(page, live_server, tmp_path):
