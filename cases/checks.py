@@ -1,10 +1,12 @@
 """Running the notice's checks on an uploaded file version and storing the findings.
 
-Findings are reused when the same bytes were already checked with the same rules and context
-(`validation_key`), so a re-upload of an identical file costs nothing.
+Findings are reused when the same bytes, under the same name, were already checked with the same
+rules for a case with the same names (`validation_key`), so a re-upload of an identical file costs
+nothing.
 """
 
 import hashlib
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,14 +30,27 @@ def validation_context_for(upload: Upload) -> ValidationContext:
 
 
 def validation_key_for(upload: Upload, context: ValidationContext) -> str:
+    """Everything the findings of `upload` depend on; uploads with equal keys get equal findings.
+
+    That is the file's bytes, the rules applied (kind, rule-set version) and every other input a
+    rule reads: the name the user gave the file (photo.name, video.name and package.name judge it,
+    and quote it in their message), the unit, case and region names (file-name patterns, the
+    subtitle) and the limits. Leaving one out reuses findings about another file: a renamed photo
+    kept the warning about its old name.
+    """
     kind = SLOT_RULES[upload.slot].kind
-    names = hashlib.sha256(f"{context.unit_name}|{context.case_name}|{context.region_name}".encode()).hexdigest()[:16]
-    return f"{upload.sha256}:{kind}:{RULESET_VERSION}:{names}"
+    inputs = json.dumps(
+        [upload.original_name, context.unit_name, context.case_name, context.region_name, repr(context.limits)],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(inputs.encode()).hexdigest()[:32]
+    return f"{upload.sha256}:{kind}:{RULESET_VERSION}:{digest}"
 
 
 def check_upload(upload_id: int) -> Upload | None:
     """Check one upload and store its findings. Idempotent: a finished check is not redone unless
-    its key changed (other rules or other names), and a crash leaves the row to be checked again."""
+    its key changed (other rules, or the case was renamed), and a crash leaves the row to be
+    checked again."""
     upload = Upload.objects.select_related("case__enterprise__association__parent__parent").filter(pk=upload_id).first()
     if upload is None:
         return None

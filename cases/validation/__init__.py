@@ -3,7 +3,8 @@
 Public interface:
 - `validate_file(path, kind, *, context, display_name=None) -> list[Finding]`: never raises for a
   bad file; every problem, including a file that crashes a parser, comes back as a finding.
-- `RULESET_VERSION`: cache findings by (file SHA-256, RULESET_VERSION).
+- `RULESET_VERSION`: part of any cache key of findings, beside the file's SHA-256 and every other
+  input the rules read (`display_name`, the context's names and limits; see cases.checks).
 - `Finding`, `ValidationContext`, `ValidationLimits`, `KINDS`.
 
 Kinds: narrative (Word, standalone or inside the 推荐表), talk_text, ppt, photo_exterior,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from django.utils.translation import pgettext
+
 Severity = Literal["error", "warning", "info"]
 
 ERROR: Severity = "error"  # blocks submission
@@ -96,3 +98,13 @@ def _render(text: Any, values: dict[str, Any]) -> str:
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first, then warnings, then notes; stable otherwise (document order)."""
     return sorted(findings, key=lambda finding: SEVERITY_ORDER[finding.severity])
+
+
+def join_places(places: list[str]) -> str:
+    """Several locations in one field: “第1段…；第2段…” in Chinese, “…; …” in English."""
+    return pgettext("separator between places in a list", "; ").join(places)
+
+
+def join_numbers(numbers: list[int]) -> str:
+    """Page numbers and the like: “2、5、7” in Chinese, “2, 5, 7” in English."""
+    return pgettext("separator between numbers in a list", ", ").join(str(number) for number in numbers)

@@ -13,14 +13,15 @@ import re
 from collections import defaultdict
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.validation import rules
-from cases.validation.findings import Finding
+from cases.validation.findings import Finding, join_places
 from cases.validation.fonts import describe_size, font_family, points, size_name
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
 from cases.validation.names import squeeze
 from cases.validation.narrative_locate import NarrativeText, locate_narrative, normalise_style_name
-from cases.validation.styles import Resolved
+from cases.validation.styles import Resolved, Source, display_style_name, display_theme_font
 from cases.validation.units import describe_bytes
 from cases.validation.wordcount import contains_cjk, word_count
 from cases.validation.wordml import Paragraph, WordDocument
@@ -101,13 +102,46 @@ def _body_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
 
 
 # --- effective values, described for users -------------------------------------------------------
+# Each text says what Word uses and where it comes from, in the names Word's Chinese interface
+# shows (段落样式“标题 1”, 主题正文字体（中文）), so the user can find the setting and change it.
+def _with_source(value: str, source: Source) -> str:
+    """“小四（12磅），来自直接设置的格式”."""
+    return _("%(value)s, from %(source)s") % {"value": value, "source": source.describe()}
+
+
 def _font_text(resolved: Resolved) -> str:
-    name = resolved.value or _("no Chinese font")
-    return _("%(value)s (from %(source)s)") % {"value": name, "source": resolved.source.describe()}
+    source = resolved.source
+    if source.theme_font:
+        theme = display_theme_font(source.theme_font)
+        if resolved.value:
+            return _("%(font)s, from the %(theme)s set in %(place)s") % {
+                "font": resolved.value, "theme": theme, "place": source.describe(),
+            }
+        return _("the %(theme)s set in %(place)s, but the document does not say which font that is") % {
+            "theme": theme, "place": source.describe(),
+        }
+    if not source.is_set or not resolved.value:
+        return _("no Chinese font set, so Word uses its own default")
+    return _with_source(resolved.value, source)
 
 
 def _size_text(resolved: Resolved) -> str:
-    return _("%(value)s (from %(source)s)") % {"value": describe_size(resolved.value), "source": resolved.source.describe()}
+    if not resolved.source.is_set:
+        return _("no font size set, so Word uses %(size)s") % {"size": describe_size(resolved.value)}
+    return _with_source(describe_size(resolved.value), resolved.source)
+
+
+def _labelled_font(resolved: Resolved) -> str:
+    """The font part of a title's finding: “字体为宋体，来自…”."""
+    if resolved.source.is_set and (resolved.value or resolved.source.theme_font):
+        return _("font is %(value)s") % {"value": _font_text(resolved)}
+    return _font_text(resolved)
+
+
+def _labelled_size(resolved: Resolved) -> str:
+    if resolved.source.is_set:
+        return _("size is %(value)s") % {"value": _size_text(resolved)}
+    return _size_text(resolved)
 
 
 def _wrong_font(document: WordDocument, paragraph: Paragraph, family: str) -> Resolved | None:
@@ -142,7 +176,8 @@ def _paragraph_size(document: WordDocument, paragraph: Paragraph) -> int:
 def _check_title(document: WordDocument, title: Paragraph, location: str) -> list[Finding]:
     findings: list[Finding] = []
     if _style_name(document, title) not in TITLE_STYLE_NAMES:
-        style = document.formatting.style_name(document.formatting.paragraph_style_id(title.element)) or _("no style")
+        stored_name = document.formatting.style_name(document.formatting.paragraph_style_id(title.element))
+        style = display_style_name(stored_name) if stored_name else _("no style")
         findings.append(rules.TITLE_STYLE.finding(found=style, location=location))
     findings += _font_and_size(
         rules.TITLE_FONT, document, title, location,
@@ -166,9 +201,8 @@ def _font_and_size(rule, document: WordDocument, paragraph: Paragraph, location:
     wrong_size = _wrong_size(document, paragraph, half_points)
     if wrong_font is None and wrong_size is None:
         return []
-    size_part = _size_text(wrong_size) if wrong_size else describe_size(half_points)
-    font_part = _font_text(wrong_font) if wrong_font else family
-    return [rule.finding(found=f"{size_part} {font_part}", location=location, size=size_name(half_points), font=family)]
+    parts = ([_labelled_font(wrong_font)] if wrong_font else []) + ([_labelled_size(wrong_size)] if wrong_size else [])
+    return [rule.finding(found=join_places(parts), location=location, size=size_name(half_points), font=family)]
 
 
 # --- body -----------------------------------------------------------------------------------
@@ -202,9 +236,9 @@ def _check_body(document: WordDocument, body: list[Paragraph], where) -> list[Fi
 
 
 def _locations(paragraphs: list[Paragraph], where) -> str:
-    shown = "; ".join(where(paragraph) for paragraph in paragraphs[:LOCATIONS_SHOWN])
+    shown = join_places([where(paragraph) for paragraph in paragraphs[:LOCATIONS_SHOWN]])
     if len(paragraphs) > LOCATIONS_SHOWN:
-        shown += _(" … (%(count)s paragraphs in all)") % {"count": len(paragraphs)}
+        return _("%(places)s and others (%(count)s paragraphs in all)") % {"places": shown, "count": len(paragraphs)}
     return shown
 
 
@@ -225,9 +259,11 @@ def _indent_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
         if abs(group["firstLine"] - wanted_twips) <= wanted_twips * 0.05:
             return None
         found = _("%(points)s pt") % {"points": _number(group["firstLine"] / 20)}
+    elif not resolved.source.is_set:
+        return _("no first-line indent set")
     else:
-        found = _("none")
-    return _("%(value)s (from %(source)s)") % {"value": found, "source": resolved.source.describe()}
+        found = _("no first-line indent")
+    return _with_source(found, resolved.source)
 
 
 def _spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
@@ -235,13 +271,26 @@ def _spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None
     line, rule = resolved.value
     if rule == "exact" and line == NOTICE_FORMAT.line_spacing_twips:
         return None
+    if not resolved.source.is_set:
+        return _("no line spacing set, so Word uses single spacing")
     if rule == "exact":
         found = _("Exactly %(points)s pt") % {"points": _number(line / 20)}
     elif rule == "atLeast":
         found = _("At least %(points)s pt") % {"points": _number(line / 20)}
     else:
-        found = _("Multiple %(lines)s lines") % {"lines": _number(line / 240)}
-    return _("%(value)s (from %(source)s)") % {"value": found, "source": resolved.source.describe()}
+        found = _spacing_in_lines(line)
+    return _with_source(found, resolved.source)
+
+
+def _spacing_in_lines(line: int) -> str:
+    """Line spacing in lines, with the names of Word's Line spacing list (单倍行距, 1.5 倍行距 ...)."""
+    if line == 240:
+        return pgettext("line spacing", "Single")
+    if line == 360:
+        return pgettext("line spacing", "1.5 lines")
+    if line == 480:
+        return pgettext("line spacing", "Double")
+    return _("Multiple %(lines)s lines") % {"lines": _number(line / 240)}
 
 
 def _number(value: float) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from cases.validation.limits import ValidationLimits
+from cases.validation.units import describe_bytes
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -101,14 +102,14 @@ class OoxmlPackage:
         if info is None:
             raise UnreadablePackage(_("the part %(name)s is missing") % {"name": name})
         if info.file_size > cap:
-            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s bytes") % {"name": name, "limit": cap})
+            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s") % {"name": name, "limit": describe_bytes(cap)})
         try:
             with self._zip.open(info) as member:
                 data = member.read(cap + 1)
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError) as error:
             raise UnreadablePackage(_("the part %(name)s is damaged (%(error)s)") % {"name": name, "error": error}) from error
         if len(data) > cap:
-            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s bytes") % {"name": name, "limit": cap})
+            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s") % {"name": name, "limit": describe_bytes(cap)})
         return data
 
     def xml(self, name: str) -> etree._Element:

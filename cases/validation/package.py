@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.validation import rules
-from cases.validation.findings import Finding
+from cases.validation.findings import Finding, join_places
 from cases.validation.isolation import private_folder
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
 from cases.validation.names import (
@@ -245,7 +245,7 @@ def _check_slots_and_folder(members: list[tuple[zipfile.ZipInfo, str]], context:
         if slot.required and not names:
             findings.append(rules.PACKAGE_MISSING.finding(found=str(slot.label), pattern=slot.naming))
         if len(names) > 1:
-            findings.append(rules.PACKAGE_DUPLICATE.finding(found=str(slot.label), location="; ".join(names)))
+            findings.append(rules.PACKAGE_DUPLICATE.finding(found=str(slot.label), location=join_places(names)))
     folder_pattern = display_pattern([context.unit_name, NOTICE_FORMAT.photo_folder_suffix], [placeholder_unit_name(), ""])
     for folder in sorted(photo_folders):
         folder_name = PurePosixPath(folder).name

@@ -20,7 +20,7 @@ from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ContentStream, DictionaryObject, StreamObject
 
 from cases.validation import rules
-from cases.validation.findings import WARNING, Finding
+from cases.validation.findings import WARNING, Finding, join_numbers
 from cases.validation.limits import ValidationContext
 from cases.validation.colour import has_red_ring_seal
 from cases.validation.sniff import describe_content, read_head
@@ -88,7 +88,7 @@ def _check_scan(reader: PdfReader, context: ValidationContext) -> list[Finding]:
         findings.append(rules.PDF_NOT_SCAN.finding(found=_("no page is a scanned image; it was made by a program")))
         return findings
     if text_born:
-        pages = ", ".join(str(number) for number in text_born)
+        pages = join_numbers(text_born)
         findings.append(
             rules.PDF_NOT_SCAN.finding(
                 found=_("pages %(pages)s are not scanned images") % {"pages": pages},

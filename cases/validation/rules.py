@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
-# Bump on any change to a check or a limit default: cached findings are keyed by
-# (file SHA-256, RULESET_VERSION).
-RULESET_VERSION = "2024.1"
+# Bump on any change to a check, a limit default or a message: cached findings are keyed by
+# (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
+RULESET_VERSION = "2024.2"
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -52,14 +52,14 @@ TITLE_STYLE = Rule(
 TITLE_FONT = Rule(
     "narrative.title_font",
     ERROR,
-    _("The main title is %(found)s; it should be %(expected)s."),
+    _("The main title is not formatted as required: %(found)s. It should be %(expected)s."),
     expected=_("%(size)s %(font)s"),
     fix=_("Select the title → Home → Font: choose %(font)s and size %(size)s (or right-click the style Heading 1 → Modify, so it stays)."),
 )
 SUBTITLE_FONT = Rule(
     "narrative.subtitle_font",
     ERROR,
-    _("The subtitle is %(found)s; it should be %(expected)s."),
+    _("The subtitle is not formatted as required: %(found)s. It should be %(expected)s."),
     expected=_("%(size)s %(font)s"),
     fix=_("Select the subtitle → Home → Font: choose %(font)s and size %(size)s."),
 )
@@ -73,28 +73,28 @@ SUBTITLE_TEXT = Rule(
 BODY_FONT = Rule(
     "narrative.body_font",
     ERROR,
-    _("Body text font is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    _("%(count)s paragraph(s) of body text are not in the required Chinese font: %(found)s. It should be %(expected)s."),
     expected=_("%(font)s"),
     fix=_("Select the body text → Font (Ctrl+D) → Chinese font: choose %(font)s. Text left on the Normal style takes the theme font (等线 in Office 2016 and later): change the Normal style instead."),
 )
 BODY_SIZE = Rule(
     "narrative.body_size",
     ERROR,
-    _("Body text size is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    _("%(count)s paragraph(s) of body text are not in the required font size: %(found)s. It should be %(expected)s."),
     expected=_("%(size)s"),
     fix=_("Select the body text → Home → Font size: choose %(size)s."),
 )
 INDENT = Rule(
     "narrative.indent",
     ERROR,
-    _("First-line indent is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
-    expected=_("%(chars)s characters"),
+    _("%(count)s paragraph(s) of body text do not have the required first-line indent: %(found)s. It should be %(expected)s."),
+    expected=_("a first-line indent of %(chars)s characters"),
     fix=_("Select the body text → Paragraph → Special: First line, By: %(chars)s characters."),
 )
 LINE_SPACING = Rule(
     "narrative.line_spacing",
     ERROR,
-    _("Line spacing is %(found)s, in %(count)s paragraph(s); it should be %(expected)s."),
+    _("%(count)s paragraph(s) of body text do not have the required line spacing: %(found)s. It should be %(expected)s."),
     expected=_("Exactly %(points)s pt"),
     fix=_("Select the body text → Paragraph → Line spacing: choose “Exactly”, At: %(points)s pt."),
 )

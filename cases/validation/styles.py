@@ -13,10 +13,12 @@ ignored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from lxml import etree
 
 from cases.validation.ooxml import NS, qn
@@ -35,26 +37,102 @@ def w_attr(element: etree._Element | None, name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a value was set: 'direct', 'character_style', 'paragraph_style', 'defaults', 'unset'."""
+    """Where a value was set: 'direct', 'character_style', 'paragraph_style', 'defaults', 'unset'.
+
+    `style_name` is the name stored in the file (Word stores built-in styles by their English
+    name, e.g. “heading 1”); `theme_font` the theme slot a font came from (“minorEastAsia”).
+    """
 
     level: str
     style_name: str = ""
     theme_font: str = ""
 
+    @property
+    def is_set(self) -> bool:
+        return self.level != "unset"
+
     def describe(self) -> str:
+        """The place, as Word's Chinese interface names it: 段落样式“标题 1”, 文档默认设置 ..."""
         if self.level == "direct":
-            place = _("direct formatting")
-        elif self.level == "character_style":
-            place = _("character style “%(style)s”") % {"style": self.style_name}
-        elif self.level == "paragraph_style":
-            place = _("paragraph style “%(style)s”") % {"style": self.style_name}
-        elif self.level == "defaults":
-            place = _("the document defaults")
-        else:
-            return _("not set anywhere; Word falls back to its own default")
-        if self.theme_font:
-            return _("theme font %(theme)s, set in %(place)s") % {"theme": self.theme_font, "place": place}
-        return place
+            return _("direct formatting")
+        if self.level == "character_style":
+            return _("character style “%(style)s”") % {"style": display_style_name(self.style_name)}
+        if self.level == "paragraph_style":
+            return _("paragraph style “%(style)s”") % {"style": display_style_name(self.style_name)}
+        if self.level == "defaults":
+            return _("the document defaults")
+        return _("not set in the document")
+
+
+# Word stores its built-in styles under fixed English names whatever the interface language, and
+# shows them translated (“heading 1” is 标题 1 in Chinese Word). Users must read the name they see
+# in Word's Styles gallery. Keys are compared lower-cased with spaces removed.
+BUILT_IN_STYLE_NAMES = {
+    "normal": pgettext_lazy("Word style", "Normal"),
+    "title": pgettext_lazy("Word style", "Title"),
+    "titlechar": pgettext_lazy("Word style", "Title Char"),
+    "subtitle": pgettext_lazy("Word style", "Subtitle"),
+    "subtitlechar": pgettext_lazy("Word style", "Subtitle Char"),
+    "defaultparagraphfont": pgettext_lazy("Word style", "Default Paragraph Font"),
+    "normaltable": pgettext_lazy("Word style", "Normal Table"),
+    "tablegrid": pgettext_lazy("Word style", "Table Grid"),
+    "nolist": pgettext_lazy("Word style", "No List"),
+    "nospacing": pgettext_lazy("Word style", "No Spacing"),
+    "listparagraph": pgettext_lazy("Word style", "List Paragraph"),
+    "quote": pgettext_lazy("Word style", "Quote"),
+    "intensequote": pgettext_lazy("Word style", "Intense Quote"),
+    "strong": pgettext_lazy("Word style", "Strong"),
+    "emphasis": pgettext_lazy("Word style", "Emphasis"),
+    "subtleemphasis": pgettext_lazy("Word style", "Subtle Emphasis"),
+    "intenseemphasis": pgettext_lazy("Word style", "Intense Emphasis"),
+    "caption": pgettext_lazy("Word style", "Caption"),
+    "bodytext": pgettext_lazy("Word style", "Body Text"),
+    "bodytextindent": pgettext_lazy("Word style", "Body Text Indent"),
+    "normalindent": pgettext_lazy("Word style", "Normal Indent"),
+    "normal(web)": pgettext_lazy("Word style", "Normal (Web)"),
+    "plaintext": pgettext_lazy("Word style", "Plain Text"),
+    "header": pgettext_lazy("Word style", "Header"),
+    "footer": pgettext_lazy("Word style", "Footer"),
+    "hyperlink": pgettext_lazy("Word style", "Hyperlink"),
+    "footnotetext": pgettext_lazy("Word style", "Footnote Text"),
+    "annotationtext": pgettext_lazy("Word style", "Comment Text"),
+    "balloontext": pgettext_lazy("Word style", "Balloon Text"),
+}
+NUMBERED_STYLE_NAME = re.compile(r"^(heading|toc)(\d)(char)?$")
+
+# Theme font slots (w:eastAsiaTheme, w:asciiTheme ...) as Word's font list describes them.
+THEME_FONT_NAMES = {
+    "majorEastAsia": gettext_lazy("theme heading font (Chinese)"),
+    "minorEastAsia": gettext_lazy("theme body font (Chinese)"),
+    "majorHAnsi": gettext_lazy("theme heading font (Western)"),
+    "majorAscii": gettext_lazy("theme heading font (Western)"),
+    "minorHAnsi": gettext_lazy("theme body font (Western)"),
+    "minorAscii": gettext_lazy("theme body font (Western)"),
+}
+
+
+def display_style_name(name: str) -> str:
+    """The name Word shows for a style: 标题 1 for “heading 1”, 正文 for “Normal”; a style the
+    author made keeps its own name."""
+    key = "".join(name.split()).casefold()
+    if key in BUILT_IN_STYLE_NAMES:
+        return str(BUILT_IN_STYLE_NAMES[key])
+    numbered = NUMBERED_STYLE_NAME.match(key)
+    if numbered:
+        family, level, char = numbered.groups()
+        if family == "heading":
+            if char:
+                return pgettext("Word style", "Heading %(level)s Char") % {"level": level}
+            return pgettext("Word style", "Heading %(level)s") % {"level": level}
+        if not char:
+            return pgettext("Word style", "TOC %(level)s") % {"level": level}
+    return name
+
+
+def display_theme_font(slot: str) -> str:
+    """“theme body font (Chinese)” for minorEastAsia; an unknown slot as written."""
+    label = THEME_FONT_NAMES.get(slot)
+    return str(label) if label is not None else slot
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """Uploaded files are checked against the notice's rules; findings are stored per version and reused."""
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 from django.core.files.base import ContentFile
 
-from cases.checks import check_upload
+from cases.checks import check_upload, validation_key_for
 from cases.enums import UploadSlot, ValidationState
 from cases.models import Upload
 from cases.tasks import check_upload_task
+from cases.validation.limits import ValidationContext, ValidationLimits
 from tests import factories
 from tests.validation.builders import camera_photos, conforming_narrative_with_photos, png_bytes
 
@@ -45,16 +47,90 @@ def test_a_png_renamed_to_jpg_is_an_error_finding_with_a_fix(case_of_unit):
     assert rules["photo.not_jpeg"] in checked.blocking_findings
 
 
-@pytest.mark.django_db
-def test_identical_bytes_reuse_the_stored_findings(case_of_unit):
-    exterior, _, _ = camera_photos()
-    first = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "a+企业外景.jpg").pk)
-    # Mark the stored findings: a reused result carries the mark, a fresh run would not.
+def mark_findings_as_reused(upload: Upload) -> list[dict]:
+    """Overwrite stored findings with a marker: a later upload that carries the marker reused them,
+    one that does not ran the checks itself."""
     marker = [{"rule": "marker", "severity": "info", "message": "reused"}]
-    Upload.objects.filter(pk=first.pk).update(findings=marker)
-    second = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "b+企业外景.jpg").pk)
+    Upload.objects.filter(pk=upload.pk).update(findings=marker)
+    return marker
+
+
+@pytest.mark.django_db
+def test_identical_bytes_under_the_same_name_reuse_the_stored_findings(case_of_unit):
+    exterior, _, _ = camera_photos()
+    first = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "煤矸石综合利用新工艺+企业外景.jpg").pk)
+    marker = mark_findings_as_reused(first)
+
+    second = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "煤矸石综合利用新工艺+企业外景.jpg").pk)
+
     assert second.findings == marker
     assert second.validation_key == first.validation_key
+
+
+@pytest.mark.django_db
+def test_a_wrongly_named_photo_renamed_correctly_loses_the_name_warning(case_of_unit):
+    exterior, _, _ = camera_photos()
+    wrongly_named = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "c7_ext.jpg").pk)
+    mark_findings_as_reused(wrongly_named)
+
+    renamed = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "煤矸石综合利用新工艺+企业外景.jpg").pk)
+
+    assert renamed.validation_key != wrongly_named.validation_key
+    assert "photo.name" not in {finding["rule"] for finding in renamed.findings}
+    assert "marker" not in {finding["rule"] for finding in renamed.findings}
+
+
+@pytest.mark.django_db
+def test_a_wrongly_named_copy_of_a_good_photo_gets_its_own_name_warning(case_of_unit):
+    exterior, _, _ = camera_photos()
+    good = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "煤矸石综合利用新工艺+企业外景.jpg").pk)
+    assert "photo.name" not in {finding["rule"] for finding in good.findings}
+
+    copy = check_upload(stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "c7_ext.jpg").pk)
+
+    name_findings = [finding for finding in copy.findings if finding["rule"] == "photo.name"]
+    assert [(f["severity"], f["message"]) for f in name_findings] == [
+        ("warning", "文件名“c7_ext.jpg”不符合“煤矸石综合利用新工艺+企业外景”的要求。")
+    ]
+    assert copy.warning_count == good.warning_count + 1
+
+
+@pytest.mark.django_db
+def test_renaming_the_case_makes_the_next_check_judge_the_names_again(case_of_unit):
+    exterior, _, _ = camera_photos()
+    upload = stored_upload(case_of_unit, UploadSlot.PHOTO_EXTERIOR, exterior, "煤矸石综合利用新工艺+企业外景.jpg")
+    before = check_upload(upload.pk)
+    case_of_unit.title = "另一个案例"
+    case_of_unit.save()
+
+    after = check_upload(upload.pk)
+
+    assert "photo.name" not in {finding["rule"] for finding in before.findings}
+    assert [f["found"] for f in after.findings if f["rule"] == "photo.name"] == ["煤矸石综合利用新工艺+企业外景.jpg"]
+    assert after.validation_key != before.validation_key
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"original_name": "other+企业外景.jpg"},
+        {"unit_name": "另一家公司"},
+        {"case_name": "另一个案例"},
+        {"region_name": "大同市"},
+        {"limits": ValidationLimits(min_photo_bytes=3 * 1024 * 1024)},
+    ],
+    ids=lambda changed: next(iter(changed)),
+)
+def test_every_input_a_rule_reads_is_in_the_validation_key(changed):
+    upload = Upload(slot=UploadSlot.PHOTO_EXTERIOR, original_name="案例+企业外景.jpg", sha256="a" * 64)
+    context = ValidationContext(unit_name="单位", case_name="案例", region_name="太原市")
+    key = validation_key_for(upload, context)
+    changed_upload = Upload(slot=upload.slot, sha256=upload.sha256, original_name=changed.get("original_name", upload.original_name))
+    changed_context = replace(context, **{name: value for name, value in changed.items() if name != "original_name"})
+
+    assert validation_key_for(changed_upload, changed_context) != key
+    assert validation_key_for(Upload(slot=upload.slot, sha256=upload.sha256, original_name=upload.original_name), replace(context)) == key
+    assert len(key) <= Upload._meta.get_field("validation_key").max_length
 
 
 @pytest.mark.django_db

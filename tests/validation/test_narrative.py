@@ -97,7 +97,7 @@ def test_title_left_on_the_theme_font_of_heading_1_breaks_title_font_and_says_so
     findings = check(data, "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.title_font"]
-    assert findings[0].found == "size 3 (16 pt) 宋体 (from theme font majorEastAsia, set in paragraph style “heading 1”)"
+    assert findings[0].found == "font is 宋体, from the theme heading font (Chinese) set in paragraph style “Heading 1”"
     assert findings[0].expected == "size 3 黑体"
 
 
@@ -108,7 +108,7 @@ def test_title_in_wrong_size_breaks_title_font(check):
     findings = check(save_docx(document), "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.title_font"]
-    assert findings[0].found == "size Xiao 2 (18 pt) (from paragraph style “heading 1”) 黑体"
+    assert findings[0].found == "size is size Xiao 2 (18 pt), from paragraph style “Heading 1”"
 
 
 @pytest.mark.parametrize("alias", ["SimHei", "simhei", "黑体"])
@@ -127,7 +127,7 @@ def test_subtitle_in_songti_breaks_subtitle_font(check):
     findings = check(save_docx(document), "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.subtitle_font"]
-    assert findings[0].found == "size 3 (16 pt) 宋体 (from paragraph style “Narrative Subtitle”)"
+    assert findings[0].found == "font is 宋体, from paragraph style “Narrative Subtitle”"
 
 
 @pytest.mark.parametrize("alias", ["楷体_GB2312", "KaiTi", "楷体"])
@@ -182,10 +182,10 @@ def test_body_left_on_the_theme_font_dengxian_is_reported_with_its_source(check)
     findings = check(data, "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.body_font"]
-    assert findings[0].found == "等线 (from theme font minorEastAsia, set in the document defaults)"
+    assert findings[0].found == "等线, from the theme body font (Chinese) set in the document defaults"
     assert findings[0].message == (
-        "Body text font is 等线 (from theme font minorEastAsia, set in the document defaults), in 8 paragraph(s); "
-        "it should be 宋体."
+        "8 paragraph(s) of body text are not in the required Chinese font: "
+        "等线, from the theme body font (Chinese) set in the document defaults. It should be 宋体."
     )
 
 
@@ -200,7 +200,7 @@ def test_body_font_from_a_character_style(check):
     findings = check(save_docx(document), "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.body_font"]
-    assert findings[0].found == "仿宋 (from character style “Quote Chars”)"
+    assert findings[0].found == "仿宋, from character style “Quote Chars”"
     assert findings[0].location == "paragraph 4 “简要介绍企业的基本情况、…”"
 
 
@@ -218,7 +218,7 @@ def test_body_font_through_a_based_on_chain(check):
     findings = check(save_docx(document), "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.body_font"]
-    assert findings[0].found == "楷体 (from paragraph style “Base Text”)"
+    assert findings[0].found == "楷体, from paragraph style “Base Text”"
 
 
 @pytest.mark.parametrize("name", ["SimSun", "新宋体", "宋体"])
@@ -256,7 +256,7 @@ def test_body_size_uses_sz_and_ignores_szcs(check):
     findings = check(save_docx(document), "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.body_size"]
-    assert findings[0].found == "size Xiao 4 (12 pt) (from direct formatting)"
+    assert findings[0].found == "size Xiao 4 (12 pt), from direct formatting"
     assert findings[0].expected == "size 4"
 
 
@@ -282,10 +282,10 @@ def set_indent(paragraph, **attributes: str) -> None:
 @pytest.mark.parametrize(
     ("attributes", "found"),
     [
-        ({"firstLineChars": "0", "firstLine": "0"}, "none (from direct formatting)"),
-        ({"firstLine": "420"}, "21 pt (from direct formatting)"),
-        ({"firstLineChars": "100", "firstLine": "280"}, "1 characters (from direct formatting)"),
-        ({"hanging": "560"}, "a hanging indent (from direct formatting)"),
+        ({"firstLineChars": "0", "firstLine": "0"}, "no first-line indent, from direct formatting"),
+        ({"firstLine": "420"}, "21 pt, from direct formatting"),
+        ({"firstLineChars": "100", "firstLine": "280"}, "1 characters, from direct formatting"),
+        ({"hanging": "560"}, "a hanging indent, from direct formatting"),
     ],
 )
 def test_wrong_first_line_indent(check, attributes, found):
@@ -316,9 +316,17 @@ def test_line_spacing_other_than_exactly_22_pt(check):
 
     findings = check(save_docx(document), "narrative", "n.docx")
 
-    assert [(finding.rule, finding.found, finding.message.split(", in ")[1]) for finding in findings] == [
-        ("narrative.line_spacing", "Multiple 1.5 lines (from direct formatting)", "2 paragraph(s); it should be Exactly 22 pt."),
-        ("narrative.line_spacing", "At least 22 pt (from direct formatting)", "1 paragraph(s); it should be Exactly 22 pt."),
+    assert [(finding.rule, finding.found, finding.message) for finding in findings] == [
+        (
+            "narrative.line_spacing", "1.5 lines, from direct formatting",
+            "2 paragraph(s) of body text do not have the required line spacing: 1.5 lines, from direct formatting. "
+            "It should be Exactly 22 pt.",
+        ),
+        (
+            "narrative.line_spacing", "At least 22 pt, from direct formatting",
+            "1 paragraph(s) of body text do not have the required line spacing: At least 22 pt, from direct formatting. "
+            "It should be Exactly 22 pt.",
+        ),
     ]
 
 
@@ -332,7 +340,7 @@ def test_line_spacing_left_to_word_defaults(check):
     findings = check(data, "narrative", "n.docx")
 
     assert codes(findings) == ["narrative.line_spacing"]
-    assert findings[0].found == "Multiple 1.15 lines (from the document defaults)"
+    assert findings[0].found == "Multiple 1.15 lines, from the document defaults"
 
 
 def test_picture_only_paragraphs_are_exempt_from_indent_and_spacing(check):
@@ -504,7 +512,7 @@ def test_narrative_in_the_cell_is_checked(check):
     findings = check(save_docx(document), "narrative", "推荐表.docx")
 
     assert [(finding.rule, finding.found) for finding in findings] == [
-        ("narrative.line_spacing", "Multiple 2 lines (from direct formatting)")
+        ("narrative.line_spacing", "Double, from direct formatting")
     ]
 
 

@@ -4,6 +4,7 @@ documents written by LibreOffice, talk text length, ppt rules, and the subproces
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -108,8 +109,32 @@ def test_legacy_doc_breaking_a_rule_is_reported(check, tmp_path):
     findings = check(legacy.read_bytes(), "narrative", "案例概要.doc")
 
     assert [(f.rule, f.found) for f in findings] == [
-        ("narrative.line_spacing", "Multiple 1.5 lines (from paragraph style “Normal”)")
+        ("narrative.line_spacing", "1.5 lines, from paragraph style “Normal”")
     ]
+
+
+@needs_libreoffice
+def test_a_doc_written_by_libreoffice_from_a_theme_font_docx_really_names_ms_mincho(check, tmp_path):
+    """Why the same text passes as .docx and fails as a LibreOffice-made .doc: LibreOffice, when it
+    reads the .docx, replaces the theme's East Asian body font by the theme's *first* script font
+    (Jpan: ＭＳ 明朝) although the document's East Asian language is zh-CN, and writes that name into
+    the .doc. Word (and our check) take the zh-CN font, 宋体. The .doc then really says ＭＳ 明朝,
+    and our own .doc → .docx conversion only reads what it says."""
+    themed = rewrite_parts(
+        conforming_narrative_with_photos(),
+        word__styles_dot_xml=lambda xml: re.sub(
+            r'(<w:style w:type="paragraph" w:default="1" w:styleId="Normal">.*?)w:eastAsia="宋体"',
+            r'\1w:eastAsiaTheme="minorEastAsia"', xml, count=1, flags=re.S,
+        ),
+    )
+    source = tmp_path / "themed.docx"
+    source.write_bytes(themed)
+    legacy = libreoffice_convert(source, "doc", tmp_path)
+
+    assert check(themed, "narrative", "案例概要.docx") == []
+    assert "ＭＳ 明朝".encode("utf-16-le") in legacy.read_bytes()
+    findings = check(legacy.read_bytes(), "narrative", "案例概要.doc")
+    assert [(f.rule, f.found) for f in findings] == [("narrative.body_font", "ＭＳ 明朝, from paragraph style “Normal”")]
 
 
 @needs_libreoffice
