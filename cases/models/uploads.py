@@ -34,8 +34,9 @@ class Upload(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
     # Validation (the workers' checks against the notice's rules). `validation_key` is the file's
-    # SHA-256, the rule-set version and the context the rules read (unit and case names): an
-    # identical key elsewhere means the findings can be reused without running the checks again.
+    # SHA-256, the rule-set version and every input the rules read (the original file name, the
+    # unit, case and region names, the limits): an identical key elsewhere means the findings can
+    # be reused without running the checks again.
     validation_state = models.CharField(
         _("check"), max_length=16, choices=ValidationState.choices, default=ValidationState.PENDING
     )

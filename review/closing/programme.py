@@ -7,7 +7,6 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from cases.documents import docx_helpers as dx
@@ -15,6 +14,7 @@ from cases.documents.naming import case_region, unit_name
 from cases.enums import UploadSlot
 from cases.models import Campaign, Upload
 from cases.slots import WINNER_SLOTS
+from cases.validation.units import describe_bytes
 from review.closing.common import city_of_path, city_order, xlsx_bytes
 from review.models import SelectionEntry
 
@@ -87,7 +87,7 @@ def presenters(campaign: Campaign) -> list[Presenter]:
 def _material_text(upload: Upload | None) -> str:
     if upload is None:
         return _("not yet uploaded")
-    return f"{upload.original_name}（{filesizeformat(upload.size)}）"
+    return f"{upload.original_name}（{describe_bytes(upload.size)}）"
 
 
 def _header() -> list[str]:

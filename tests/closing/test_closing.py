@@ -10,7 +10,6 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from docx import Document
 
@@ -19,6 +18,7 @@ from cases.models import AuditEvent, Campaign
 from cases.resumable import start_resumable_upload
 from cases.services import CaseNotEditable, SubmissionRefused, create_case, save_case_draft, store_upload, submit_case
 from cases.uploads import UploadRejected
+from cases.validation.units import describe_bytes
 from cases.workflow import TransitionRefused, transition_case
 from review.closing import dashboard as board
 from review.closing.services import ClosingRefused, close_campaign
@@ -146,7 +146,7 @@ def test_the_programme_lists_presenters_with_talk_titles_and_materials(staff, cl
     table = document.tables[0]
     assert [cell.text for cell in table.rows[1].cells] == [
         "1", "太原市", "焊接机器人柔性产线创新", presenter.enterprise.name, "让焊花绽放在智能产线上",
-        f"宣讲.docx（{filesizeformat(len(talk))}）", "尚未上传", f"焊接机器人柔性产线创新+视频.mp4（{filesizeformat(12)}）"]
+        f"宣讲.docx（{describe_bytes(len(talk))}）", "尚未上传", f"焊接机器人柔性产线创新+视频.mp4（{describe_bytes(12)}）"]
     assert len(table.rows) == 2
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("review:closing_programme_export", args=["xlsx"])).content))
     assert list(workbook.active.iter_rows(min_row=3, values_only=True))[0][:5] == (
