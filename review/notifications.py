@@ -34,12 +34,15 @@ def notify_batch_forwarded(batch_id: int) -> int:
     if not recipients:
         return 0
     count = batch.items.count()
-    send_mail(
-        _("[Innovation Case Portal] %(sender)s forwarded %(count)d cases") % {"sender": batch.organisation, "count": count},
-        _("%(sender)s forwarded its ranked list of %(count)d cases with the signed summary table. Sign in to review them.")
-        % {"sender": batch.organisation, "count": count},
-        None, recipients,
-    )
+    values = {"sender": batch.organisation, "count": count}
+    if batch.is_supplement:
+        subject = _("[Innovation Case Portal] %(sender)s forwarded %(count)d more cases (supplementary list)") % values
+        body = _("%(sender)s forwarded a supplementary list of %(count)d cases, decided after its first list, with its own "
+                 "signed summary table. Sign in to review them.") % values
+    else:
+        subject = _("[Innovation Case Portal] %(sender)s forwarded %(count)d cases") % values
+        body = _("%(sender)s forwarded its ranked list of %(count)d cases with the signed summary table. Sign in to review them.") % values
+    send_mail(subject, body, None, recipients)
     return len(recipients)
 
 

@@ -313,3 +313,23 @@ def test_list_page_query_count_does_not_grow_with_the_forwarded_cases(client, co
 
     assert "共 3 个案例：" in page
     assert len(three_cases.captured_queries) == len(one_case.captured_queries)
+
+
+def test_the_county_is_mailed_that_a_supplement_arrived(county_world, mailoutbox):
+    from review.notifications import notify_batch_forwarded
+
+    world = county_world
+    park_staff = world["staff"][Tier.ASSOCIATION]
+    county_staff = world["staff"][Tier.COUNTY]
+    county_staff.email = "county@example.com"
+    county_staff.save(update_fields=["email"])
+    first_list, _cases = forwarded_park_list(world)
+    late = make_case(world, world["enterprises"][1], CaseStatus.SUBMITTED, "补报案例")
+    decide_case(case=late, tier=Tier.ASSOCIATION, decision="recommend", actor=park_staff)
+    supplement = open_batch(organisation=world["park"], campaign=world["campaign"])
+    mailoutbox.clear()
+    assert notify_batch_forwarded(first_list.pk) == notify_batch_forwarded(supplement.pk) == 1
+    first_mail, supplement_mail = mailoutbox
+    assert "补报" not in first_mail.subject
+    assert supplement_mail.subject == "【创新案例征集平台】测试园区科协补报了 1 个案例"
+    assert "补报名单" in supplement_mail.body and supplement_mail.to == first_mail.to == ["county@example.com"]
