@@ -105,6 +105,7 @@ def case_review(request, pk: int):
         "earlier_uploads": [upload for upload in uploads if upload.superseded_at is not None],
         "decisions": _allowed_decisions(case, membership.tier), "form": DecisionForm(),
         "show_contact": may_see_contact_details(request.user, case),
+        "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
     }
     return render(request, "review/case_review.html", context)
 

@@ -163,6 +163,7 @@ def test_city_page_offers_no_decision_and_no_supplement_after_forwarding(client,
     list_page = client.get(reverse("review:batch_detail")).content.decode()
 
     assert 'value="reopen"' not in case_page
+    assert "市级决定已为最终决定，此处不再提供操作" in case_page  # says why there is no button
     assert CITY_FINAL in posted
     assert "本市推荐名单已报送，名单已确定：市级名单只报送一次，不设补报。" in list_page
     assert "review/list/forward/" not in list_page
