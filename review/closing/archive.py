@@ -119,8 +119,9 @@ def _case_members(case: Case) -> Iterator[tuple[str, Callable[[], IO[bytes]], in
 def _batch_members(campaign: Campaign):
     from review.models import Batch
 
-    for batch in Batch.objects.filter(campaign=campaign).select_related("organisation").order_by("tier", "organisation__path", "pk"):
-        folder = f"汇总表/{TIER_FOLDERS.get(batch.tier, str(batch.tier))}/{sanitize_name_part(batch.organisation.name)}（批次{batch.pk}）"
+    for batch in Batch.objects.filter(campaign=campaign).select_related("organisation").order_by("tier", "organisation__path", "sequence"):
+        # 第1批 is the list, 第2批… its supplements (补报), as the list page names them.
+        folder = f"汇总表/{TIER_FOLDERS.get(batch.tier, str(batch.tier))}/{sanitize_name_part(batch.organisation.name)}/第{batch.sequence}批"
         for field, label in ((batch.summary_docx, "汇总表.docx"), (batch.summary_xlsx, "汇总表.xlsx"),
                              (batch.signed_scan, "汇总表（盖章扫描版）.pdf")):
             if field:
