@@ -2,70 +2,36 @@
 looks like another tab), the short-name limits of the WeChat group name (附件1 九), and phone
 numbers typed the way people type them."""
 
-import datetime
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.enums import CaseType, EnterpriseType, Role
+from cases.enums import Role
 from cases.forms import CaseForm
 from cases.models import Case
 from cases.queries import submission_problems
 from cases.services import SubmissionRefused, submit_case
 from tests import factories
+# The 推荐表 page's fixtures and helpers (the clock at 2024-08-20, an enterprise and its signed-in
+# member, a case, the form's POST data), shared rather than written twice.
+from tests.cases.test_case_form import (  # noqa: F401  (fixtures are found by name)
+    OPEN,
+    _open_stage,
+    case,
+    enterprise,
+    form_data,
+    input_value,
+    member,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
-BEIJING = datetime.timezone(datetime.timedelta(hours=8))
-OPEN = datetime.datetime(2024, 8, 20, 10, 0, tzinfo=BEIJING)
 PHONE_ERROR = "请填写11位手机号码（如13812345678），或带区号的固定电话（如0351-7333497，分机号可接在后面：0351-7333497-8001）。"
 PARTLY_SAVED = "有效的内容已保存。请修改下方标出的字段"
 CONFLICT = "此案例已在其他窗口或设备上保存过"
 SIXTEEN = "基于数字孪生的智能焦化工艺创新案例"[:16]
-
-
-@pytest.fixture(autouse=True)
-def _open_stage(monkeypatch):
-    factories.freeze_now(monkeypatch, OPEN)
-
-
-@pytest.fixture
-def enterprise():
-    return factories.enterprise(name="山西示范智能装备有限公司", enterprise_type=EnterpriseType.LITTLE_GIANT,
-                                address="山西省太原市小店区创新街8号")
-
-
-@pytest.fixture
-def member(enterprise):
-    return factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise)
-
-
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
-@pytest.fixture
-def case(enterprise):
-    return factories.case(enterprise, title="智能焊接机器人工艺创新", completing_unit="山西示范智能装备有限公司")
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "title": "智能焊接机器人工艺创新", "case_type": CaseType.PROCESS, "completing_unit": "山西示范智能装备有限公司",
-        "team": "张三、李四", "contact_name": "张三", "contact_position": "总工程师", "contact_phone": "0351-7333497",
-        "contact_address": "山西省太原市小店区创新街8号", "honours": "", "remarks": "", "enterprise_type": EnterpriseType.LITTLE_GIANT,
-        "has_park_association": "on", "short_title": "焊接机器人", "unit_short_name": "示范智能",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def input_value(html: str, name: str) -> str:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
-    return match.group(1) if match else ""
 
 
 def field_errors(html: str) -> list[str]:
