@@ -53,11 +53,12 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli ping >/dev/null 2>&1 || { echo "PostgreSQL 或 Redis 未能启动"; exit 1; }
 	@psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='portal'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres portal
 
-# Each run has its own test database and Celery queue, so two runs at once (two checkouts, CI and a
-# developer) never hand each other's tasks to the wrong worker.
+# Each run has its own test database, Celery queue and cache prefix, so two runs at once (two
+# checkouts, CI and a developer) never hand each other's tasks to the wrong worker or reset each
+# other's rate-limit counters.
 test: $(STAMP) system-deps services audit
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run >/dev/null
-	$(TEST_ENV) DATABASE_TEST_NAME=test_portal_$$$$ CELERY_QUEUE=portal-test-$$$$ $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_TEST_NAME=test_portal_$$$$ CELERY_QUEUE=portal-test-$$$$ CACHE_KEY_PREFIX=test-$$$$ $(PY) -m pytest $(PYTEST_ARGS)
 
 # Known vulnerabilities in the pinned dependencies fail the build (see scripts/audit_dependencies.py
 # for what happens when the vulnerability service cannot be reached).

@@ -117,6 +117,8 @@ if REDIS_URL:
             "BACKEND": "portal.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Several installs (or test runs) may share one Redis database; each keeps to its prefix.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
         }
     }
 else:

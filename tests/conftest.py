@@ -48,10 +48,18 @@ def _private_media_root_and_plain_static_files(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_login_lockouts(settings):
-    # Axes keeps failures in the database (rolled back per test) and a cache; clear the cache too.
+    # Axes keeps failures in the database (rolled back per test) and a cache; clear the cache too:
+    # only this run's keys (CACHE_KEY_PREFIX), so a run beside it keeps its rate-limit counters.
     from django.core.cache import cache
 
-    cache.clear()
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if not prefix or not hasattr(cache, "_cache"):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")
