@@ -182,6 +182,9 @@ def _require_open(batch: Batch) -> None:
 def request_summary_tables(*, batch: Batch, actor) -> None:
     """Queue the generation of the Word and Excel summary tables for the list as it is now."""
     _require_open(batch)
+    if not batch.contact.strip():
+        # The tables print it and the notice wants them complete (填写内容完整无空缺).
+        raise BatchRefused(_("Fill in the contact person and phone in step 1 and save: they are printed on the summary table."))
     Batch.objects.filter(pk=batch.pk).update(generation_state="pending")
     from review.tasks import generate_summary_tables_task
 

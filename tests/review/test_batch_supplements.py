@@ -334,3 +334,17 @@ def test_the_county_is_mailed_that_a_supplement_arrived(county_world, mailoutbox
     assert "补报" not in first_mail.subject
     assert supplement_mail.subject == "【创新案例征集平台】测试园区科协补报了 1 个案例"
     assert "补报名单" in supplement_mail.body and supplement_mail.to == first_mail.to == ["county@example.com"]
+
+
+def test_a_table_is_not_generated_without_a_contact(county_world):
+    from review.services import request_summary_tables
+
+    world = county_world
+    make_case(world, world["enterprises"][0], CaseStatus.ASSOCIATION_RECOMMENDED, "无联系人案例")
+    batch = open_batch(organisation=world["park"], campaign=world["campaign"])
+    Batch.objects.filter(pk=batch.pk).update(contact="  ")
+    batch.refresh_from_db()
+    with pytest.raises(BatchRefused, match="请先在第1步填写联系人及联系电话"):
+        request_summary_tables(batch=batch, actor=world["staff"][Tier.ASSOCIATION])
+    batch.refresh_from_db()
+    assert batch.generation_state != "pending"
