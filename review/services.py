@@ -92,6 +92,38 @@ def _refuse_after_city_forward(batch: Batch | None) -> None:
         )
 
 
+# The two 意见 rows of the 推荐表 (附件3): written by the recommending association and by the city.
+OPINION_FIELDS = {Tier.ASSOCIATION: "recommender_opinion", Tier.CITY: "city_opinion"}
+MAX_OPINION_CHARACTERS = 500
+
+
+@transaction.atomic
+def record_opinion(*, case: Case, tier: Tier, text: str, actor) -> Case:
+    """Write the tier's 意见 on the case's 推荐表, while the case waits for that tier's decision."""
+    from cases.queries import WAITING_FOR_TIER
+    from cases.rules import may_act_for_tier
+
+    field = OPINION_FIELDS.get(tier)
+    if field is None:
+        raise BatchRefused(_("Only the recommending association and the city association write an opinion on the form."))
+    case = Case.objects.select_for_update(of=("self",)).select_related("campaign", "enterprise__association__parent__parent").get(pk=case.pk)
+    ensure_campaign_open(case.campaign, error=BatchRefused)
+    if not may_act_for_tier(actor, case, tier):
+        raise BatchRefused(_("Only staff of the organisation that handles this case may write its opinion."))
+    if case.status not in WAITING_FOR_TIER[tier]:
+        raise BatchRefused(_("The case has moved on (it is “%(status)s”): its opinion can no longer be changed here.") % {
+            "status": CaseStatus(case.status).label})
+    if tier == Tier.CITY:
+        _refuse_after_city_forward(forwarded_city_batch_of(case, lock=True))
+    text = (text or "").strip()
+    if len(text) > MAX_OPINION_CHARACTERS:
+        raise BatchRefused(_("The opinion may have at most %(limit)d characters; it now has %(count)d. Shorten it.") % {
+            "limit": MAX_OPINION_CHARACTERS, "count": len(text)})
+    setattr(case, field, text)
+    case.save(update_fields=[field, "updated_at"])
+    return case
+
+
 def list_fingerprint(items) -> str:
     """What the summary table shows: cases, order and presenter marks. A signed scan belongs to one."""
     text = ";".join(f"{item.case_id}:{item.rank}:{int(item.is_presenter_candidate)}" for item in items)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("review/", pipeline.inbox, name="inbox"),
     path("review/cases/<int:pk>/", pipeline.case_review, name="case_review"),
     path("review/cases/<int:pk>/decide/", pipeline.case_decide, name="case_decide"),
+    path("review/cases/<int:pk>/opinion/", pipeline.case_opinion, name="case_opinion"),
     path("review/list/", pipeline.batch_detail, name="batch_detail"),
     path("review/list/rank/", pipeline.batch_rank, name="batch_rank"),
     path("review/list/generate/", pipeline.batch_generate, name="batch_generate"),

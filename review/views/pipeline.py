@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cases.deadlines import stage_closes_at
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
-from cases.queries import cases_visible_to
+from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.services import record_download
 from portal.actions import perform
@@ -33,6 +33,8 @@ from review.queries import (
 )
 from review.services import (
     DECISIONS,
+    MAX_OPINION_CHARACTERS,
+    OPINION_FIELDS,
     SUPPLEMENT_TIERS,
     attach_signed_scan,
     decide_case,
@@ -41,6 +43,7 @@ from review.services import (
     forwarded_city_batch_of,
     open_batch,
     rank_batch,
+    record_opinion,
     request_summary_tables,
 )
 
@@ -92,6 +95,22 @@ def _allowed_decisions(case, tier: Tier) -> list[tuple[str, str, bool]]:
     return allowed
 
 
+OPINION_LABELS = {
+    Tier.ASSOCIATION: gettext_lazy("Opinion of the recommending unit (推荐单位意见, printed on the form)"),
+    Tier.CITY: gettext_lazy("Opinion of the city association (市级科协意见, printed on the form)"),
+}
+
+
+def _opinion_box(case, tier: Tier) -> dict | None:
+    """The tier's 意见 field, offered while the case waits for that tier (and, for a city, its list is open)."""
+    field = OPINION_FIELDS.get(tier)
+    if field is None or case.status not in WAITING_FOR_TIER[tier]:
+        return None
+    if tier == Tier.CITY and forwarded_city_batch_of(case) is not None:
+        return None
+    return {"label": OPINION_LABELS[tier], "text": getattr(case, field), "limit": MAX_OPINION_CHARACTERS}
+
+
 @login_required
 def case_review(request, pk: int):
     membership = _membership_or_404(request, with_province=True)
@@ -106,8 +125,21 @@ def case_review(request, pk: int):
         "decisions": _allowed_decisions(case, membership.tier), "form": DecisionForm(),
         "show_contact": may_see_contact_details(request.user, case),
         "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
+        "opinion": _opinion_box(case, membership.tier),
     }
     return render(request, "review/case_review.html", context)
+
+
+@login_required
+@require_POST
+def case_opinion(request, pk: int):
+    """The association's or the city's 意见 on the case's 推荐表."""
+    membership = _membership_or_404(request)
+    case = get_object_or_404(cases_visible_to(request.user), pk=pk)
+    perform(request, lambda: record_opinion(case=case, tier=membership.tier, text=request.POST.get("opinion", ""),
+                                            actor=request.user),
+            success=_("The opinion is saved; it is printed on the recommendation form."))
+    return redirect(f"{reverse('review:case_review', args=[case.pk])}?org={membership.organisation_id}")
 
 
 @login_required
