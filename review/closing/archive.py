@@ -36,6 +36,7 @@ from cases.slots import WINNER_SLOTS
 from review.closing.common import csv_bytes
 from review.closing.programme import programme_xlsx
 from review.closing.wechat import wechat_csv
+from review.voting.fraud import RULE_LABELS, describe_flag
 
 MANIFEST = "manifest.json"
 WINNER_LABELS = {UploadSlot.TALK_TEXT: "宣讲文字材料", UploadSlot.SLIDES: "宣讲PPT", UploadSlot.VIDEO: "视频"}
@@ -135,10 +136,16 @@ def scores_csv(campaign: Campaign) -> bytes:
         ExpertScore.objects.filter(assignment__case__campaign=campaign)
         .select_related("assignment__case", "assignment__expert").order_by("assignment__tier", "assignment__case_id", "pk")
     )
+    criteria = {str(criterion.pk): criterion.name for criterion in campaign.criteria.all()}
+
+    def points_text(points: dict) -> str:
+        # {"4": 88, …} as "案例典型性 88；…": criterion names, not their database ids.
+        return "；".join(f"{criteria.get(str(key), key)} {value}" for key, value in points.items())
+
     return csv_bytes(
-        ["case_id", "案例名称", "阶段", "专家", "总分", "各项得分", "评语", "提交时间"],
+        ["案例编号", "案例名称", "阶段", "专家", "总分", "各项得分", "评语", "提交时间"],
         ([s.assignment.case_id, s.assignment.case.title, s.assignment.get_tier_display(),
-          s.assignment.expert.get_full_name() or s.assignment.expert.username, s.total, json.dumps(s.points, ensure_ascii=False),
+          s.assignment.expert.get_full_name() or s.assignment.expert.username, s.total, points_text(s.points),
           s.comment, timezone.localtime(s.submitted_at).isoformat()] for s in rows),
     )
 
@@ -148,7 +155,7 @@ def ballots_csv(campaign: Campaign) -> bytes:
 
     ballots = Ballot.objects.filter(campaign=campaign).prefetch_related("choices").order_by("cast_at", "pk")
     return csv_bytes(
-        ["回执号", "投票时间", "状态", "投票人（哈希）", "地址段", "设备（哈希）", "所选案例ID"],
+        ["回执号", "投票时间", "状态", "投票人（哈希）", "地址段", "设备（哈希）", "所选案例编号"],
         ([b.receipt, timezone.localtime(b.cast_at).isoformat(), b.get_status_display(), b.voter_hash, b.address_block,
           b.device_hash, " ".join(str(c.case_id) for c in sorted(b.choices.all(), key=lambda c: c.case_id))] for b in ballots),
     )
@@ -159,7 +166,7 @@ def ballot_log_csv(campaign: Campaign) -> bytes:
 
     entries = BallotLog.objects.filter(campaign=campaign).order_by("at", "pk")
     return csv_bytes(
-        ["时间", "结果", "选票ID", "地址段", "设备（哈希）", "投票人（哈希）"],
+        ["时间", "结果", "选票编号", "地址段", "设备（哈希）", "投票人（哈希）"],
         ([timezone.localtime(e.at).isoformat(), e.get_outcome_display(), e.ballot_id or "", e.address_block, e.device_hash,
           e.voter_hash] for e in entries),
     )
@@ -168,10 +175,12 @@ def ballot_log_csv(campaign: Campaign) -> bytes:
 def flags_csv(campaign: Campaign) -> bytes:
     from review.models import SuspicionFlag
 
-    flags = SuspicionFlag.objects.filter(ballot__campaign=campaign).order_by("detected_at", "pk")
+    flags = list(SuspicionFlag.objects.filter(ballot__campaign=campaign).order_by("detected_at", "pk"))
+    titles = dict(Case.objects.filter(campaign=campaign).values_list("pk", "title"))
     return csv_bytes(
-        ["选票ID", "规则", "详情", "发现时间"],
-        ([f.ballot_id, f.rule, json.dumps(f.detail, ensure_ascii=False), timezone.localtime(f.detected_at).isoformat()] for f in flags),
+        ["选票编号", "规则", "详情", "发现时间"],
+        ([f.ballot_id, str(RULE_LABELS.get(f.rule, f.rule)), describe_flag(f.rule, f.detail, titles),
+          timezone.localtime(f.detected_at).isoformat()] for f in flags),
     )
 
 
@@ -181,9 +190,9 @@ def results_csv(campaign: Campaign) -> bytes:
     entries = (SelectionEntry.objects.filter(selection__campaign=campaign)
                .select_related("case__enterprise__association__parent__parent").order_by("rank"))
     return csv_bytes(
-        ["名次", "case_id", "地区", "案例名称", "单位", "专家得分", "有效票数", "综合得分", "优秀案例", "宣讲代表"],
+        ["名次", "案例编号", "地区", "案例名称", "单位", "专家得分", "有效票数", "综合得分", "优秀案例", "宣讲代表"],
         ([e.rank, e.case_id, case_region(e.case), e.case.title, e.case.completing_unit or e.case.enterprise.name,
-          "" if e.expert_score is None else e.expert_score, e.votes, round(e.final_score, 6),
+          "" if e.expert_score is None else round(e.expert_score, 2), e.votes, round(e.final_score, 4),
           "是" if e.is_winner else "否", "是" if e.is_presenter else "否"] for e in entries),
     )
 
@@ -191,7 +200,7 @@ def results_csv(campaign: Campaign) -> bytes:
 def transitions_csv(campaign: Campaign) -> bytes:
     rows = CaseTransition.objects.filter(case__campaign=campaign).select_related("case", "actor").order_by("created_at", "pk")
     return csv_bytes(
-        ["时间", "case_id", "案例名称", "从", "到", "操作人", "理由"],
+        ["时间", "案例编号", "案例名称", "从", "到", "操作人", "理由"],
         ([timezone.localtime(t.created_at).isoformat(), t.case_id, t.case.title, CaseStatus(t.from_status).label,
           CaseStatus(t.to_status).label, (t.actor.get_full_name() or t.actor.username) if t.actor else "", t.reason] for t in rows),
     )

@@ -91,6 +91,9 @@ def test_the_archive_of_a_seeded_campaign_reads_back_complete():
 
     scores = table("评分/专家评分.csv")
     assert sorted(row[4] for row in scores[1:]) == ["80.00", "90.00"]
+    criterion = campaign.criteria.order_by("pk").first().name
+    assert all(row[5].startswith(criterion + " ") and "{" not in row[5] for row in scores[1:])  # names, not ids
+    assert all(cell.isascii() is False for cell in scores[0])  # Chinese headers only
     ballots = table("投票/选票.csv")
     assert len(ballots) == 5 and sorted(row[2] for row in ballots[1:]).count("有效") == 3
     results = table("结果/评选结果.csv")
