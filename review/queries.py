@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import closing_day, stage_closes_at
-from cases.enums import FORWARD_MOVES, CaseStatus, Role, Tier, statuses_reaching
+from cases.enums import FORWARD_MOVES, CaseStatus, OrganisationKind, Role, Tier, statuses_reaching
 from cases.models import Campaign, Case, Membership, Organisation
 from cases.queries import WAITING_FOR_TIER, case_counts_by_status, cases_visible_to, memberships_of
 from quotas.models import CityQuota
@@ -44,6 +44,13 @@ class Panel:
     cases: list[Case] = field(default_factory=list)
     city_progress: list[CityProgress] = field(default_factory=list)
     can_administer: bool = False
+    # Cities of the directory without a quota in the campaign (附件2 incomplete): the province must add them.
+    cities_without_quota: list[str] = field(default_factory=list)
+
+    @property
+    def quota_table_incomplete(self) -> bool:
+        """For provincial staff: the campaign has no quota table, or a city is missing from it."""
+        return self.can_administer and (not self.city_progress or bool(self.cities_without_quota))
 
 
 def deadline_of(campaign: Campaign, tier: Tier, now: datetime.datetime, **holder) -> Deadline | None:
@@ -129,6 +136,10 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
         elif membership.role == Role.PROVINCE_STAFF:
             panel.can_administer = True
             panel.city_progress = city_progress(campaign)
+            panel.cities_without_quota = [
+                city.region or city.name
+                for city in Organisation.objects.filter(kind=OrganisationKind.CITY).exclude(quotas__campaign=campaign).order_by("pk")
+            ]
             by_status = case_counts_by_status(Case.objects.filter(campaign=campaign))
             panel.counts = [(CaseStatus(status).label, count) for status, count in sorted(by_status.items())]
             panel.todo.append(_("Follow every city's progress and quota fill; manage campaigns, quotas, organisations and accounts."))
@@ -227,6 +238,7 @@ def with_problem_counts(cases):
 INBOX_COLUMNS = (
     "title", "status", "submitted_at", "updated_at", "enterprise__name",
     "enterprise__association__name", "enterprise__association__parent__region",
+    "enterprise__association__parent__parent__region",
 )
 
 
@@ -242,7 +254,7 @@ def inbox_cases(user, organisation, campaign, *, status: str = "", search: str =
 
         cases = cases.filter(Q(title__icontains=search) | Q(enterprise__name__icontains=search))
     # Only the columns the list shows: a case row carries the whole 推荐表 (several kB of text).
-    cases = cases.select_related("enterprise__association__parent").only(*INBOX_COLUMNS)
+    cases = cases.select_related("enterprise__association__parent__parent").only(*INBOX_COLUMNS)
     return with_problem_counts(cases).order_by(INBOX_ORDERINGS.get(order, "-updated_at"), "pk")
 
 

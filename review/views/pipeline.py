@@ -114,9 +114,10 @@ def _opinion_box(case, tier: Tier) -> dict | None:
 @login_required
 def case_review(request, pk: int):
     membership = _membership_or_404(request, with_province=True)
-    case = get_object_or_404(
-        cases_visible_to(request.user).select_related("enterprise__association__parent__parent", "campaign"), pk=pk
-    )
+    visible = cases_visible_to(request.user)
+    if membership.tier == Tier.PROVINCE:
+        visible = visible.exclude(status=CaseStatus.DRAFT)  # as on the all-cases list: a draft is the enterprise's own
+    case = get_object_or_404(visible.select_related("enterprise__association__parent__parent", "campaign"), pk=pk)
     uploads = list(case.uploads.order_by("slot", "-uploaded_at"))
     context = {
         "membership": membership, "case": case, "history": case_history(case),
@@ -311,12 +312,12 @@ def batch_file(request, batch_id: int, kind: str):
     stored = getattr(batch, field)
     if not stored:
         raise Http404
-    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
-                    summary=_("Summary table of %(organisation)s") % {"organisation": batch.organisation},
-                    details={"batch": batch.pk, "file": kind})
     from review.documents.summary_tables import supplement_mark
 
     filename = pattern.format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
+    record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                    summary=_("Summary table of %(organisation)s (%(file)s)") % {"organisation": batch.organisation, "file": filename},
+                    details={"batch": batch.pk, "file": kind})
     # Stored under an opaque name, so the type comes from the name the user gets (Word, Excel, PDF).
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(stored.open("rb"), as_attachment=True, content_type=content_type)

@@ -168,15 +168,17 @@ def test_the_batch_downloads_as_one_zip_of_the_cases_packages_in_rank_order(clie
 
 def test_provincial_staff_read_every_submitted_case_but_decide_nothing_there(client, county_world):
     submitted = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "省级可查案例")
-    make_case(county_world, county_world["enterprises"][1], CaseStatus.DRAFT, "企业草稿案例")
+    draft = make_case(county_world, county_world["enterprises"][1], CaseStatus.DRAFT, "企业草稿案例")
     province = county_world["staff"][Tier.PROVINCE]
     client.force_login(province)
     inbox = client.get(reverse("review:inbox")).content.decode()
     assert "省级可查案例" in inbox and "企业草稿案例" not in inbox
+    assert "太原市 测试县科协" in inbox  # region: city and county
     assert reverse("review:batch_detail") not in inbox  # the province forwards no list
     page = client.get(reverse("review:case_review", args=[submitted.pk]))
     assert page.status_code == 200
     assert 'name="decision"' not in page.content.decode()
+    assert client.get(reverse("review:case_review", args=[draft.pk])).status_code == 404  # a draft stays private
     assert client.get(reverse("review:batch_detail")).status_code == 404
 
 
