@@ -198,11 +198,15 @@ def _reasons(
     if quota_presenters >= 1 and not any(_can_be_sole_presenter(c, park_presenter_share_percent) for c in pool):
         if percent_of(park_presenter_share_percent, 1):
             reasons.append(_(
-                "No park association case in the pool offers itself as a presenter candidate; at least one "
-                "presenter candidate is needed and %(presenter_percent)d%% of them must come through a park association."
+                "The assistant only proposes as presenter candidates the cases the lower tiers recommended as such, "
+                "and no park association case in the pool was; at least one presenter candidate is needed and "
+                "%(presenter_percent)d%% of them must come through a park association. You may still mark a "
+                "park association case yourself (column “Presenter candidate”) if its enterprise agrees."
             ) % values)
         else:
-            reasons.append(_("No case in the pool offers itself as a presenter candidate; at least one is needed."))
+            reasons.append(_("The assistant only proposes as presenter candidates the cases the lower tiers recommended "
+                             "as such, and no case in the pool was; at least one is needed. You may still mark a case "
+                             "yourself if its enterprise agrees."))
     if not reasons:
         reasons.append(_("The pool's cases cannot meet all the rules at the same time; see the checks of the closest list."))
     return reasons

@@ -236,8 +236,10 @@ def test_no_willing_park_case_means_no_valid_presenter_candidate():
     proposal = propose_city_list(pool, quota_cases=3, quota_presenters=1, **RULES_2024)
     assert not proposal.feasible
     assert proposal.reasons == (
-        "No park association case in the pool offers itself as a presenter candidate; at least one presenter "
-        "candidate is needed and 30% of them must come through a park association.",
+        "The assistant only proposes as presenter candidates the cases the lower tiers recommended as such, and no "
+        "park association case in the pool was; at least one presenter candidate is needed and 30% of them must come "
+        "through a park association. You may still mark a park association case yourself (column “Presenter "
+        "candidate”) if its enterprise agrees.",
     )
     assert proposal.presenters == []
     assert [check.code for check in proposal.checks if not check.passed] == [RuleCode.PRESENTER_COUNT]
