@@ -1,11 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import CaseType, EnterpriseType
 from cases.importing import MAX_IMPORT_BYTES
 from cases.models import Case
-from cases.queries import SHORT_NAME_LIMITS, short_name_problem
+from cases.queries import SHORT_NAME_LIMITS, text_length_problem
 from cases.rules import LANDLINE_PATTERN, MOBILE_PATTERN, normalise_phone
 
 
@@ -36,10 +37,28 @@ def validate_phone(value: str) -> None:
         )
 
 
+class LengthLimit:
+    """The length rule of one text field of the 推荐表, with the message naming the field, its limit,
+    the current length and what to do (cases.queries.text_length_problem) — in place of Django's
+    generic “确保该变量包含不超过 200 字符”."""
+
+    def __init__(self, field_name: str) -> None:
+        self.field_name = field_name
+
+    def __call__(self, value: str) -> None:
+        too_long = text_length_problem(self.field_name, value)
+        if too_long:
+            raise ValidationError(too_long, code="too_long")
+
+
 def _model_field(name: str, **overrides):
-    """The form field of a Case column, optional (drafts may be incomplete; submit checks)."""
+    """The form field of a Case column, optional (drafts may be incomplete; submit checks).
+    A length-limited column gets LengthLimit instead of Django's own max-length check."""
     field = Case._meta.get_field(name).formfield(**overrides)
     field.required = False
+    if getattr(field, "max_length", None) is not None:
+        field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+        field.validators.append(LengthLimit(name))
     return field
 
 
@@ -89,19 +108,6 @@ class CaseForm(forms.Form):
         value = normalise_phone(self.cleaned_data["contact_phone"])
         if value:
             validate_phone(value)
-        return value
-
-    def clean_short_title(self):
-        return self._clean_short_name("short_title")
-
-    def clean_unit_short_name(self):
-        return self._clean_short_name("unit_short_name")
-
-    def _clean_short_name(self, name: str) -> str:
-        value = self.cleaned_data[name]
-        too_long = short_name_problem(name, value)
-        if too_long:
-            raise ValidationError(too_long, code="too_long")
         return value
 
     def valid_values(self) -> dict:

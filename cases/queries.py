@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from cases.deadlines import holder_of, stage_closes_at
+from cases.documents.recommendation_form import narrative_not_attachable_message, printed_form_fingerprint
 from cases.documents.wechat import MAX_TITLE_SHORT, MAX_UNIT_SHORT
 from cases.enums import (
     EDITABLE_STATUSES,
     STAFF_ROLES,
     TRANSITIONS,
+    AuditAction,
     CaseStatus,
     Role,
     Tier,
@@ -20,8 +22,9 @@ from cases.enums import (
     ValidationState,
     statuses_reaching,
 )
-from cases.models import Campaign, Case, Enterprise, Membership, Organisation
+from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
 from cases.slots import missing_required_slots
+from cases.validation import rules as check_rules
 
 # Roles whose holders see the whole province's cases.
 PROVINCE_WIDE_ROLES = (Role.PROVINCE_STAFF,)
@@ -150,6 +153,11 @@ def case_uploads(case: Case) -> tuple[dict[str, list], dict[str, list]]:
     return current, earlier
 
 
+def current_narrative(case: Case) -> Upload | None:
+    """The case's current 案例概要 upload (the one the 推荐表 carries as 附页), or None."""
+    return case.uploads.filter(slot=UploadSlot.NARRATIVE, superseded_at__isnull=True).order_by("-uploaded_at", "-pk").first()
+
+
 def latest_return(case: Case):
     """The reviewer's latest 退回 of the case (its reasons are shown to the enterprise), or None."""
     return case.transitions.filter(to_status=CaseStatus.RETURNED).select_related("actor").first()
@@ -203,19 +211,69 @@ def short_name_length(value: str) -> int:
 def short_name_problem(field_name: str, value: str) -> str | None:
     """Why a short name (a key of SHORT_NAME_LIMITS) is too long, in Chinese; None if it fits.
     The form shows it under the field and the submission check lists it, so both say the same."""
-    limit = SHORT_NAME_LIMITS[field_name]
-    length = short_name_length(value)
+    return _too_long(field_name, SHORT_NAME_LIMITS[field_name], short_name_length(value))
+
+
+def text_length_problem(field_name: str, value: str) -> str | None:
+    """Why the value of a length-limited text field of the 推荐表 is too long, in Chinese (field,
+    limit, current length, what to do); None if it fits. Every field keeps to its column's
+    max_length, counted per character as the database does; short names also to SHORT_NAME_LIMITS
+    (spaces not counted), which is tighter."""
+    if field_name in SHORT_NAME_LIMITS and (problem := short_name_problem(field_name, value)):
+        return problem
+    return _too_long(field_name, Case._meta.get_field(field_name).max_length, len(value or ""))
+
+
+def _too_long(field_name: str, limit: int, length: int) -> str | None:
     if length <= limit:
         return None
     return _("%(field)s may have at most %(limit)d characters; it now has %(count)d. Shorten it.") % {
         "field": Case._meta.get_field(field_name).verbose_name, "limit": limit, "count": length}
 
 
+# The key under which a download of the filled 推荐表 records what its rows said (AuditEvent.details).
+PRINTED_FORM_KEY = "printed_form"
+
+
+def narrative_attachment_problem(narrative: Upload | None) -> str | None:
+    """Why the current 案例概要 cannot be attached to the 推荐表 as 附页, or None.
+
+    Known without converting anything: a legacy .doc is converted again for the form exactly as its
+    check converted it, so only a check that could not convert it for want of LibreOffice (a
+    warning, not an error) tells in advance that the form cannot carry it. A file the check could
+    not read at all already has its own error finding."""
+    if narrative is None or narrative.validation_state != ValidationState.DONE:
+        return None
+    if any(finding.get("rule") == check_rules.TOOL_UNAVAILABLE.code for finding in narrative.findings):
+        return narrative_not_attachable_message(legacy=True)
+    return None
+
+
+def scan_shows_older_form(case: Case, scan: Upload) -> bool:
+    """The stamped scan (盖章扫描件) shows an older 推荐表 than the case now prints.
+
+    The portal cannot read the scan, so it compares what the rows of the form said at its last
+    download before the scan was uploaded (recorded by the download, PRINTED_FORM_KEY) with what
+    they say now. Unknown (no such download: a form filled by hand, or downloaded before this was
+    recorded): False — nothing to ask for."""
+    printed = (
+        AuditEvent.objects.filter(
+            case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED, details__has_key=PRINTED_FORM_KEY,
+            created_at__lte=scan.uploaded_at,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list(f"details__{PRINTED_FORM_KEY}", flat=True)
+        .first()
+    )
+    return printed is not None and printed != printed_form_fingerprint(case)
+
+
 def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> list[str]:
     """Why the case cannot be submitted yet, in Chinese, in the order to fix them; empty: ready.
 
-    Missing form fields, empty required slots (cases.slots), checks still running or failed, and
-    every current file with an error-severity finding. The deadline is the transition's to judge.
+    Missing form fields, empty required slots (cases.slots), a narrative the 推荐表 cannot carry as
+    附页, a stamped scan of an older form, checks still running or failed, and every current file
+    with an error-severity finding. The deadline is the transition's to judge.
     """
     if uploads is None:
         uploads, _earlier = case_uploads(case)
@@ -231,6 +289,12 @@ def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> l
             problems.append(too_long)
     for slot in missing_required_slots(set(uploads)):
         problems.append(_("Upload the file “%(slot)s”.") % {"slot": UploadSlot(slot).label})
+    not_attachable = narrative_attachment_problem((uploads.get(UploadSlot.NARRATIVE) or [None])[0])
+    if not_attachable:
+        problems.append(not_attachable)
+    scans = uploads.get(UploadSlot.FORM_SCAN)
+    if scans and scan_shows_older_form(case, scans[0]):
+        problems.append(_("The recommendation form was changed after the stamped scan was uploaded: download the form again, print, stamp and scan it, and upload the new scan."))
     for slot, files in uploads.items():
         label = UploadSlot(slot).label
         for upload in files:

@@ -24,18 +24,26 @@ from cases.deadlines import stage_closes_at
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
 from cases.documents.package import package_filename, stream_package
-from cases.documents.recommendation_form import NarrativeNotMergeable, build_blank_form, build_filled_form, form_title
+from cases.documents.recommendation_form import (
+    NarrativeNotMergeable,
+    build_blank_form,
+    build_filled_form,
+    form_title,
+    printed_form_fingerprint,
+)
 from cases.documents.wechat import suggest_short_names, wechat_display_name
-from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, UploadSlot, ValidationState
+from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
 from cases.importing import build_import_template, import_directory
 from cases.models import Case
 from cases.queries import (
+    PRINTED_FORM_KEY,
     SUBMISSION_REQUIRED_FIELDS,
     case_history,
     case_uploads,
     cases_visible_to,
     current_campaign,
+    current_narrative,
     editing_closes_at,
     enterprise_cases,
     enterprises_of,
@@ -176,6 +184,8 @@ def _case_form_context(case: Case | None, form: CaseForm, *, enterprise, saved: 
         "case": case, "form": form, "rows": rows, "version": case.version if case else 0, "conflict": bool(saved),
         "suggested_title": suggested_title, "suggested_unit": suggested_unit, "enterprise": enterprise,
         "draft_key": f"case-draft:{case.pk}" if case else _new_case_draft_key(enterprise),
+        # What the reviewer asked to fix, kept in view while fixing it.
+        "returned": latest_return(case) if case and case.status == CaseStatus.RETURNED else None,
     }
 
 
@@ -189,6 +199,12 @@ def case_create(request):
     if request.method == "POST":
         form = CaseForm(request.POST)
         form.is_valid()
+        if "title" in form.errors:
+            # A case is created under its name: say what is wrong with the name typed (create_case
+            # would only see it missing and ask for one). The typed text stays in the form.
+            form.add_error(None, _("The case was not created because its name is not valid: %(error)s") % {
+                "error": " ".join(form.errors["title"])})
+            return render(request, "cases/case_create.html", _case_form_context(None, form, enterprise=enterprise))
         try:
             case = create_case(actor=request.user, enterprise=enterprise, campaign=campaign, values=form.valid_values(),
                                now=timezone.now())
@@ -505,17 +521,21 @@ def blank_form(request):
 def filled_form(request, pk: int):
     """The 推荐表 filled from the case with the current narrative as 附页: holds personal data, logged."""
     case = _visible_case_or_404(request, pk)
-    narrative = case.uploads.filter(slot=UploadSlot.NARRATIVE, superseded_at__isnull=True).order_by("-uploaded_at").first()
+    narrative = current_narrative(case)
     narrative_bytes = None
     if narrative is not None:
         with narrative.file.storage.open(narrative.file.name, "rb") as handle:
             narrative_bytes = handle.read()
     try:
         data = build_filled_form(case, narrative=narrative_bytes)
-    except NarrativeNotMergeable:
-        data = build_filled_form(case, narrative=None)
+    except NarrativeNotMergeable as refusal:
+        # Never a form without its 案例概要: it would be printed, stamped and scanned incomplete.
+        messages.error(request, str(refusal))
+        return redirect("cases:case_detail", pk=case.pk)
+    # What the printed rows say, so the case page can tell a stamped scan made from an older form.
     record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
-                    summary=_("Filled recommendation form downloaded"))
+                    summary=_("Filled recommendation form downloaded"),
+                    details={PRINTED_FORM_KEY: printed_form_fingerprint(case)})
     return _docx_response(data, join_name(case.title, "推荐表", extension="docx"))
 
 

@@ -26,7 +26,7 @@ from typing import IO, NamedTuple
 from django.utils import timezone
 
 from cases.documents.naming import case_region, join_name, sanitize_name_part, unit_name
-from cases.documents.recommendation_form import build_filled_form
+from cases.documents.recommendation_form import NarrativeNotMergeable, build_filled_form
 from cases.enums import UploadSlot
 from cases.models import Case, Upload
 
@@ -122,8 +122,17 @@ def _narrative_bytes(upload: Upload | None) -> bytes | None:
     if upload is None:
         return None
     with upload.file.storage.open(upload.file.name, "rb") as handle:
-        data = handle.read()
-    return data if zipfile.is_zipfile(io.BytesIO(data)) else None
+        return handle.read()
+
+
+def _packaged_form(case: Case, narrative: Upload | None) -> bytes:
+    """The generated 推荐表 with the narrative as 附页 (a .doc converted first). When the narrative
+    cannot be attached the form goes without it: the narrative is in the package as its own file,
+    and the case page already told the enterprise (cases.queries.submission_problems)."""
+    try:
+        return build_filled_form(case, narrative=_narrative_bytes(narrative))
+    except NarrativeNotMergeable:
+        return build_filled_form(case, narrative=None)
 
 
 def package_members(case: Case) -> list[PackageMember]:
@@ -137,7 +146,7 @@ def package_members(case: Case) -> list[PackageMember]:
             narrative = (uploads.get(UploadSlot.NARRATIVE) or [None])[-1]
 
             def build(case=case, narrative=narrative) -> bytes:
-                return build_filled_form(case, narrative=_narrative_bytes(narrative))
+                return _packaged_form(case, narrative)
 
             label, accepted = MEMBER_LABELS[slot]
             members.append(PackageMember(join_name(case.title, label, extension=accepted[0]), build))

@@ -10,11 +10,16 @@ numbering definitions and its images therefore stay exactly as the enterprise ma
 carries direct formatting on every paragraph and run and its own section (A4 portrait, margins),
 so it looks the same in any host. A section break separates the two, so the narrative keeps its
 own page setup, headers and footers, and the form gets none of them.
+
+A legacy .doc narrative is first converted to .docx by LibreOffice, the way the checks convert it
+(cases.validation.office), so the printed form carries it like any other narrative.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -49,6 +54,11 @@ from cases.documents.docx_helpers import (
 )
 from cases.enums import CaseType, OrganisationKind
 from cases.models import Campaign, Case, Organisation
+from cases.validation import rules as check_rules
+from cases.validation.isolation import private_folder
+from cases.validation.limits import ValidationContext, ValidationLimits
+from cases.validation.office import WORD_STREAM, NotConvertible, _as_ooxml
+from cases.validation.sniff import OLE_MAGIC
 
 # --- the form's text (附件3), as the notice prints it -------------------------------------
 
@@ -127,12 +137,28 @@ ROW_HEIGHTS = {
 ROW_LABELS: tuple[str, ...] = tuple(ROW_HEIGHTS)
 
 
-class NarrativeNotMergeable(ValueError):
-    """The narrative upload is not a .docx python-docx can open (e.g. a legacy .doc)."""
+# The download waits for the conversion: well under the web worker's 120 s (docker-compose.yml), so
+# a hung LibreOffice ends in the message below, not in a killed worker and an empty page.
+NARRATIVE_CONVERSION_TIMEOUT_SECONDS = 60.0
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(str(_("The case narrative is not a Word .docx file that can be attached to the form.")))
+
+def narrative_not_attachable_message(*, legacy: bool) -> str:
+    """Why the 案例概要 cannot be attached to the 推荐表 and what to do, in the user's terms. The
+    download refusal and the submission check (cases.queries) say the same."""
+    if legacy:
+        return str(_("The case narrative is a .doc file that could not be converted, so it cannot be attached to the recommendation form: save it as .docx and upload the case narrative again."))
+    return str(_("The case narrative cannot be opened as a Word document, so it cannot be attached to the recommendation form: open it in Word, save it as .docx and upload the case narrative again."))
+
+
+class NarrativeNotMergeable(ValueError):
+    """The narrative upload cannot become a .docx python-docx can open: a legacy .doc LibreOffice
+    could not convert (missing, timed out, broken file), or not a Word document at all.
+    The message says so in Chinese; `detail` is the technical reason, for logs."""
+
+    def __init__(self, detail: str = "", *, legacy: bool = False) -> None:
+        super().__init__(narrative_not_attachable_message(legacy=legacy))
         self.detail = detail
+        self.legacy = legacy
 
 
 # --- titles ---------------------------------------------------------------------------------
@@ -181,6 +207,30 @@ def _contact_line(case: Case) -> str:
     return CONTACT_JOINER.join(part for part in (case.contact_name.strip(), case.contact_position.strip()) if part)
 
 
+def enterprise_rows(case: Case) -> dict[str, str | list[str]]:
+    """The rows of the 推荐表 the enterprise fills in, as the form prints them (label → text, or
+    lines). The two 意见 rows are written by the associations, and the 案例概要 row points to the 附页."""
+    return {
+        LABEL_TITLE: case.title,
+        LABEL_CASE_TYPE: case_type_line(case.case_type),
+        LABEL_UNIT: case.completing_unit or case.enterprise.name,
+        LABEL_TEAM: _lines(case.team),
+        LABEL_CONTACT: _contact_line(case),
+        LABEL_PHONE: case.contact_phone,
+        LABEL_ADDRESS: case.contact_address,
+        LABEL_HONOURS: _lines(case.honours),
+        LABEL_REMARKS: _lines(case.remarks),
+    }
+
+
+def printed_form_fingerprint(case: Case) -> str:
+    """A short digest of what the enterprise's rows of the printed 推荐表 say: equal digests, same
+    printed text. Recorded with every download of the filled form, so the case page can tell a
+    stamped scan made from an older form (cases.queries.scan_shows_older_form)."""
+    text = json.dumps(enterprise_rows(case), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _add_seal_lines(cell) -> None:
     add_paragraph(cell, "", font=VALUE_FONT, size_pt=VALUE_SIZE)
     add_paragraph(cell, SEAL_LINE, font=VALUE_FONT, size_pt=VALUE_SIZE, align="right", right_chars=4)
@@ -222,23 +272,20 @@ def _build_form(campaign: Campaign, case: Case | None, *, appendix: bool) -> Doc
         set_cell_text(rows[label].cells[1], text, font=VALUE_FONT, size_pt=VALUE_SIZE, **kwargs)
 
     filled = case is not None
-    value(LABEL_TITLE, case.title if filled else "")
-    value(LABEL_CASE_TYPE, case_type_line(case.case_type if filled else None))
-    value(LABEL_UNIT, (case.completing_unit or case.enterprise.name) if filled else "")
-    value(LABEL_TEAM, _lines(case.team) if filled else "")
-    value(LABEL_CONTACT, _contact_line(case) if filled else "")
-    value(LABEL_PHONE, case.contact_phone if filled else "")
-    value(LABEL_ADDRESS, case.contact_address if filled else "")
+    entered = enterprise_rows(case) if filled else {}
+    for label in (LABEL_TITLE, LABEL_UNIT, LABEL_TEAM, LABEL_CONTACT, LABEL_PHONE, LABEL_ADDRESS):
+        value(label, entered.get(label, ""))
+    value(LABEL_CASE_TYPE, entered.get(LABEL_CASE_TYPE, case_type_line(None)))
     if appendix:
         value(LABEL_SUMMARY, SUMMARY_SEE_APPENDIX)
     else:
         set_cell_text(rows[LABEL_SUMMARY].cells[1], SUMMARY_INSTRUCTIONS, font=VALUE_FONT,
                       size_pt=INSTRUCTION_SIZE, vertical="top", first_line_chars=2)
-    value(LABEL_HONOURS, _lines(case.honours) if filled else "", vertical="top")
+    value(LABEL_HONOURS, entered.get(LABEL_HONOURS, ""), vertical="top")
     _fill_opinion(rows[LABEL_RECOMMENDER].cells[1], _lines(case.recommender_opinion) if filled else [],
                   commitment=True)
     _fill_opinion(rows[LABEL_CITY].cells[1], _lines(case.city_opinion) if filled else [], commitment=False)
-    value(LABEL_REMARKS, _lines(case.remarks) if filled else "", vertical="top")
+    value(LABEL_REMARKS, entered.get(LABEL_REMARKS, ""), vertical="top")
 
     add_paragraph(document, FOOTNOTE, font=FANGSONG, size_pt=SIZE_XIAOSI, space_before_pt=6)
     if appendix:
@@ -260,15 +307,37 @@ def build_blank_form(campaign: Campaign | None = None) -> bytes:
 def build_filled_form(case: Case, *, narrative: bytes | None) -> bytes:
     """The 推荐表 filled from `case`, ready to print, stamp and scan.
 
-    With `narrative` (the bytes of the 案例概要 .docx), the narrative follows the table as 附页 in a
-    section of its own, its styles, numbering and images kept; without it, the 案例概要 row keeps
-    the notice's instructions. Raises NarrativeNotMergeable when `narrative` is not a .docx.
+    With `narrative` (the bytes of the 案例概要, .docx or legacy .doc), the narrative follows the
+    table as 附页 in a section of its own, its styles, numbering and images kept; without it, the
+    案例概要 row keeps the notice's instructions. A .doc is converted first (narrative_as_docx).
+    Raises NarrativeNotMergeable when the narrative cannot be attached: never a form without it.
     """
     if narrative is None:
         return document_bytes(_build_form(case.campaign, case, appendix=False))
-    host = _open_narrative(narrative)
+    host = _open_narrative(narrative_as_docx(narrative))
     form = _build_form(case.campaign, case, appendix=True)
     return document_bytes(_insert_form_before(host, form))
+
+
+def narrative_as_docx(narrative: bytes) -> bytes:
+    """The 案例概要 as .docx bytes: a legacy .doc (an OLE file) converted by LibreOffice with the
+    checks' own sniffing and converter (cases.validation.office: a Word stream is required, a
+    password-protected file is refused), within NARRATIVE_CONVERSION_TIMEOUT_SECONDS; anything
+    else as it is (a .docx; _open_narrative refuses the rest). Raises NarrativeNotMergeable
+    (legacy=True) when the conversion fails."""
+    if not narrative.startswith(OLE_MAGIC):
+        return narrative
+    context = ValidationContext(limits=ValidationLimits(libreoffice_timeout_seconds=NARRATIVE_CONVERSION_TIMEOUT_SECONDS))
+    with private_folder(None) as folder:
+        source = folder / "narrative.doc"
+        source.write_bytes(narrative)
+        try:
+            converted = _as_ooxml(source, context, folder, legacy_stream=WORD_STREAM, target="docx",
+                                  unreadable=check_rules.DOCX_UNREADABLE)
+        except NotConvertible as problem:
+            finding = problem.args[0]
+            raise NarrativeNotMergeable(finding.found or finding.message, legacy=True) from None
+        return converted.read_bytes()
 
 
 def _open_narrative(narrative: bytes) -> DocumentObject:

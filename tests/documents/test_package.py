@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import shutil
+import subprocess
 import tracemalloc
 import zipfile
 
@@ -146,7 +148,29 @@ def test_without_uploads_the_package_holds_the_generated_form_only(case):
 
 
 @pytest.mark.django_db
-def test_a_legacy_doc_narrative_is_packaged_but_not_merged(case, make_upload):
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_legacy_doc_narrative_is_converted_into_the_packaged_form(case, make_upload, tmp_path):
+    source = tmp_path / "narrative.docx"
+    source.write_bytes(narrative_docx())
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless", "--norestore",
+         "--convert-to", "doc", "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    legacy = (tmp_path / "narrative.doc").read_bytes()
+    make_upload(case, UploadSlot.NARRATIVE, legacy, "案例概要.doc")
+
+    with read_zip(case) as archive:
+        assert archive.read(f"{CASE_TITLE}+案例概要.doc") == legacy
+        document = Document(io.BytesIO(archive.read(f"{CASE_TITLE}+推荐表.docx")))
+    cells = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert cells["案例概要"] == "详见附页。"
+    assert NARRATIVE_TITLE in [paragraph.text for paragraph in document.paragraphs]
+
+
+@pytest.mark.django_db
+def test_a_legacy_file_that_cannot_be_converted_is_packaged_but_not_merged(case, make_upload):
+    # An OLE file without a Word stream: the form goes without 附页, the file itself is in the package.
     legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     make_upload(case, UploadSlot.NARRATIVE, legacy, "案例概要.DOC")
 

@@ -250,12 +250,62 @@ def test_merged_document_is_a_valid_package_with_unique_part_names(case):
 
 
 @pytest.mark.django_db
-def test_a_legacy_doc_narrative_is_refused_with_a_clear_error(case):
-    with translation.override("en"), pytest.raises(form.NarrativeNotMergeable) as error:
+def test_a_legacy_file_that_is_no_word_document_is_refused_with_a_clear_error(case):
+    # An OLE file without a WordDocument stream: LibreOffice would "convert" it into an empty page.
+    with translation.override("zh-hans"), pytest.raises(form.NarrativeNotMergeable) as error:
         form.build_filled_form(case, narrative=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
 
-    assert str(error.value) == "The case narrative is not a Word .docx file that can be attached to the form."
-    assert error.value.detail == "not a zip package"
+    assert str(error.value) == "案例概要为 .doc 格式，未能转换，无法附在推荐表后：请另存为 .docx 后重新上传案例概要。"
+    assert error.value.legacy is True
+
+
+@pytest.mark.django_db
+def test_a_narrative_that_is_no_word_file_is_refused_with_its_own_error(case):
+    with translation.override("zh-hans"), pytest.raises(form.NarrativeNotMergeable) as error:
+        form.build_filled_form(case, narrative=b"%PDF-1.7\n" + b"\0" * 512)
+
+    assert str(error.value) == "案例概要无法作为 Word 文档打开，无法附在推荐表后：请在 Word 中打开，另存为 .docx 后重新上传案例概要。"
+    assert (error.value.legacy, error.value.detail) == (False, "not a zip package")
+
+
+def _legacy_doc(docx: bytes, tmp_path) -> bytes:
+    source = tmp_path / "narrative.docx"
+    source.write_bytes(docx)
+    profile = tmp_path / "lo-profile-doc"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+         "--convert-to", "doc", "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return (tmp_path / "narrative.doc").read_bytes()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_legacy_doc_narrative_is_converted_and_attached_with_its_title_and_picture(case, tmp_path):
+    legacy = _legacy_doc(narrative_docx(), tmp_path)
+
+    document = open_docx(form.build_filled_form(case, narrative=legacy))
+
+    texts = [paragraph.text for paragraph in document.paragraphs]
+    assert legacy.startswith(b"\xd0\xcf\x11\xe0")
+    assert table_rows(document)["案例概要"] == [form.SUMMARY_SEE_APPENDIX]
+    assert texts.index(form.APPENDIX_HEADING) < texts.index(NARRATIVE_TITLE) < texts.index(NARRATIVE_BODY)
+    assert document.inline_shapes  # the picture came through the conversion
+    assert len(document.sections) == 2  # the form's section, then the narrative's
+
+
+@pytest.mark.django_db
+def test_the_printed_form_fingerprint_follows_the_printed_rows_only(case):
+    before = form.printed_form_fingerprint(case)
+    case.short_title = "智能焦化"  # WeChat name only, not on the form
+    case.recommender_opinion = "同意推荐，情况属实。"  # written by the association, not the enterprise
+    unchanged = form.printed_form_fingerprint(case)
+    case.contact_phone = "13812345678"
+    changed = form.printed_form_fingerprint(case)
+
+    assert unchanged == before
+    assert changed != before
 
 
 def _convert_to_pdf(docx: bytes, tmp_path) -> PdfReader:
