@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.documents.naming import case_region, unit_name
 from cases.enums import ValidationState
-from cases.models import Upload
+from cases.models import Case, Upload
 from cases.slots import SLOT_RULES
 from cases.validation import RULESET_VERSION, validate_file
 from cases.validation.limits import ValidationContext
@@ -25,8 +25,39 @@ COPY_CHUNK = 1024 * 1024
 
 
 def validation_context_for(upload: Upload) -> ValidationContext:
-    case = upload.case
+    return case_validation_context(upload.case)
+
+
+def case_validation_context(case: Case) -> ValidationContext:
+    """The case's names the rules read (file-name patterns, the narrative's subtitle)."""
     return ValidationContext(unit_name=unit_name(case), case_name=case.title, region_name=case_region(case))
+
+
+def uploads_to_recheck(case_id: int) -> list[int]:
+    """The case's current files whose findings no longer fit the case, marked as waiting for a
+    check again; returns their ids, for the caller to queue.
+
+    A finished check whose key (cases.checks.validation_key_for) differs from the key the file
+    has now — the case was renamed, say, and a photo named after the old name must lose its
+    pass (or a warning its reason) — goes back to PENDING, so pages show it as being checked and
+    submission waits for it. A check running now may have read the old names, so it is queued
+    again too (check_upload does nothing when its key is still current). The marking is
+    conditional on the row being unchanged since it was read, so a check finishing meanwhile
+    is not overwritten."""
+    case = Case.objects.select_related("enterprise__association__parent__parent").get(pk=case_id)
+    context = case_validation_context(case)
+    queued = []
+    for upload in Upload.objects.filter(case_id=case_id, superseded_at__isnull=True).order_by("pk"):
+        upload.case = case
+        if upload.validation_state == ValidationState.RUNNING:
+            queued.append(upload.pk)
+        elif upload.validation_state == ValidationState.DONE and upload.validation_key != validation_key_for(upload, context):
+            marked = Upload.objects.filter(
+                pk=upload.pk, validation_state=ValidationState.DONE, validation_key=upload.validation_key,
+            ).update(validation_state=ValidationState.PENDING)
+            if marked:
+                queued.append(upload.pk)
+    return queued
 
 
 def validation_key_for(upload: Upload, context: ValidationContext) -> str:

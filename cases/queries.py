@@ -287,7 +287,7 @@ def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> l
         too_long = short_name_problem(field_name, getattr(case, field_name))
         if too_long:
             problems.append(too_long)
-    for slot in missing_required_slots(set(uploads)):
+    for slot in missing_required_slots(uploads):
         problems.append(_("Upload the file “%(slot)s”.") % {"slot": UploadSlot(slot).label})
     not_attachable = narrative_attachment_problem((uploads.get(UploadSlot.NARRATIVE) or [None])[0])
     if not_attachable:

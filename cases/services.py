@@ -1,6 +1,7 @@
 """Writes of the cases app: accounts and roles; the enterprise's case, its files and its submission."""
 
 import datetime
+import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -19,6 +20,8 @@ from cases.slots import SLOT_RULES
 from cases.uploads import UploadRejected, check_received_file
 from cases.validation.units import describe_bytes
 from cases.workflow import transition_case
+
+logger = logging.getLogger(__name__)
 
 PROVINCE_ADMIN_GROUP = "省级管理员"
 # The models provincial staff manage in the Django admin.
@@ -196,7 +199,9 @@ def save_case_draft(*, case: Case, actor, values: dict, expected_version: int,
 
     Invariants: the case is editable by `actor` now; `expected_version` is the version the form
     was opened with — a save from an older one raises StaleVersion and changes nothing, so a
-    second tab never overwrites the first silently. Side effects: the fields, `version` + 1.
+    second tab never overwrites the first silently. Side effects, in order: the fields, `version`
+    + 1; after commit, the checks of current files whose findings depend on what changed (the case
+    name is part of the photo and video name rules) are queued again (recheck_case_files).
     Returns the saved case (a fresh object).
     """
     now = now or timezone.now()
@@ -212,6 +217,8 @@ def save_case_draft(*, case: Case, actor, values: dict, expected_version: int,
         if changed:
             locked.version += 1
             locked.save(update_fields=[*changed, "version", "updated_at"])
+            case_id = locked.pk
+            transaction.on_commit(lambda: recheck_case_files(case_id=case_id))
     return locked
 
 
@@ -261,19 +268,41 @@ def _queue_check(upload_id: int) -> None:
     enqueue(check_upload_task, upload_id)
 
 
+def recheck_case_files(*, case_id: int) -> list[int]:
+    """Queue again the checks of the case's current files whose findings were made with other
+    inputs than the case has now (see cases.checks.uploads_to_recheck). Runs after the save
+    committed and never fails it: a file left unqueued here is still marked waiting, and the
+    periodic requeue picks it up. Returns the ids queued."""
+    from cases.checks import uploads_to_recheck
+
+    try:
+        upload_ids = uploads_to_recheck(case_id)
+    except Exception:  # the save is done; a stale badge must not turn it into an error page
+        logger.exception("could not re-queue the checks of case %s", case_id)
+        return []
+    for upload_id in upload_ids:
+        _queue_check(upload_id)
+    return upload_ids
+
+
 def withdraw_upload(*, upload: Upload, actor, now: datetime.datetime | None = None) -> Upload:
-    """Take a proof file (证明材料, a slot of several files) out of the case. Soft: the row stays as
-    an earlier version (superseded_at), still downloadable for reviewers.
-    Single-file slots are replaced by uploading, not emptied."""
+    """Take a file out of the case: a proof file (证明材料, a slot of several files) or the file of
+    an optional slot (the enterprise's own 推荐表 Word: without it the portal fills the form).
+
+    Invariants: the case is editable by `actor` now (its row is locked); the slot is removable
+    (SlotRule.removable) — a required single-file slot is replaced by uploading, not emptied.
+    Side effects: superseded_at = now. Soft, like a replacement: the row stays as an earlier
+    version with who uploaded it and when, still downloadable for reviewers. Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():
         _lock_editable_case(upload.case, actor=actor, now=now)
         current = Upload.objects.select_for_update().get(pk=upload.pk)
-        if not SLOT_RULES[current.slot].multiple:
+        if not SLOT_RULES[current.slot].removable:
             raise CaseNotEditable(_("This file can only be replaced by uploading a new one."))
         if current.superseded_at is None:
             current.superseded_at = now
             current.save(update_fields=["superseded_at"])
+            Case.objects.filter(pk=current.case_id).update(updated_at=now)
     return current
 
 

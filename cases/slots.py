@@ -1,6 +1,7 @@
 """The upload slots of a case and their rules (SPEC §3): what goes where, in which format, how large,
 whether it is required. Views, templates, the submission check and the package ask here."""
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.enums import UploadSlot
 from cases.validation import KIND_TRAITS
+from cases.validation import rules as check_rules
 from cases.validation.limits import NOTICE_FORMAT, ValidationLimits
 from cases.validation.units import describe_bytes, describe_seconds
 
@@ -24,6 +26,13 @@ class SlotRule:
     # may carry the narrative inside it).
     not_required_with: str | None = None
     rule_text: Promise | str = ""
+
+    @property
+    def removable(self) -> bool:
+        """The enterprise may take a file out of this slot (soft: it stays as an earlier version)
+        instead of only replacing it: slots of several files, and optional slots, which may be
+        left empty. A required single-file slot is only ever replaced."""
+        return self.multiple or not self.required
 
     @property
     def label(self) -> str:
@@ -69,8 +78,8 @@ SLOT_RULES: dict[str, SlotRule] = {
             rule_text=_("Word file. Title in style 标题1, 三号黑体; subtitle = unit name, 三号楷体; body 四号宋体, first-line indent 2 characters, line spacing fixed 22 pt; the four outline parts; at most %(max_chars)d 字; %(exterior)d exterior + %(case_photos)d case photos (at least %(min_photo)s each, wrapped 上下型)."),
         ),
         SlotRule(
-            UploadSlot.FORM_WORD, "narrative", ("docx", "doc"), required=False,
-            rule_text=_("Optional: your own Word version of the recommendation form with the narrative inside. Without it the portal generates the form from what you entered."),
+            UploadSlot.FORM_WORD, "form_word", ("docx", "doc"), required=False,
+            rule_text=_("Optional: your own Word version of the recommendation form (the table of 附件3), with the narrative in its 案例概要 cell or on pages after the table; that narrative must follow the narrative's rules. Without it the portal generates the form from what you entered, and you can remove a file uploaded here."),
         ),
         SlotRule(
             UploadSlot.FORM_SCAN, "pdf_scan", ("pdf",), required=True,
@@ -111,14 +120,35 @@ SUBMISSION_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if not rule.w
 WINNER_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if rule.winners_only)
 
 
-def missing_required_slots(current_slots: set[str], slots: tuple[str, ...] = SUBMISSION_SLOTS) -> list[str]:
-    """The required slots of `slots` without a current file, in display order."""
+# A file carrying one of these findings does not stand in for the slot that names its slot in
+# `not_required_with`: a 推荐表 without a 案例概要 in it does not replace the narrative file.
+NOT_A_STAND_IN_RULES = frozenset({check_rules.FORM_WITHOUT_NARRATIVE.code, check_rules.FORM_NOT_RECOGNISED.code})
+
+
+def missing_required_slots(
+    current_slots: Collection[str] | Mapping[str, list], slots: tuple[str, ...] = SUBMISSION_SLOTS
+) -> list[str]:
+    """The required slots of `slots` without a current file, in display order.
+
+    `current_slots`: the slots holding a current file, or better the current uploads by slot
+    (then a stand-in file whose check found it carries no narrative does not count as one)."""
     missing = []
     for slot in slots:
         rule = SLOT_RULES[slot]
         if not rule.required or slot in current_slots:
             continue
-        if rule.not_required_with and rule.not_required_with in current_slots:
+        if rule.not_required_with and _stands_in(current_slots, rule.not_required_with):
             continue
         missing.append(slot)
     return missing
+
+
+def _stands_in(current_slots: Collection[str] | Mapping[str, list], slot: str) -> bool:
+    if slot not in current_slots:
+        return False
+    if not isinstance(current_slots, Mapping):
+        return True
+    return any(
+        not any(finding.get("rule") in NOT_A_STAND_IN_RULES for finding in upload.findings)
+        for upload in current_slots[slot]
+    )

@@ -97,16 +97,35 @@ def display_name(raw: str | None, *, fallback_extension: str = "") -> str:
     if len(name) >= 2 and name[1] == ":":
         name = name[2:]
     name = "".join(char for char in name if char.isprintable() and char not in '<>:"|?*')
-    name = name.strip().lstrip(".").strip()
+    name = name.strip()
+    stem, dot, extension = name.rpartition(".")
+    if dot and not stem.strip(". ") and extension.strip():
+        # Only an extension (".jpg"): keep it as one rather than turning it into the name "jpg".
+        name = _("file") + "." + extension.strip()
+    name = name.lstrip(".").strip()
     if not name:
         name = _("file") + (f".{fallback_extension}" if fallback_extension else "")
     if len(name) > MAX_NAME_LENGTH:
-        stem, dot, extension = name.rpartition(".")
-        if dot and len(extension) <= 10:
-            name = stem[: MAX_NAME_LENGTH - len(extension) - 1] + "." + extension
-        else:
-            name = name[:MAX_NAME_LENGTH]
+        name = _shortened(name)
     return name
+
+
+NAME_CUT_MARK = "…"
+
+
+def _shortened(name: str) -> str:
+    """`name` cut to MAX_NAME_LENGTH in the middle: the extension and the end of the stem are what
+    the rules read (`案例名称+企业外景.jpg`), so they stay; the start stays for recognition."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    room = MAX_NAME_LENGTH - len(suffix) - len(NAME_CUT_MARK)
+    # The last part after a “+” (企业外景, 实物图, 视频) whole when it fits in half the room.
+    last_part = stem.rsplit("+", 1)[-1] if "+" in stem else ""
+    tail_length = len(last_part) + 1 if last_part and len(last_part) + 1 <= room // 2 else room // 2
+    head_length = room - tail_length
+    return stem[:head_length] + NAME_CUT_MARK + stem[len(stem) - tail_length :] + suffix
 
 
 def extension_of(name: str) -> str:

@@ -57,7 +57,7 @@ from cases.models import Campaign, Case, Organisation
 from cases.validation import rules as check_rules
 from cases.validation.isolation import private_folder
 from cases.validation.limits import ValidationContext, ValidationLimits
-from cases.validation.office import WORD_STREAM, NotConvertible, _as_ooxml
+from cases.validation.office import WORD_STREAM, NotConvertible, as_ooxml
 from cases.validation.sniff import OLE_MAGIC
 
 # --- the form's text (附件3), as the notice prints it -------------------------------------
@@ -332,7 +332,7 @@ def narrative_as_docx(narrative: bytes) -> bytes:
         source = folder / "narrative.doc"
         source.write_bytes(narrative)
         try:
-            converted = _as_ooxml(source, context, folder, legacy_stream=WORD_STREAM, target="docx",
+            converted = as_ooxml(source, context, folder, legacy_stream=WORD_STREAM, target="docx",
                                   unreadable=check_rules.DOCX_UNREADABLE)
         except NotConvertible as problem:
             finding = problem.args[0]

@@ -7,7 +7,8 @@ Public interface:
   input the rules read (`display_name`, the context's names and limits; see cases.checks).
 - `Finding`, `ValidationContext`, `ValidationLimits`, `KINDS`.
 
-Kinds: narrative (Word, standalone or inside the 推荐表), talk_text, ppt, photo_exterior,
+Kinds: narrative (Word, standalone or inside the 推荐表), form_word (the enterprise's own Word 推荐表:
+the 附件3 table, and the narrative inside it held to the narrative rules), talk_text, ppt, photo_exterior,
 photo_case (实物图 or 场景图), photo_product and photo_scene (photo_case with the name fixed),
 pdf_scan (stamped scans), pdf_document (证明材料: readable, unprotected), video, package (zip).
 `display_name` is the name the user gave the file (storage renames files, and names are checked).
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from cases.validation import rules
 from cases.validation.findings import Finding, Rule, sort_findings
 from cases.validation.limits import ValidationContext, ValidationLimits
-from cases.validation.office import validate_narrative, validate_ppt, validate_talk_text
+from cases.validation.office import validate_form_word, validate_narrative, validate_ppt, validate_talk_text
 from cases.validation.package import validate_package
 from cases.validation.pdf import validate_pdf
 from cases.validation.photo import PHOTO_KINDS, validate_photo
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 # kind → (size-limit group in ValidationLimits.max_file_bytes, rule reported when the file cannot be read)
 KIND_TRAITS: dict[str, tuple[str, Rule]] = {
     "narrative": ("narrative", rules.DOCX_UNREADABLE),
+    "form_word": ("narrative", rules.DOCX_UNREADABLE),
     "talk_text": ("talk_text", rules.DOCX_UNREADABLE),
     "ppt": ("ppt", rules.PPT_UNREADABLE),
     **{kind: ("photo", rules.PHOTO_NOT_JPEG) for kind in PHOTO_KINDS},
@@ -73,6 +75,8 @@ def validate_file(path: Path, kind: str, *, context: ValidationContext, display_
 def _run(path: Path, kind: str, context: ValidationContext, display_name: str | None) -> list[Finding]:
     if kind == "narrative":
         return validate_narrative(path, context)
+    if kind == "form_word":
+        return validate_form_word(path, context)
     if kind == "talk_text":
         return validate_talk_text(path, context)
     if kind == "ppt":

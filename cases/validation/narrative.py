@@ -38,12 +38,39 @@ LOCATIONS_SHOWN = 3
 
 
 def check_narrative(document: WordDocument, context: ValidationContext) -> list[Finding]:
+    """The narrative slot: the narrative alone, or inside a 推荐表 someone uploaded here."""
     narrative = locate_narrative(document, TITLE_STYLE_NAMES)
+    if _is_empty(narrative):
+        return [rules.NARRATIVE_EMPTY.finding(found=_("%(count)s characters") % {"count": _text_size(narrative)})]
+    return _check_located(document, narrative, context)
+
+
+def check_form_word(document: WordDocument, context: ValidationContext) -> list[Finding]:
+    """The enterprise's own Word 推荐表 (附件3). It is what the package sends on in place of the
+    form the portal fills, so the 案例概要 it carries (in its cell or on 附页 after the table) is
+    held to the same rules as the narrative slot, and blocks alike; the form around it never is.
+    A form whose narrative is a separate file (the cell says 见附页 and nothing follows) is fine:
+    the narrative slot holds it. A document without the 附件3 table is not a 推荐表 at all."""
+    narrative = locate_narrative(document, TITLE_STYLE_NAMES)
+    if narrative.layout == "document":
+        return [rules.FORM_NOT_RECOGNISED.finding()]
+    if _is_empty(narrative):
+        return [rules.FORM_WITHOUT_NARRATIVE.finding()]
+    return _check_located(document, narrative, context)
+
+
+def _text_size(narrative: NarrativeText) -> int:
+    return sum(word_count(paragraph.text) for paragraph in narrative.paragraphs if paragraph.has_text)
+
+
+def _is_empty(narrative: NarrativeText) -> bool:
+    # Fewer characters than a sentence and no picture: a note such as “见附页”, not a narrative.
+    return _text_size(narrative) < MIN_NARRATIVE_CHARS and not any(paragraph.pictures for paragraph in narrative.paragraphs)
+
+
+def _check_located(document: WordDocument, narrative: NarrativeText, context: ValidationContext) -> list[Finding]:
     numbered = [paragraph for paragraph in narrative.paragraphs if paragraph.has_text or paragraph.pictures]
     text_paragraphs = [paragraph for paragraph in numbered if paragraph.has_text]
-    text_size = sum(word_count(paragraph.text) for paragraph in text_paragraphs)
-    if text_size < MIN_NARRATIVE_CHARS and not any(paragraph.pictures for paragraph in numbered):
-        return [rules.NARRATIVE_EMPTY.finding(found=_("%(count)s characters") % {"count": text_size})]
     number_of = {id(paragraph): index + 1 for index, paragraph in enumerate(numbered)}
 
     def where(paragraph: Paragraph) -> str:

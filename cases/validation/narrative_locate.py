@@ -22,6 +22,11 @@ NARRATIVE_CELL_LABEL = "案例概要"
 INSTRUCTION_MARKERS = ("请您结合上述选择的案例类型", "励志故事要拟定案例标题", "格式要求")
 INSTRUCTION_END = "上下型环绕"
 MAX_INSTRUCTION_PARAGRAPHS = 15
+# What the form prints under its table before any 附页: the note “注：如有其他证明材料，可另附。” and a
+# label such as “附页：案例概要” (the portal's filled form writes both). Not part of the narrative.
+FORM_NOTE_MARKER = "如有其他证明材料"
+APPENDIX_LABEL = "附页"
+MAX_APPENDIX_LABEL_CHARS = 10
 
 
 @dataclass
@@ -40,8 +45,9 @@ def locate_narrative(document: WordDocument, title_style_names: tuple[str, ...])
         return NarrativeText(top_level, "document")
 
     in_cell = _without_instructions([document.paragraph(p) for p in block_items(narrative_cell)]) if narrative_cell is not None else []
-    last_table_index = max(index for index, item in enumerate(items) if item.tag == qn("w:tbl"))
-    appendix = [document.paragraph(item) for item in items[last_table_index + 1 :] if item.tag == qn("w:p")]
+    # The 附页 start after the form's own table: a table inside the narrative is not the form.
+    form_index = next(index for index, item in enumerate(items) if item is form_table)
+    appendix = _without_form_note([document.paragraph(item) for item in items[form_index + 1 :] if item.tag == qn("w:p")])
 
     def score(paragraphs: list[Paragraph]) -> tuple[bool, int]:
         has_title = any(
@@ -79,6 +85,20 @@ def _find_form_cell(items: list[etree._Element]) -> tuple[etree._Element | None,
                     return table, below[0] if below else None
                 return table, None
     return None, None
+
+
+def _without_form_note(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Drop the form's note and the 附页 label from the top of the pages after the table."""
+    start = 0
+    for index, paragraph in enumerate(paragraphs):
+        text = squeeze(paragraph.text)
+        is_label = text.startswith(APPENDIX_LABEL) and len(text) <= MAX_APPENDIX_LABEL_CHARS and not paragraph.pictures
+        if paragraph.has_text and not (FORM_NOTE_MARKER in text or is_label):
+            break
+        if paragraph.pictures:
+            break
+        start = index + 1
+    return paragraphs[start:]
 
 
 def _without_instructions(paragraphs: list[Paragraph]) -> list[Paragraph]:

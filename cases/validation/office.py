@@ -19,7 +19,7 @@ from cases.validation import rules
 from cases.validation.findings import Finding, Rule
 from cases.validation.isolation import ToolMissing, ToolTimeout, private_folder, run_tool
 from cases.validation.limits import ValidationContext
-from cases.validation.narrative import check_narrative
+from cases.validation.narrative import check_form_word, check_narrative
 from cases.validation.ooxml import OoxmlPackage, UnreadablePackage, qn
 from cases.validation.sniff import describe_content, ole_stream_names, read_head
 from cases.validation.wordcount import word_count
@@ -40,6 +40,10 @@ def validate_narrative(path: Path, context: ValidationContext) -> list[Finding]:
     return _validate_word(path, context, check_narrative)
 
 
+def validate_form_word(path: Path, context: ValidationContext) -> list[Finding]:
+    return _validate_word(path, context, check_form_word)
+
+
 def validate_talk_text(path: Path, context: ValidationContext) -> list[Finding]:
     return _validate_word(path, context, _check_talk_text)
 
@@ -47,7 +51,7 @@ def validate_talk_text(path: Path, context: ValidationContext) -> list[Finding]:
 def validate_ppt(path: Path, context: ValidationContext) -> list[Finding]:
     with private_folder(context.temp_root) as folder:
         try:
-            pptx_path = _as_ooxml(path, context, folder, legacy_stream=POWERPOINT_STREAM, target="pptx", unreadable=rules.PPT_UNREADABLE)
+            pptx_path = as_ooxml(path, context, folder, legacy_stream=POWERPOINT_STREAM, target="pptx", unreadable=rules.PPT_UNREADABLE)
         except NotConvertible as problem:
             return [problem.args[0]]
         try:
@@ -64,7 +68,7 @@ def validate_ppt(path: Path, context: ValidationContext) -> list[Finding]:
 def _validate_word(path: Path, context: ValidationContext, check: Callable[[WordDocument, ValidationContext], list[Finding]]) -> list[Finding]:
     with private_folder(context.temp_root) as folder:
         try:
-            docx_path = _as_ooxml(path, context, folder, legacy_stream=WORD_STREAM, target="docx", unreadable=rules.DOCX_UNREADABLE)
+            docx_path = as_ooxml(path, context, folder, legacy_stream=WORD_STREAM, target="docx", unreadable=rules.DOCX_UNREADABLE)
         except NotConvertible as problem:
             return [problem.args[0]]
         try:
@@ -92,7 +96,7 @@ def _check_talk_text(document: WordDocument, context: ValidationContext) -> list
     ]
 
 
-def _as_ooxml(path: Path, context: ValidationContext, folder: Path, *, legacy_stream: str, target: str, unreadable: Rule) -> Path:
+def as_ooxml(path: Path, context: ValidationContext, folder: Path, *, legacy_stream: str, target: str, unreadable: Rule) -> Path:
     """The OOXML file to read: `path` itself, or a LibreOffice conversion of a legacy file."""
     head = read_head(path)
     if head.startswith(ZIP_MAGIC):

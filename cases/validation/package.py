@@ -67,7 +67,7 @@ SLOTS = (
     Slot("photo_product", gettext_lazy("product photo (实物图)"), NOTICE_FORMAT.product_photo_suffixes, IMAGE_EXTENSIONS, "photo_product", True, "案例名称+实物图.jpg"),
     Slot("photo_scene", gettext_lazy("scene photo (场景图)"), NOTICE_FORMAT.scene_photo_suffixes, IMAGE_EXTENSIONS, "photo_scene", True, "案例名称+场景图.jpg"),
     Slot("form_scan", gettext_lazy("stamped scan of the recommendation form (推荐表 PDF)"), ("推荐表",), (".pdf",), "pdf_scan", True, "推荐表（盖章扫描版）.pdf"),
-    Slot("form_word", gettext_lazy("recommendation form in Word (推荐表 Word)"), ("推荐表",), WORD_EXTENSIONS, "narrative", True, "推荐表.docx"),
+    Slot("form_word", gettext_lazy("recommendation form in Word (推荐表 Word)"), ("推荐表",), WORD_EXTENSIONS, "form_word", True, "推荐表.docx"),
     Slot("summary_scan", gettext_lazy("stamped scan of the summary table (汇总表 PDF)"), ("汇总表",), (".pdf",), "pdf_scan", False, "汇总表.pdf"),
     Slot("summary_word", gettext_lazy("summary table (汇总表)"), ("汇总表",), (*WORD_EXTENSIONS, ".xlsx", ".xls"), None, False, "汇总表.docx"),
     Slot("proof", gettext_lazy("proof documents (证明材料)"), ("证明",), (".pdf",), "pdf_document", False, "证明材料.pdf"),

@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.2"
+RULESET_VERSION = "2024.3"
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -41,6 +41,21 @@ NARRATIVE_EMPTY = Rule(
     ERROR,
     _("No narrative text was found (looked at the whole document, the 案例概要 cell of the form and the pages after the form)."),
     fix=_("Write the narrative in the 案例概要 cell of the form, or on pages after the form (附页)."),
+)
+# The enterprise's own Word 推荐表 (optional slot): the narrative inside is held to the rules above.
+FORM_NOT_RECOGNISED = Rule(
+    "form.not_recognised",
+    ERROR,
+    _("This file is not the recommendation form (推荐表): it has no table with a 案例概要 row, as the form of 附件3 has."),
+    expected=_("the 推荐表 of 附件3 in Word, with its table (案例名称 … 案例概要 … 备注)"),
+    fix=_("If this is your narrative, upload it in the slot “Case narrative (Word)” instead, then remove this file. This slot is optional: without a file here the portal fills the form from what you entered (download it on the case page)."),
+)
+FORM_WITHOUT_NARRATIVE = Rule(
+    "form.no_narrative",
+    WARNING,
+    _("The form holds no 案例概要 text: its 案例概要 cell is empty or refers to attached pages, and no narrative follows the table."),
+    expected=_("the narrative in the 案例概要 cell or on pages after the table (附页), or as a separate file"),
+    fix=_("Upload the narrative in the slot “Case narrative (Word)” (it is checked there), or put it into this form and upload the form again."),
 )
 TITLE_STYLE = Rule(
     "narrative.title_style",
@@ -233,42 +248,44 @@ VIDEO_UNREADABLE = Rule(
 VIDEO_CONTAINER = Rule(
     "video.container",
     ERROR,
-    _("The video is %(found)s, not MP4."),
+    _("The file is %(found)s, not an MP4 video."),
     expected=_("MP4"),
     fix=_("Export the video as MP4 (H.264 + AAC); renaming a .mov file to .mp4 is not enough."),
 )
 VIDEO_CODEC = Rule(
     "video.codec",
     ERROR,
-    _("The video is encoded as %(found)s, not H.264."),
+    _("The video is encoded as %(found)s; it must be H.264."),
     expected=_("H.264"),
     fix=_("Export the video with the H.264 (AVC) codec."),
 )
+# A video without any sound track uses the message VIDEO_NO_SOUND_MESSAGE (same rule).
 VIDEO_AUDIO = Rule(
     "video.audio",
     ERROR,
-    _("The video's sound is %(found)s, not AAC."),
+    _("The video's sound is encoded as %(found)s; it must be AAC."),
     expected=_("AAC audio"),
     fix=_("Export the video with AAC audio."),
 )
 VIDEO_RESOLUTION = Rule(
     "video.resolution",
     ERROR,
-    _("The video is %(found)s, below the required %(expected)s."),
+    _("The video resolution is %(found)s; it must be at least %(long)s×%(short)s (%(short)sp)."),
     expected=_("at least %(long)s×%(short)s"),
     fix=_("Export the video at %(long)s×%(short)s or more."),
 )
+VIDEO_NO_SOUND_MESSAGE = _("The video has no sound track; it must have AAC audio.")
 VIDEO_ASPECT = Rule(
     "video.aspect",
     ERROR,
-    _("The picture is %(found)s, not %(expected)s."),
+    _("The picture's shape is %(found)s; it must be %(expected)s."),
     expected=_("%(ratio)s landscape"),
     fix=_("Shoot and export the video in landscape %(ratio)s."),
 )
 VIDEO_DURATION = Rule(
     "video.duration",
     ERROR,
-    _("The video lasts %(found)s; it should last %(expected)s."),
+    _("The video lasts %(found)s; it must last %(expected)s."),
     expected=_("%(minimum)s to %(maximum)s"),
     fix=_("Edit the video to last between %(minimum)s and %(maximum)s."),
 )

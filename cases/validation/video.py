@@ -118,7 +118,7 @@ def _check_streams(video: dict, streams: list[dict], context: ValidationContext)
         findings.append(rules.VIDEO_CODEC.finding(found=video.get("codec_long_name") or video.get("codec_name") or "?"))
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     if not audio:
-        findings.append(rules.VIDEO_AUDIO.finding(found=_("missing (no sound track)")))
+        findings.append(rules.VIDEO_AUDIO.finding(found=_("no sound track"), message=rules.VIDEO_NO_SOUND_MESSAGE))
     elif not any(s.get("codec_name") == NOTICE_FORMAT.audio_codec for s in audio):
         findings.append(rules.VIDEO_AUDIO.finding(found=audio[0].get("codec_long_name") or audio[0].get("codec_name") or "?"))
 

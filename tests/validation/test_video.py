@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from cases.validation import ValidationContext, validate_file
 from cases.validation.video import walk_top_level_boxes
@@ -67,8 +68,20 @@ def test_missing_sound_and_non_aac_sound(videos):
     silent = make_video(videos / "silent.mp4", audio_codec=None)
     mp3 = make_video(videos / "mp3.mp4", audio_codec="libmp3lame")
 
-    assert [(f.rule, f.found) for f in run(silent)] == [("video.audio", "missing (no sound track)")]
+    assert [(f.rule, f.severity, f.found) for f in run(silent)] == [("video.audio", "error", "no sound track")]
     assert codes(run(mp3)) == ["video.audio"]
+
+
+def test_video_messages_read_as_natural_chinese(videos):
+    silent = make_video(videos / "silent-zh.mp4", audio_codec=None)
+    small = make_video(videos / "hd-zh.mp4", size="1280x720")
+
+    with translation.override("zh-hans"):
+        no_sound = run(silent)
+        low_resolution = run(small)
+
+    assert [(f.message, f.fix) for f in no_sound] == [("视频没有音轨，须有 AAC 音频。", "请用 AAC 音频编码导出视频。")]
+    assert [f.message for f in low_resolution] == ["视频分辨率为1280×720，须不低于1920×1080（1080p）。"]
 
 
 def test_720p_is_below_1080p(videos):
