@@ -1,17 +1,103 @@
-from django.contrib import admin
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases.enums import Tier
 from cases.models import Campaign, Case, Enterprise, Membership, Organisation, Upload
+from cases.rules import CampaignClosed, campaign_is_open, ensure_campaign_open
+
+
+# --- campaigns: a closed campaign is an archive, read-only here too --------------------------------
+
+def campaign_is_archived(campaign: Campaign | None) -> bool:
+    """Whether `campaign` is closed (an archive). None, the campaign of an add form, is not."""
+    return campaign is not None and not campaign_is_open(campaign)
+
+
+def warn_campaign_archived(request, campaign: Campaign) -> None:
+    """The note at the top of a read-only page of a closed campaign, saying why nothing can be changed."""
+    try:
+        ensure_campaign_open(campaign)
+    except CampaignClosed as closed:
+        messages.warning(request, "{} {}".format(closed, _(
+            "Its settings, quotas and scoring criteria are shown read-only. To prepare a new year, tick it on the "
+            "list of campaigns and choose the action “Use the selected campaign as a template for next year's "
+            "campaign”."
+        )))
+
+
+class ArchivedCampaignInline:
+    """An inline of the campaign's page (its quotas, its criteria): read-only once the campaign is
+    closed, for superusers too (an archive is an archive). `obj` is the campaign."""
+
+    def has_add_permission(self, request, obj=None):
+        return not campaign_is_archived(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not campaign_is_archived(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not campaign_is_archived(obj) and super().has_delete_permission(request, obj)
+
+
+class ArchivedCampaignRowAdmin:
+    """The admin of rows that belong to a campaign (its quotas, its criteria): a row of a closed
+    campaign is read-only, and no row can be added to or moved into a closed campaign."""
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and campaign_is_archived(obj.campaign)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and campaign_is_archived(obj.campaign)) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign":
+            kwargs["queryset"] = Campaign.objects.filter(closed_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        row = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if row is not None and campaign_is_archived(row.campaign):
+            warn_campaign_archived(request, row.campaign)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class CampaignAdminForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # Ticking 当前活动 here takes it off the campaign that is current now (CampaignAdmin.save_model),
+        # so "only one current campaign" is kept by the save instead of refused by the form.
+        return super()._get_validation_exclusions() | {"is_current"}
+
+
+def _one_year_later(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _next_years_title(source: Campaign, year: int) -> str:
+    if str(source.year) in source.title:
+        return source.title.replace(str(source.year), str(year))
+    return _("%(title)s (%(year)d)") % {"title": source.title, "year": year}
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["year", "title", "is_current", "enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]
+    form = CampaignAdminForm
+    list_display = ["year", "title", "is_current", "closed_at", "enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]
     list_editable = []
+    readonly_fields = ["closed_at"]
+    actions = ["start_next_years_campaign"]
     fieldsets = [
-        (None, {"fields": ["year", "title", "document_number", "is_current"]}),
+        (None, {"fields": ["year", "title", "document_number", "is_current", "closed_at"]}),
         (_("Deadlines (inclusive, Beijing time)"), {"fields": ["enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]}),
         (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
         (_("Provincial selection"), {"fields": [
@@ -27,6 +113,80 @@ class CampaignAdmin(admin.ModelAdmin):
         from review.admin import ScoringCriterionInline
 
         return [CityQuotaInline, ScoringCriterionInline]
+
+    # A closed campaign is read-only, for superusers too: its archive must keep the numbers it had.
+    def has_change_permission(self, request, obj=None):
+        return not campaign_is_archived(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not campaign_is_archived(obj) and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """The list's "delete selected" asks this before confirming: a closed campaign among the
+        selection makes the page refuse, saying which one and why."""
+        archived = [campaign for campaign in objs if campaign_is_archived(campaign)]
+        if archived:
+            return [], {}, set(), [
+                _("“%(title)s” is closed and archived: a closed campaign cannot be deleted. Untick it on the list.")
+                % {"title": campaign.title} for campaign in archived
+            ]
+        return super().get_deleted_objects(objs, request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # On GET only: a POST to a closed campaign is refused (403) before any page shows the note.
+        campaign = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if campaign_is_archived(campaign):
+            warn_campaign_archived(request, campaign)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Ticking 当前活动 moves it here from the campaign current until now, in the admin's
+        transaction (one campaign is current at a time), and says so."""
+        previous = None
+        if obj.is_current:
+            previous = Campaign.objects.select_for_update().filter(is_current=True).exclude(pk=obj.pk).first()
+            if previous is not None:
+                previous.is_current = False
+                previous.save(update_fields=["is_current"])
+        super().save_model(request, obj, form, change)
+        if previous is not None:
+            self.message_user(request, _(
+                "“%(campaign)s” is now the current campaign; “%(previous)s” is no longer current (one campaign is "
+                "current at a time). Its pages and archive stay on the page Campaign close and archive."
+            ) % {"campaign": obj.title, "previous": previous.title}, messages.INFO)
+
+    @admin.action(description=_("Use the selected campaign as a template for next year's campaign"), permissions=["add"])
+    def start_next_years_campaign(self, request, queryset):
+        """The year after the selected campaign's, with its quotas, criteria and rules, its deadlines
+        one year later; neither current nor closed. Opens the new campaign's page to check it."""
+        # quotas depends on cases, not the other way round
+        from quotas.services import start_campaign_from
+
+        selected = list(queryset[:2])
+        if len(selected) != 1:
+            self.message_user(request, _(
+                "Tick exactly one campaign to use as the template (you ticked %(count)d), then run the action again."
+            ) % {"count": queryset.count()}, messages.ERROR)
+            return None
+        [source] = selected
+        year = source.year + 1
+        existing = Campaign.objects.filter(year=year).first()
+        if existing is not None:
+            self.message_user(request, _(
+                "The campaign of %(year)d exists already (“%(title)s”): open it on the list to change it, or use the "
+                "latest campaign as the template."
+            ) % {"year": year, "title": existing.title}, messages.ERROR)
+            return None
+        deadlines = tuple(_one_year_later(source.deadline_for(tier)) for tier in (Tier.ENTERPRISE, Tier.ASSOCIATION, Tier.COUNTY, Tier.CITY))
+        campaign = start_campaign_from(source, year=year, title=_next_years_title(source, year), deadlines=deadlines,
+                                       make_current=False)
+        self.message_user(request, _(
+            "The campaign of %(year)d is created from “%(source)s”: its quotas, scoring criteria and rules are "
+            "copied and its deadlines are one year later. Check the title, notice number, deadlines, quotas and "
+            "criteria against the new notice, set the times of expert scoring and of the vote, then tick “current "
+            "campaign” when it starts."
+        ) % {"year": year, "source": source.title}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:cases_campaign_change", args=[campaign.pk]))
 
 
 @admin.register(Organisation)

@@ -7,14 +7,23 @@ from django.db import transaction
 from cases.models import Campaign
 from quotas.models import CityQuota
 
+# The campaign's rules that a new year starts from (附件2 说明, expert review, vote, winners): the same
+# notice usually keeps them, and staff change any that differ. Its dates and times are the new year's own.
+RULES_CARRIED_OVER = (
+    "park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise", "experts_per_case",
+    "normalise_expert_scores", "expert_weight", "public_weight", "winners_count", "presenters_count",
+    "presenters_per_city_max", "vote_min_picks", "vote_max_picks", "objection_days",
+)
+
 
 @transaction.atomic
 def start_campaign_from(
     source: Campaign, *, year: int, title: str, deadlines: tuple[datetime.date, datetime.date, datetime.date, datetime.date],
     make_current: bool = True,
 ) -> Campaign:
-    """A new campaign with `source`'s quota table, scoring criteria (征集标准) and new dates: next
-    year's campaign is data, not code.
+    """A new campaign with `source`'s quota table, scoring criteria (征集标准), rules
+    (RULES_CARRIED_OVER) and new dates: next year's campaign is data, not code. The times of expert
+    scoring and of the vote stay empty: staff set them for the new year.
 
     Side effects, in order: when `make_current`, the previously current campaign stops being
     current; the campaign row; a copy of each city quota; a copy of each scoring criterion (staff
@@ -26,6 +35,7 @@ def start_campaign_from(
     campaign = Campaign.objects.create(
         year=year, title=title, document_number="", is_current=make_current, enterprise_deadline=enterprise,
         association_deadline=association, county_deadline=county, city_deadline=city,
+        **{rule: getattr(source, rule) for rule in RULES_CARRIED_OVER},
     )
     CityQuota.objects.bulk_create(
         CityQuota(campaign=campaign, city=quota.city, position=quota.position, cases=quota.cases, presenters=quota.presenters)

@@ -5,11 +5,13 @@ Verbose names (Chinese in the catalogue) come from the models."""
 
 from django.contrib import admin
 
+from cases.admin import ArchivedCampaignInline, ArchivedCampaignRowAdmin
 from review.models.scoring import ExpertProfile, ScoringCriterion
 
 
-class ScoringCriterionInline(admin.TabularInline):
-    """The campaign's criteria on its own admin page (cases.admin.CampaignAdmin.get_inlines)."""
+class ScoringCriterionInline(ArchivedCampaignInline, admin.TabularInline):
+    """The campaign's criteria on its own admin page (cases.admin.CampaignAdmin.get_inlines);
+    read-only once the campaign is closed."""
 
     model = ScoringCriterion
     extra = 0
@@ -17,7 +19,7 @@ class ScoringCriterionInline(admin.TabularInline):
 
 
 @admin.register(ScoringCriterion)
-class ScoringCriterionAdmin(admin.ModelAdmin):
+class ScoringCriterionAdmin(ArchivedCampaignRowAdmin, admin.ModelAdmin):
     list_display = ["campaign", "position", "name", "weight", "max_points"]
     list_display_links = ["name"]
     list_filter = ["campaign"]

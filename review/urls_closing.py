@@ -12,6 +12,10 @@ urlpatterns = [
     path("review/province/closing/programme/", closing.programme, name="closing_programme"),
     path("review/province/closing/programme.<str:fmt>", closing.programme_export, name="closing_programme_export"),
     path("review/province/closing/archive.zip", closing.archive_download, name="closing_archive"),
+    # Any campaign by its year, so an earlier one stays reachable once a new one is current.
+    path("review/province/closing/<int:year>/", closing.closing_home, name="closing_campaign"),
+    path("review/province/closing/<int:year>/close/", closing.campaign_close, name="closing_campaign_close"),
+    path("review/province/closing/<int:year>/archive.zip", closing.archive_download, name="closing_campaign_archive"),
     path("review/closing/summaries/", closing.summary_list, name="closing_summaries"),
     path("review/closing/summaries/<int:city_id>/draft.docx", closing.summary_draft, name="closing_summary_draft"),
     path("review/closing/summaries/<int:city_id>/upload/", closing.summary_upload, name="closing_summary_upload"),

@@ -4,6 +4,7 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.enums import Tier
 
 CAMPAIGN_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+# The stages hand their work up in this order, so their deadlines may not go backwards.
+DEADLINE_FIELDS_IN_ORDER = ("enterprise_deadline", "association_deadline", "county_deadline", "city_deadline")
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -62,24 +65,71 @@ class Campaign(models.Model):
         ordering = ["-year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign"
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_campaign",
+                violation_error_message=_(
+                    "Only one campaign can be current: untick “current campaign” on the campaign that is current "
+                    "now, then save this one again."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(enterprise_deadline__lte=models.F("association_deadline"))
                 & Q(association_deadline__lte=models.F("county_deadline"))
                 & Q(county_deadline__lte=models.F("city_deadline")),
                 name="campaign_deadlines_in_order",
+                violation_error_message=_(
+                    "The deadlines must follow the stages in order: enterprises, then associations, then counties, "
+                    "then cities. Correct the dates so that none is before the one above it."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(expert_weight__gte=0) & Q(public_weight__gte=0)
                 & Q(expert_weight__lte=1) & Q(public_weight__lte=1),
                 name="campaign_weights_between_0_and_1",
+                violation_error_message=_(
+                    "The weights of the expert score and of the public vote must each be between 0 and 1 "
+                    "(for example 0.70 and 0.30)."
+                ),
             ),
-            models.CheckConstraint(condition=Q(vote_min_picks__lte=models.F("vote_max_picks")), name="campaign_vote_picks_in_order"),
+            models.CheckConstraint(
+                condition=Q(vote_min_picks__lte=models.F("vote_max_picks")), name="campaign_vote_picks_in_order",
+                violation_error_message=_(
+                    "The fewest cases a ballot picks cannot be more than the most cases it picks: lower the first "
+                    "number or raise the second."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """The constraints of Meta, checked field by field so a form shows each error beside the field
+        to correct (the constraints then skip those fields; the database still enforces them)."""
+        super().clean()
+        errors: dict[str, str] = {}
+        latest: tuple[str, datetime.date] | None = None  # the latest deadline of the stages before this one
+        for name in DEADLINE_FIELDS_IN_ORDER:
+            day = getattr(self, name)
+            if day is None:
+                continue
+            if latest is not None and day < latest[1]:
+                errors[name] = _(
+                    "This day is before “%(earlier)s” (%(day)s): the stages close in order. "
+                    "Choose %(day)s or a later day, or move the earlier deadline."
+                ) % {"earlier": self._meta.get_field(latest[0]).verbose_name, "day": latest[1].isoformat()}
+            else:
+                latest = (name, day)
+        for weight in ("expert_weight", "public_weight"):
+            value = getattr(self, weight)
+            if value is not None and not 0 <= value <= 1:
+                errors[weight] = _("A weight is between 0 and 1 (for example 0.70): correct %(value)s.") % {"value": value}
+        if self.vote_min_picks is not None and self.vote_max_picks is not None and self.vote_min_picks > self.vote_max_picks:
+            errors["vote_max_picks"] = _(
+                "This is fewer than the fewest cases a ballot picks (%(fewest)d): enter %(fewest)d or more, "
+                "or lower the fewest."
+            ) % {"fewest": self.vote_min_picks}
+        if errors:
+            raise ValidationError(errors)
 
     def deadline_for(self, tier: Tier) -> datetime.date | None:
         """The last day on which `tier` may hand its work up; the province has none."""

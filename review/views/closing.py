@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.enums import AuditAction, OrganisationKind, Tier
-from cases.models import Organisation
+from cases.models import Campaign, Organisation
 from cases.services import record_download
 from cases.uploads import UploadRejected
 from portal.actions import perform
@@ -48,25 +48,41 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _campaign_of(year: int | None) -> Campaign:
+    """The campaign of `year` (an earlier one stays reachable once a new one is current), or the
+    current campaign when the URL names no year."""
+    if year is None:
+        return campaign_or_404()
+    return get_object_or_404(Campaign, year=year)
+
+
+def _closing_page(campaign: Campaign):
+    if campaign.is_current:
+        return redirect("review:closing_home")
+    return redirect("review:closing_campaign", year=campaign.year)
+
+
 @login_required
-def closing_home(request):
+def closing_home(request, year: int | None = None):
     require_province_staff(request)
-    campaign = campaign_or_404()
-    return render(request, "review/closing_home.html", {"campaign": campaign})
+    campaign = _campaign_of(year)
+    return render(request, "review/closing_home.html", {
+        "campaign": campaign, "campaigns": Campaign.objects.order_by("-year"),
+    })
 
 
 @login_required
 @require_POST
-def campaign_close(request):
+def campaign_close(request, year: int | None = None):
     require_province_staff(request)
-    campaign = campaign_or_404()
+    campaign = _campaign_of(year)
     # NFKC: a year typed with a Chinese input method comes as full-width digits (２０２６).
     if unicodedata.normalize("NFKC", request.POST.get("confirm", "")).strip() != str(campaign.year):
         messages.error(request, _("Type the campaign's year to confirm closing it."))
-        return redirect("review:closing_home")
+        return _closing_page(campaign)
     perform(request, lambda: close_campaign(campaign=campaign, actor=request.user, now=timezone.now()),
             success=_("The campaign is closed: everything in it is read-only now. Download the archive to keep it."))
-    return redirect("review:closing_home")
+    return _closing_page(campaign)
 
 
 @login_required
@@ -171,10 +187,11 @@ def summary_download(request, city_id: int):
 
 
 @login_required
-def archive_download(request):
-    """The whole campaign as one streamed zip (cases, files, tables, scores, ballots, results)."""
+def archive_download(request, year: int | None = None):
+    """The whole campaign (the current one, or the one of `year`) as one streamed zip (cases, files,
+    tables, scores, ballots, results)."""
     require_province_staff(request)
-    campaign = campaign_or_404()
+    campaign = _campaign_of(year)
     filename = archive_filename(campaign)
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Campaign archive downloaded: %(name)s") % {"name": filename}, details={"export": "archive.zip"})

@@ -45,6 +45,8 @@ CLASSIFICATION = {
     "review:closing_dashboard_export": PROVINCE_ONLY, "review:closing_wechat": PROVINCE_ONLY,
     "review:closing_wechat_export": PROVINCE_ONLY, "review:closing_programme": PROVINCE_ONLY,
     "review:closing_programme_export": PROVINCE_ONLY, "review:closing_archive": PROVINCE_ONLY,
+    "review:closing_campaign": PROVINCE_ONLY, "review:closing_campaign_close": PROVINCE_ONLY,
+    "review:closing_campaign_archive": PROVINCE_ONLY,
     "review:closing_summaries": SCOPED,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
@@ -52,7 +54,8 @@ OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
     "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city",
 }
-FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv"}
+FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
+                   "year": 2024}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt", "review:certificate_pdf"}
 
