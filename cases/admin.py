@@ -142,12 +142,9 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Ticking 当前活动 moves it here from the campaign current until now, in the admin's
         transaction (one campaign is current at a time), and says so."""
-        previous = None
-        if obj.is_current:
-            previous = Campaign.objects.select_for_update().filter(is_current=True).exclude(pk=obj.pk).first()
-            if previous is not None:
-                previous.is_current = False
-                previous.save(update_fields=["is_current"])
+        from cases.services import release_current_campaign
+
+        previous = release_current_campaign(for_campaign=obj) if obj.is_current else None
         super().save_model(request, obj, form, change)
         if previous is not None:
             self.message_user(request, _(

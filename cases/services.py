@@ -68,6 +68,18 @@ def grant_role(
     return membership
 
 
+@transaction.atomic
+def release_current_campaign(*, for_campaign: Campaign) -> Campaign | None:
+    """Make room for `for_campaign` to become the current campaign (one is current at a time):
+    the campaign current until now stops being current. Returns it (None if there was none).
+    Called inside the transaction that saves `for_campaign` as current."""
+    previous = Campaign.objects.select_for_update().filter(is_current=True).exclude(pk=for_campaign.pk).first()
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    return previous
+
+
 def create_user(*, username: str, password: str | None, full_name: str = "", email: str = ""):
     """A portal account. `full_name` goes into first_name: Chinese names are not split."""
     User = get_user_model()
