@@ -168,6 +168,13 @@ class AuditAction(models.TextChoices):
     VOTE_CLOSED = "vote_closed", _("Public vote closed")
     CAMPAIGN_CLOSED = "campaign_closed", _("Campaign closed (read-only)")
     EXPERT_ADDED_TO_POOL = "expert_added_to_pool", _("Expert added to the pool")
+    RANKING_COMPUTED = "ranking_computed", _("Provincial ranking computed")
+    SELECTION_PUBLISHED = "selection_published", _("Public notice of the winners published")
+    SELECTION_WITHDRAWN = "selection_withdrawn", _("Public notice of the winners withdrawn")
+    SELECTION_FINALISED = "selection_finalised", _("Provincial result made final")
+    BALLOT_EXCLUDED = "ballot_excluded", _("Quarantined ballot excluded")
+    BALLOT_RELEASED = "ballot_released", _("Quarantined ballot released")
+    CERTIFICATES_ISSUED = "certificates_issued", _("Certificates issued")
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ class BoardRow:
     scored: int
     conflicts: list[tuple[object, str]] = field(default_factory=list)  # (expert, source) automatic, dismissable
     aggregate: CaseAggregate | None = None
+    # Pool experts the manual assignment may offer: not assigned to the case yet, no reason to recuse.
+    assignable: list = field(default_factory=list)
 
 
 def board_cases(user, campaign: Campaign, tier: Tier) -> QuerySet[Case]:
@@ -101,8 +103,10 @@ def board_cases(user, campaign: Campaign, tier: Tier) -> QuerySet[Case]:
 
 
 def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow]:
-    """One row per case: its active assignments (with score), and the automatic conflicts of pool
-    experts that staff could dismiss. A fixed number of queries whatever the number of cases."""
+    """One row per case: its active assignments (with score), the automatic conflicts of pool
+    experts that staff could dismiss, and the pool experts that may still be assigned to it (neither
+    assigned already nor bound to recuse: assign_expert would refuse them). A fixed number of
+    queries whatever the number of cases."""
     case_ids = [case.pk for case in cases]
     assignments = defaultdict(list)
     for assignment in (
@@ -117,12 +121,15 @@ def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow
     for case in cases:
         row = BoardRow(case=case, assignments=assignments[case.pk],
                        scored=sum(1 for a in assignments[case.pk] if hasattr(a, "score")))
+        assigned = {assignment.expert_id for assignment in row.assignments}
         for expert in pool:
             profile = profile_of(expert)
             automatic = automatic_conflict_sources(profile, case, tier)
             still = active_conflict_sources(profile, case, tier, conflict_rows[(expert.pk, case.pk)])
             for source in sorted(automatic & still):
                 row.conflicts.append((expert, source))
+            if not still and expert.pk not in assigned:
+                row.assignable.append(expert)
         rows.append(row)
     return rows
 

@@ -8,6 +8,7 @@ from cases.enums import CaseStatus, Role, Tier
 from cases.queries import memberships_of
 from cases.rules import can_administer, campaign_is_open, may_act_for_tier, organisation_id_for_tier
 from review.models.scoring import AUTOMATIC_CONFLICT_SOURCES, ConflictOfInterest, ConflictSource, ExpertProfile
+from review.selection.rules import freezing_state
 
 # The status a case is in while the tier's experts score it.
 SCORING_STATUS = {Tier.CITY: CaseStatus.CITY_REVIEW, Tier.PROVINCE: CaseStatus.PROVINCE_REVIEW}
@@ -84,19 +85,28 @@ def may_manage_pool(user, tier: Tier) -> bool:
 
 
 def scoring_closes_at(case, tier: Tier) -> datetime.datetime | None:
-    """Scores lock at the campaign's scoring deadline (province) or the city's stage deadline (city)."""
+    """Scores lock at the campaign's scoring deadline (province) or the city's stage deadline (city).
+    Provincial scores also lock earlier, when the 公示 is published (scores_locked_by_selection)."""
     if tier == Tier.PROVINCE:
         return case.campaign.scoring_closes_at
     return stage_closes_at(case.campaign, Tier.CITY, **holder_of(case, Tier.CITY))
 
 
+def scores_locked_by_selection(case, tier: Tier) -> bool:
+    """Provincial scores freeze once the province's 公示 is published or final: the published
+    ranking was computed from them (review.selection.rules)."""
+    return tier == Tier.PROVINCE and freezing_state(case.campaign) is not None
+
+
 def scoring_is_open(case, tier: Tier, now: datetime.datetime) -> bool:
-    """Scores may change while the case is in the tier's review, before the deadline, and while
-    the campaign is not closed (a closed campaign is an archive)."""
+    """Scores may change while the case is in the tier's review, before the deadline, while the
+    campaign is not closed (a closed campaign is an archive) and, at the provincial tier, until
+    the 公示 is published."""
     closes = scoring_closes_at(case, tier)
     return (
         campaign_is_open(case.campaign) and case.status == SCORING_STATUS[tier]
         and (closes is None or now < closes)
+        and not scores_locked_by_selection(case, tier)
     )
 
 

@@ -47,6 +47,7 @@ from review.models.scoring import (
     ExpertScore,
     ScoringCriterion,
 )
+from review.selection.rules import freezing_state
 
 VIEW_CASE = "cases.view_case"
 
@@ -102,7 +103,8 @@ def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.dateti
 def unassign_expert(*, assignment: ExpertAssignment, actor, reason: str = "",
                     now: datetime.datetime | None = None) -> ExpertAssignment:
     """End an assignment (kept for history). Its score, if any, stops counting.
-    Guards: the campaign is open; the actor manages this tier's experts of the case.
+    Guards: the campaign is open; the actor manages this tier's experts of the case; a scored
+    provincial assignment stays while the 公示 is published or final (review.selection.rules).
     Side effects: ended_at/by/reason; the view permission goes when no other assignment remains."""
     ensure_campaign_open(assignment.case.campaign, error=ReviewRefused)
     now = now or timezone.now()
@@ -111,6 +113,13 @@ def unassign_expert(*, assignment: ExpertAssignment, actor, reason: str = "",
         raise ReviewRefused(_("You may not change the experts of this case."))
     if locked.ended_at is not None:
         return locked
+    # Ending a scored assignment drops its score from the aggregate: frozen with the 公示 like the score itself.
+    if (locked.tier == Tier.PROVINCE and ExpertScore.objects.filter(assignment=locked).exists()
+            and freezing_state(locked.case.campaign, lock=True) is not None):
+        raise ReviewRefused(_(
+            "This expert's score counts in the published public notice of the winners, so the assignment cannot "
+            "be removed now. If it must go, first withdraw the public notice on the page Ranking and selection."
+        ))
     locked.ended_at, locked.ended_by, locked.end_reason = now, actor, (reason or "").strip()[:300]
     locked.save(update_fields=["ended_at", "ended_by", "end_reason"])
     _sync_view_permission(locked.expert, locked.case)
@@ -318,8 +327,9 @@ def submit_score(*, assignment: ExpertAssignment, actor, points: dict[int, int],
     """Record (or, until scores lock, change) the expert's score of the assigned case.
 
     Guards: the campaign is open; the actor is the assigned expert; the assignment is active; no
-    conflict; the case is in the tier's review and scoring has not closed (Asia/Shanghai deadline);
-    the campaign has criteria; every criterion has whole points within 0..max; a comment.
+    conflict; provincial scores: the 公示 is not published or final (its ranking was computed from
+    them; the selection row is locked for the check); the case is in the tier's review and scoring
+    has not closed (Asia/Shanghai deadline); the campaign has criteria; every criterion has whole points within 0..max; a comment.
     Side effects: the score row (locked against a double submit).
     """
     ensure_campaign_open(assignment.case.campaign, error=ReviewRefused)
@@ -330,6 +340,13 @@ def submit_score(*, assignment: ExpertAssignment, actor, points: dict[int, int],
         raise ReviewRefused(_("Only the assigned expert may score this case."))
     if locked.ended_at is not None or is_conflicted(actor, locked.case, tier):
         raise ReviewRefused(_("This case is no longer assigned to you."))
+    # Locked so that a 公示 being published right now cannot slip in between this check and the score.
+    if tier == Tier.PROVINCE and freezing_state(locked.case.campaign, lock=True) is not None:
+        raise ReviewRefused(_(
+            "Scores are locked: the province has published the public notice of the winners, which was "
+            "computed from the scores given so far. If a score must change, ask the provincial center: it "
+            "would have to withdraw the public notice first."
+        ))
     if not scoring_is_open(locked.case, tier, now):
         raise ReviewRefused(_("Scoring of this case has closed; scores can no longer be changed."))
     comment = (comment or "").strip()

@@ -15,10 +15,11 @@ import zipfile
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.documents.naming import case_region, join_name
-from cases.enums import CaseStatus
-from cases.models import Campaign, Case
+from cases.enums import AuditAction, CaseStatus
+from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
 from review.models.results import Certificate, SelectionEntry
@@ -47,7 +48,8 @@ def certificate_number(year: int, sequence: int) -> str:
 @transaction.atomic
 def issue_certificates(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> list[Certificate]:
     """A certificate for every WINNER case of the campaign that has none, numbered in rank order.
-    Idempotent: existing certificates are kept unchanged. Refused on a closed campaign."""
+    Idempotent: existing certificates are kept unchanged. Refused on a closed campaign.
+    Side effects: the certificate rows; when any was issued, one audit event naming their numbers."""
     ensure_campaign_open(campaign, error=CertificatesRefused)
     now = now or timezone.now()
     ranks = dict(SelectionEntry.objects.filter(selection__campaign=campaign).values_list("case_id", "rank"))
@@ -71,6 +73,13 @@ def issue_certificates(*, campaign: Campaign, actor, now: datetime.datetime | No
                 break
             except IntegrityError:
                 continue
+    if issued:
+        AuditEvent.objects.create(
+            action=AuditAction.CERTIFICATES_ISSUED, actor=actor,
+            summary=(_("%(count)d certificate(s) issued: %(numbers)s")
+                     % {"count": len(issued), "numbers": "、".join(c.number for c in issued)})[:300],
+            details={"certificates": [c.number for c in issued], "cases": [c.case_id for c in issued]},
+        )
     return issued
 
 

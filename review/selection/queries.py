@@ -10,9 +10,14 @@ def selection_of(campaign: Campaign) -> Selection | None:
 
 
 def ranking(selection: Selection | None) -> list[SelectionEntry]:
+    """The entries in rank order, each with `final_points`: the final score (0–1) on the experts'
+    0–100 scale, so the board's columns read alike."""
     if selection is None:
         return []
-    return list(selection.entries.select_related("case__enterprise__association__parent__parent").order_by("rank"))
+    entries = list(selection.entries.select_related("case__enterprise__association__parent__parent").order_by("rank"))
+    for entry in entries:
+        entry.final_points = entry.final_score * 100
+    return entries
 
 
 def public_notice(campaign: Campaign) -> tuple[Selection | None, list[dict]]:

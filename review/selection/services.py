@@ -25,8 +25,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.enums import CaseStatus, Tier
-from cases.models import Campaign, Case
+from cases.deadlines import deadline_text
+from cases.enums import AuditAction, CaseStatus, Tier
+from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
 from cases.workflow import transition_case
@@ -136,9 +137,10 @@ def _selection_for_update(campaign: Campaign) -> Selection:
 def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
     """(Re)compute the ranking, winners and presenters of the draft selection.
 
-    Guards: the selection is still a draft. Side effects: the entries are replaced; earlier staff
-    overrides are re-applied (latest per case and decision). The board shows what is still missing
-    (readiness); computing a draft is allowed anyway, publishing it is not.
+    Guards: the selection is still a draft. Side effects, in order: the entries are replaced;
+    earlier staff overrides are re-applied (latest per case and decision); computed_at; an audit
+    event. The board shows what is still missing (readiness); computing a draft is allowed anyway,
+    publishing it is not.
     """
     ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
@@ -171,6 +173,13 @@ def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
     SelectionEntry.objects.bulk_create(entries)
     selection.computed_at = now
     selection.save(update_fields=["computed_at"])
+    winner_count = sum(1 for entry in entries if entry.is_winner)
+    AuditEvent.objects.create(
+        action=AuditAction.RANKING_COMPUTED, actor=actor,
+        summary=(_("Ranking computed: %(cases)d case(s), %(winners)d winner(s)")
+                 % {"cases": len(entries), "winners": winner_count})[:300],
+        details={"selection": selection.pk, "cases": len(entries), "winners": winner_count},
+    )
     return selection
 
 
@@ -245,13 +254,18 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
 def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
     """Publish the 公示 list: winners and presenters become public; the objection period
     (campaign.objection_days) starts. Guards: the campaign is not closed; a draft; the votes and
-    the cities' lists are complete (readiness.selection_problems); a computed ranking with winners;
-    the presenter rules hold."""
+    the cities' lists and the provincial experts' scores are complete, the ranking is up to date
+    (readiness.selection_problems); a computed ranking with winners; the presenter rules hold.
+    Side effects, in order: state, publication time and the end of the objection period; an audit
+    event. From then on scores and the vote are frozen (review.selection.rules).
+    The selection row is locked first and the campaign read again after it: open_vote and
+    submit_score lock the same row, so neither can slip in between these checks and the publication."""
     ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.DRAFT:
         raise SelectionRefused(_("The selection is already published."))
+    campaign = Campaign.objects.get(pk=campaign.pk)
     blockers = publication_blockers(campaign, selection=selection, now=now)
     if blockers:
         raise SelectionRefused(" ".join(blockers), reasons=blockers)
@@ -263,20 +277,40 @@ def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
     selection.state, selection.published_at = SelectionState.PUBLISHED, now
     selection.objection_ends_at = now + datetime.timedelta(days=campaign.objection_days)
     selection.save(update_fields=["state", "published_at", "objection_ends_at"])
+    winners = list(selection.entries.filter(is_winner=True).order_by("rank").values_list("case_id", flat=True))
+    AuditEvent.objects.create(
+        action=AuditAction.SELECTION_PUBLISHED, actor=actor,
+        summary=(_("Public notice published with %(winners)d winner(s); objections until %(until)s")
+                 % {"winners": len(winners), "until": deadline_text(selection.objection_ends_at)})[:300],
+        details={"selection": selection.pk, "winners": winners,
+                 "objection_ends_at": selection.objection_ends_at.isoformat()},
+    )
     return selection
 
 
 @transaction.atomic
 def withdraw_publication(*, campaign: Campaign, actor, reason: str, now: datetime.datetime | None = None) -> Selection:
-    """An upheld objection: the 公示 goes back to draft so staff can change it (recorded as an override note)."""
+    """An upheld objection: the 公示 goes back to draft so staff can change it.
+
+    Guards: the campaign is not closed; the selection is published (not final); a reason.
+    Side effects, in order: state back to draft (scores and the vote are no longer frozen); an
+    audit event with the reason as typed and when the withdrawn notice had been published."""
     ensure_campaign_open(campaign, error=SelectionRefused)
     selection = _selection_for_update(campaign)
     if selection.state != SelectionState.PUBLISHED:
         raise SelectionRefused(_("Only a published selection can be withdrawn."))
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise SelectionRefused(_("Give the reason for withdrawing the public notice."))
+    published_at = selection.published_at
     selection.state, selection.published_at, selection.objection_ends_at = SelectionState.DRAFT, None, None
     selection.save(update_fields=["state", "published_at", "objection_ends_at"])
+    AuditEvent.objects.create(
+        action=AuditAction.SELECTION_WITHDRAWN, actor=actor,
+        summary=_("Public notice withdrawn; the selection is a draft again")[:300],
+        details={"selection": selection.pk, "reason": reason,
+                 "published_at": published_at.isoformat() if published_at else None},
+    )
     return selection
 
 
@@ -284,7 +318,9 @@ def withdraw_publication(*, campaign: Campaign, actor, reason: str, now: datetim
 def finalise_selection(*, campaign: Campaign, actor, now: datetime.datetime | None = None) -> Selection:
     """After the objection period: every ranked case becomes WINNER or NOT_WINNER through
     transition_case (audited), and winners get their certificate numbers.
-    Guards: published; the objection period is over."""
+    Guards: published; the objection period is over.
+    Side effects, in order: the cases' transitions; state final; an audit event; the certificates
+    (issue_certificates, with its own audit event)."""
     from review.selection.certificates import issue_certificates
 
     ensure_campaign_open(campaign, error=SelectionRefused)
@@ -295,15 +331,21 @@ def finalise_selection(*, campaign: Campaign, actor, now: datetime.datetime | No
     if now < selection.objection_ends_at:
         raise SelectionRefused(
             _("The objection period runs until %(when)s; the result can be made final after that.")
-            % {"when": timezone.localtime(selection.objection_ends_at).strftime("%Y-%m-%d %H:%M")}
+            % {"when": deadline_text(selection.objection_ends_at)}
         )
     for entry in selection.entries.select_related("case").order_by("rank"):
         target = CaseStatus.WINNER if entry.is_winner else CaseStatus.NOT_WINNER
         if entry.case.status == CaseStatus.PROVINCE_REVIEW:
             transition_case(entry.case, to=target, actor=actor,
                             reason=_("Provincial selection, public notice ended %(when)s")
-                            % {"when": timezone.localtime(selection.objection_ends_at).strftime("%Y-%m-%d")}, now=now)
+                            % {"when": deadline_text(selection.objection_ends_at)}, now=now)
     selection.state, selection.finalised_at = SelectionState.FINAL, now
     selection.save(update_fields=["state", "finalised_at"])
+    winners = list(selection.entries.filter(is_winner=True).order_by("rank").values_list("case_id", flat=True))
+    AuditEvent.objects.create(
+        action=AuditAction.SELECTION_FINALISED, actor=actor,
+        summary=(_("Provincial result made final: %(winners)d winner(s)") % {"winners": len(winners)})[:300],
+        details={"selection": selection.pk, "winners": winners},
+    )
     issue_certificates(campaign=campaign, actor=actor, now=now)
     return selection

@@ -32,6 +32,7 @@ from review.experts.rules import (
     cities_managed_by,
     may_manage_experts,
     profile_of,
+    scores_locked_by_selection,
     scoring_closes_at,
     scoring_is_open,
 )
@@ -62,6 +63,9 @@ def expert_home(request):
         raise Http404
     campaign = campaign_or_404()
     assignments = list(assignments_of(request.user, campaign))
+    for assignment in assignments:
+        # One campaign object for every row: whether the 公示 locks the scores is read once.
+        assignment.case.campaign = campaign
     now = timezone.now()
     rows = [
         {"assignment": a, "case": a.case, "scored": hasattr(a, "score"),
@@ -83,6 +87,7 @@ def expert_case(request, pk: int):
     own = getattr(assignment, "score", None)
     now = timezone.now()
     is_open = scoring_is_open(case, tier, now)
+    locked_by_selection = scores_locked_by_selection(case, tier)
     if request.method == "POST":
         form = ScoreForm(request.POST, criteria=criteria)
         if form.is_valid():
@@ -107,9 +112,10 @@ def expert_case(request, pk: int):
     return render(request, "review/expert_case.html", {
         "assignment": assignment, "case": case, "form": form, "own": own, "others": others,
         "criteria": criteria, "open": is_open, "closes_at": scoring_closes_at(case, tier),
+        "provincial": tier == Tier.PROVINCE, "locked_by_selection": locked_by_selection,
         # Without criteria the expert is told before typing anything; a form already posted is
-        # still shown so its comment is not lost.
-        "show_score_form": is_open and (bool(criteria) or form.is_bound),
+        # still shown (with the refusal) so its points and comment are not lost.
+        "show_score_form": form.is_bound or (is_open and bool(criteria)),
         "documents": documents, "conflict_form": ReasonForm(),
     })
 
@@ -177,11 +183,10 @@ def expert_board(request, tier_slug: str):
     pool = _pool(request, campaign, tier)
     rows = assignment_board(cases, tier, pool)
     loads = expert_loads(campaign, tier, pool)
-    assign_form = AssignForm(pool=pool)
     return render(request, "review/expert_board.html", {
         "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
         "pool": [(expert_label(expert), profile_of(expert), loads[expert.pk]) for expert in pool],
-        "assign_form": assign_form, "reason_form": ReasonForm(), "pool_form": pool_form,
+        "reason_form": ReasonForm(), "pool_form": pool_form,
         "criteria_missing": not criteria_of(campaign),
     })
 
@@ -192,11 +197,16 @@ def expert_board_auto(request, tier_slug: str):
     tier = _tier_or_404(request, tier_slug)
     campaign = campaign_or_404()
     cases = list(board_cases(request.user, campaign, tier))
-    report = assign_experts_automatically(campaign=campaign, tier=tier, actor=request.user, cases=cases)
-    messages.success(request, _("%(count)d assignment(s) made.") % {"count": report.created})
-    if report.short:
-        messages.error(request, _("%(count)d case(s) could not get enough experts without a conflict; add experts to the pool.")
-                       % {"count": len(report.short)})
+    reports = []  # the report, kept for the second message (perform only says whether it ran)
+
+    def assign():
+        reports.append(assign_experts_automatically(campaign=campaign, tier=tier, actor=request.user, cases=cases))
+        return reports[0]
+
+    if perform(request, assign, success=lambda report: _("%(count)d assignment(s) made.") % {"count": report.created}):
+        if reports[0].short:
+            messages.error(request, _("%(count)d case(s) could not get enough experts without a conflict; add experts to the pool.")
+                           % {"count": len(reports[0].short)})
     return redirect("review:expert_board", tier_slug=tier_slug)
 
 

@@ -13,7 +13,7 @@ from cases.models import Case
 from cases.queries import current_campaign
 from cases.rules import campaign_is_open, can_administer
 from portal.actions import perform
-from review.models import Certificate, OverrideField
+from review.models import Certificate, OverrideField, SelectionState
 from review.selection.certificates import (
     certificate_filename,
     certificates_zip,
@@ -42,16 +42,33 @@ def _staff_campaign(request):
     return campaign
 
 
+def _publish_hold(readiness, presenter_rules_broken, entries) -> str | None:
+    """Why publish_selection would refuse now, in a sentence for the disabled button, or None."""
+    if any(problem.blocks_publication for problem in readiness):
+        return _("Cannot be published yet: first solve the problems marked in red under “Before deciding the winners”.")
+    if presenter_rules_broken:
+        return _("Cannot be published yet: the presenters break the rules shown above; change them with an override.")
+    if not any(entry.is_winner for entry in entries):
+        return _("Compute the ranking first: there is no winner to publish.")
+    return None
+
+
 @login_required
 def selection_board(request):
     campaign = _staff_campaign(request)
     selection = selection_of(campaign)
     now = timezone.now()
+    entries = ranking(selection)
+    problems = presenter_problems(selection) if selection else []
+    # Cities still missing, ballots in quarantine, a running vote, missing scores: shown before anyone decides.
+    readiness = selection_problems(campaign, selection=selection, now=now)
     return render(request, "review/selection_board.html", {
-        "campaign": campaign, "selection": selection, "entries": ranking(selection),
-        "problems": presenter_problems(selection) if selection else [],
-        # Cities still missing, ballots in quarantine, a running vote: shown before anyone decides.
-        "readiness": selection_problems(campaign, selection=selection, now=now),
+        "campaign": campaign, "selection": selection, "entries": entries, "problems": problems,
+        "readiness": readiness,
+        # The buttons publish_selection and finalise_selection would refuse are shown disabled, with why.
+        "publish_hold": _publish_hold(readiness, problems, entries),
+        "objection_running": bool(selection and selection.state == SelectionState.PUBLISHED
+                                  and selection.objection_ends_at and now < selection.objection_ends_at),
         "campaign_open": campaign_is_open(campaign),
         "overrides": list(selection.overrides.select_related("case", "actor")) if selection else [],
         "now": now,

@@ -14,6 +14,7 @@ from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, 
 from portal.actions import perform
 from review.views.access import campaign_or_404
 from review.models import Ballot
+from review.selection.readiness import unreported_cities
 from review.tasks import quarantine_suspicious_ballots_task
 from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
@@ -27,6 +28,7 @@ from review.voting.services import (
     decide_quarantined,
     normalise_phone,
     open_vote,
+    opening_refusal,
     request_code,
     verify_voter_code,
     vote_has_closed,
@@ -162,10 +164,15 @@ def _staff_campaign(request):
 
 def _vote_control_page(request, campaign, form: OpenVoteForm):
     now = timezone.now()
-    closed = vote_has_closed(campaign, now)
+    is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
+    # Why the vote cannot be opened (again): the 公示 is out. Shown instead of the form.
+    refusal = None if is_open else opening_refusal(campaign)
     return render(request, "review/vote_control.html", {
-        "campaign": campaign, "open": vote_is_open(campaign, now), "closed": closed,
+        "campaign": campaign, "open": is_open, "closed": closed,
         "campaign_open": campaign_is_open(campaign), "totals": ballot_totals(campaign), "form": form,
+        "opening_refusal": refusal,
+        # Opening is allowed while cities are missing, but staff should know whose cases are not on the ballot.
+        "unreported_cities": unreported_cities(campaign, now) if not (is_open or refusal) else [],
         # Per-case counts stay hidden from everybody until the vote closes.
         "report": case_vote_report(campaign) if closed else None,
     })

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import CAMPAIGN_TIME_ZONE, Campaign
 from cases.rules import campaign_is_open
 from review.models.voting import Ballot, BallotStatus, QuarantineAction, QuarantineDecision, SuspicionFlag
+from review.selection.rules import freezing_state
 
 DEFAULTS = {
     "BUCKET_SECONDS": 600,
@@ -228,9 +229,10 @@ def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime 
     an append-only decision row (actor None, the rules as the reason). Staff decisions stand.
     A closed campaign is an archive: nothing happens (this runs from Celery beat every few minutes on
     the current campaign, where a refusal would only fill the logs; the staff page refuses instead).
+    Nor once the 公示 is published or final: its votes are frozen (review.selection.rules).
     """
     now = now or timezone.now()
-    if not campaign_is_open(campaign):
+    if not campaign_is_open(campaign) or freezing_state(campaign) is not None:
         return {"flagged": 0, "newly_quarantined": 0}
     flags = detect(ballot_views(campaign))
     existing = set(SuspicionFlag.objects.filter(ballot__campaign=campaign).values_list("ballot_id", "rule"))

@@ -116,6 +116,21 @@ class ClientInfo:
                    user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
 
 
+def ballot_buckets(client: ClientInfo) -> tuple[tuple[str, str], ...]:
+    """The ballot limits that apply to a client: per address, per address block and, when it
+    carries the device cookie, per device. Known before the phone is even typed, so the phone
+    step asks them too (no SMS for a ballot that would be refused) and the ballot counts them."""
+    buckets = (("ballot_ip_hour", client.ip), ("ballot_block_hour", client.block))
+    if client.device_hash:
+        buckets += (("ballot_device_day", client.device_hash),)
+    return buckets
+
+
+def ballot_limit_reached(client: ClientInfo) -> bool:
+    """Whether one more ballot from this address, block or device would be refused (nothing counted)."""
+    return any(exceeded(name, key) for name, key in ballot_buckets(client))
+
+
 def hit(name: str, key: str) -> bool:
     """Count one use of bucket `name` for `key`; False once the bucket's limit is exceeded.
     Fixed windows; add-then-incr is atomic in Redis and in the local memory cache."""

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.deadlines import deadline_text
 from cases.enums import AuditAction, CaseStatus
 from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
@@ -35,6 +36,8 @@ from review.models.voting import (
     QuarantineAction,
     QuarantineDecision,
 )
+from review.models.results import SelectionState
+from review.selection.rules import freezing_state
 from review.voting import limits
 from review.voting.limits import ClientInfo, keyed_hash
 from review.voting.queries import candidate_cases
@@ -44,6 +47,10 @@ CODE_TTL = 600
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 AUDIT_VOTE_OPENED = AuditAction.VOTE_OPENED
 AUDIT_VOTE_CLOSED = AuditAction.VOTE_CLOSED
+AUDIT_QUARANTINE_DECISION = {
+    QuarantineAction.CONFIRM: AuditAction.BALLOT_EXCLUDED,
+    QuarantineAction.RELEASE: AuditAction.BALLOT_RELEASED,
+}
 
 
 class VoteRefused(Refused):
@@ -82,6 +89,26 @@ def _code_digest(voter: str, code: str) -> str:
     return hmac.new(voter.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+def _too_many_ballots() -> str:
+    return _("Too many ballots came from your network or device; try again later.")
+
+
+def opening_refusal(campaign: Campaign, *, lock: bool = False) -> str | None:
+    """Why the vote cannot be opened (again) because of the province's selection, or None.
+
+    Once the 公示 is published its ranking is public: new ballots would change the votes it was
+    computed from (review.selection.rules). The vote control page asks this to explain instead of
+    offering the button; open_vote asks it with the selection row locked."""
+    state = freezing_state(campaign, lock=lock)
+    if state == SelectionState.FINAL:
+        return _("The provincial result is final, so the public vote can no longer be opened.")
+    if state == SelectionState.PUBLISHED:
+        return _("The public notice of the winners is published, and new ballots would change the votes its "
+                 "ranking was computed from. To change the votes, first withdraw the public notice on the page "
+                 "Ranking and selection; then the vote can be opened again.")
+    return None
+
+
 def _ensure_vote_open(campaign: Campaign, now: datetime.datetime) -> None:
     ensure_campaign_open(campaign, error=VoteRefused)
     if not vote_is_open(campaign, now):
@@ -92,8 +119,10 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     """Send a 6-digit code to the phone. Returns the voter hash.
 
     Guards, in order: the campaign is not closed and the vote is open; the phone is not locked out
-    after wrong codes; limits per address, per address block and per device; the phone has not
-    voted yet (AlreadyVoted, no SMS); one code per phone per cooldown and a daily cap per phone.
+    after wrong codes; the ballot limits of the address, block and device are not reached yet (the
+    ballot would be refused, so no SMS is sent for it; nothing counted); code limits per address,
+    per address block and per device; the phone has not voted yet (AlreadyVoted, no SMS); one code
+    per phone per cooldown and a daily cap per phone.
     Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
     """
     now = now or timezone.now()
@@ -102,6 +131,9 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     voter = voter_hash(phone)
     if limits.exceeded("verify_phone_failures", voter):
         raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
+    # cast_ballot checks these again: this is only so nobody waits for an SMS whose ballot is refused.
+    if limits.ballot_limit_reached(client):
+        raise VoteRefused(_too_many_ballots())
     # The network limits count before the "already voted" answer, so nobody can probe many
     # numbers for whether they voted faster than they could request codes.
     network_checks = (("code_ip_hour", client.ip), ("code_block_hour", client.block))
@@ -180,13 +212,10 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
     if valid != set(picks):
         _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
         raise VoteRefused(_("Some chosen cases are not candidates; reload the page and choose again."))
-    checks = (("ballot_ip_hour", client.ip), ("ballot_block_hour", client.block))
-    if client.device_hash:
-        checks += (("ballot_device_day", client.device_hash),)
-    for name, key in checks:
+    for name, key in limits.ballot_buckets(client):
         if not limits.hit(name, key):
             _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
-            raise VoteRefused(_("Too many ballots came from your network or device; try again later."))
+            raise VoteRefused(_too_many_ballots())
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
@@ -205,15 +234,20 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
 def open_vote(*, campaign: Campaign, actor, closes_at: datetime.datetime, now: datetime.datetime | None = None) -> Campaign:
     """Open the public vote now until `closes_at`. Audited.
 
-    Guards: the campaign is not closed; `closes_at` is in the future; there are at least
-    vote_min_picks candidates (with fewer, no voter could ever hand in a valid ballot).
+    Guards: the campaign is not closed; the 公示 is not published or final (opening_refusal, with
+    the selection row locked); `closes_at` is in the future; there are at least vote_min_picks
+    candidates (with fewer, no voter could ever hand in a valid ballot). Cities that have not
+    forwarded their lists yet do not stop it: the control page warns about them beforehand.
     """
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     ensure_campaign_open(campaign, error=VoteRefused)
+    refusal = opening_refusal(campaign, lock=True)
+    if refusal:
+        raise VoteRefused(refusal)
     if closes_at <= now:
         raise VoteRefused(_("The closing time %(when)s has already passed; choose a closing time in the future.")
-                          % {"when": timezone.localtime(closes_at).strftime("%Y-%m-%d %H:%M")})
+                          % {"when": deadline_text(closes_at)})
     candidates = candidate_cases(campaign).count()
     if candidates < campaign.vote_min_picks:
         raise VoteRefused(
@@ -246,10 +280,15 @@ def close_vote(*, campaign: Campaign, actor, now: datetime.datetime | None = Non
 @transaction.atomic
 def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: datetime.datetime | None = None) -> Ballot:
     """Staff confirm (exclude) or release (count) a quarantined ballot, with a reason.
-    Guards: the campaign is not closed (its vote report is final); a reason; a ballot in quarantine.
-    Side effects: the ballot's status; an append-only decision row. Nothing is deleted."""
+    Guards: the campaign is not closed (its vote report is final); the 公示 is not published or
+    final (the votes are frozen with it); a reason; a ballot in quarantine.
+    Side effects, in order: the ballot's status; an append-only decision row; an audit event
+    (excluded or released, with the reason). Nothing is deleted."""
     now = now or timezone.now()
     ensure_campaign_open(ballot.campaign, error=VoteRefused)
+    if freezing_state(ballot.campaign, lock=True) is not None:
+        raise VoteRefused(_("The public notice of the winners is published, so the votes can no longer change. "
+                            "To decide this ballot, first withdraw the public notice on the page Ranking and selection."))
     reason = (reason or "").strip()
     if not reason:
         raise VoteRefused(_("Give the reason for the decision; it is kept with the ballot."))
@@ -261,4 +300,9 @@ def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: 
     locked.status = BallotStatus.EXCLUDED if action == QuarantineAction.CONFIRM else BallotStatus.RELEASED
     locked.save(update_fields=["status"])
     QuarantineDecision.objects.create(ballot=locked, action=action, actor=actor, reason=reason, at=now)
+    summary = (_("Quarantined ballot no. %(ballot)d excluded") if action == QuarantineAction.CONFIRM
+               else _("Quarantined ballot no. %(ballot)d released and counted"))
+    AuditEvent.objects.create(action=AUDIT_QUARANTINE_DECISION[action], actor=actor,
+                              summary=(summary % {"ballot": locked.pk})[:300],
+                              details={"ballot": locked.pk, "reason": reason})
     return locked

@@ -138,7 +138,9 @@ def test_an_extension_keeps_the_province_waiting_for_that_city(ranked):
     with pytest.raises(SelectionRefused) as refused:
         publish_selection(campaign=campaign, actor=staff)
     message = str(refused.value)
-    assert f"以下城市尚未报送推荐名单：大同市（截止 {extended_to.isoformat()}）" in message
+    # The one deadline format: the last day written as its 24:00.
+    day = f"{extended_to.year}年{extended_to.month}月{extended_to.day}日 24:00"
+    assert f"以下城市尚未报送推荐名单：大同市（截止 {day}）" in message
     assert "朔州市" not in message  # its deadline passed: the province goes on without it
     publish_selection(campaign=campaign, actor=staff, now=timezone.now() + datetime.timedelta(days=6))
 
@@ -167,5 +169,5 @@ def test_a_refused_opening_keeps_the_typed_closing_time(client):
     page = response.content.decode()
     assert response.status_code == 200
     assert 'value="2024-01-05T18:30"' in page
-    assert "截止时间 2024-01-05 18:30 已经过去，请选择晚于现在的截止时间。" in page
+    assert "截止时间 2024年1月5日 18:30 已经过去，请选择晚于现在的截止时间。" in page
     assert world.campaign().vote_opens_at is None
