@@ -88,6 +88,10 @@ def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.dateti
         raise ReviewRefused(_("This person is not an expert of this stage's pool."))
     if is_conflicted(expert, case, tier):
         raise ReviewRefused(_("This expert must recuse from this case (own city, own enterprise or a declared conflict)."))
+    if tier == Tier.PROVINCE and freezing_state(case.campaign, lock=True) is not None:
+        # A new expert could never score (scores are frozen with the 公示): the assignment would only mislead.
+        raise ReviewRefused(_("The public notice of the winners is published, so provincial scoring is over and no "
+                              "expert can be assigned now. To reopen scoring, withdraw the public notice first."))
     try:
         with transaction.atomic():
             assignment = ExpertAssignment.objects.create(
@@ -262,6 +266,12 @@ def declare_conflict(*, case: Case, expert, reason: str, now: datetime.datetime 
     assignments = list(ExpertAssignment.objects.active().select_for_update().filter(case=case, expert=expert))
     if not assignments:
         raise ReviewRefused(_("This case is not assigned to you."))
+    scored = ExpertScore.objects.filter(assignment__in=[a for a in assignments if a.tier == Tier.PROVINCE]).exists()
+    if scored and freezing_state(case.campaign, lock=True) is not None:
+        # Ending the assignment would drop a score the published ranking was computed from.
+        raise ReviewRefused(_("Your score counts in the published public notice of the winners, so your recusal cannot "
+                              "be recorded here now. Tell the provincial center at once: they withdraw the public "
+                              "notice, then you can recuse."))
     conflict, _created = ConflictOfInterest.objects.get_or_create(
         expert=expert, case=case, source=ConflictSource.DECLARED, defaults={"reason": reason}
     )

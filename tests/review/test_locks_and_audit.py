@@ -373,3 +373,22 @@ def test_the_final_score_reads_on_the_experts_scale(client, ranked):
     assert "两项得分均为百分制。" in page
     entry = world.campaign().selection.entries.get(case=ranked["win"])
     assert f"<td>{entry.final_score * 100:.1f}</td>" in page
+
+
+def test_no_provincial_expert_is_assigned_and_no_scored_recusal_recorded_under_the_public_notice(ranked):
+    from review.experts.services import declare_conflict
+
+    staff, case = ranked["staff"], ranked["win"]
+    assignment = case.expert_assignments.get()
+    newcomer = world.provincial_expert("晋城市", name="新专家")
+    published(ranked)
+    with pytest.raises(ReviewRefused, match="获奖名单公示已发布，省级评分已结束"):
+        assign_expert(case=case, expert=newcomer, tier=Tier.PROVINCE, actor=staff)
+    with pytest.raises(ReviewRefused, match="撤回公示后即可申报回避"):
+        declare_conflict(case=case, expert=assignment.expert, reason="发现与该企业有合作")
+    assignment.refresh_from_db()
+    assert assignment.ended_at is None and not case.expert_assignments.filter(expert=newcomer).exists()
+    withdraw_publication(campaign=world.campaign(), actor=staff, reason="异议成立")
+    declare_conflict(case=case, expert=assignment.expert, reason="发现与该企业有合作")
+    assignment.refresh_from_db()
+    assert assignment.ended_at is not None
