@@ -210,3 +210,27 @@ def problems_header() -> list[str]:
 def problems_table(campaign: Campaign) -> list[list]:
     return [[rule.code, _("error") if rule.severity == "error" else _("warning"), rule.count, rule.example]
             for rule in problems_by_rule(campaign)]
+
+
+def closing_gaps(campaign: Campaign) -> list[str]:
+    """What is still missing before the campaign is closed (closing makes it all final): winners
+    without their talk text, slides or video, and cities without an uploaded work summary. A notice
+    for the close page, not a refusal: the province decides."""
+    from cases.slots import WINNER_SLOTS
+    from review.closing.summaries import current_summaries
+
+    gaps = []
+    winners = dict(Case.objects.filter(campaign=campaign, status=CaseStatus.WINNER).values_list("pk", "title"))
+    held = set(Upload.objects.filter(case_id__in=winners, slot__in=WINNER_SLOTS, superseded_at__isnull=True)
+               .values_list("case_id", "slot"))
+    incomplete = [title for case_id, title in sorted(winners.items()) if any((case_id, slot) not in held for slot in WINNER_SLOTS)]
+    if incomplete:
+        gaps.append(_("%(count)d winning case(s) still lack the talk text, slides or video: %(cases)s.") % {
+            "count": len(incomplete), "cases": "、".join(incomplete[:10]) + ("……" if len(incomplete) > 10 else "")})
+    summaries = current_summaries(campaign)
+    missing = [city.region or city.name for city in Organisation.objects.filter(kind=OrganisationKind.CITY).order_by("path")
+               if city.pk not in summaries]
+    if missing:
+        gaps.append(_("%(count)d city/cities have not uploaded their work summary: %(cities)s.") % {
+            "count": len(missing), "cities": "、".join(missing)})
+    return gaps

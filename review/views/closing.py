@@ -68,6 +68,7 @@ def closing_home(request, year: int | None = None):
     campaign = _campaign_of(year)
     return render(request, "review/closing_home.html", {
         "campaign": campaign, "campaigns": Campaign.objects.order_by("-year"),
+        "gaps": [] if campaign.closed_at else board.closing_gaps(campaign),
     })
 
 

@@ -348,3 +348,21 @@ def test_a_closed_campaign_takes_no_change_to_a_list(staff):
         apply_city_selection(city=city, campaign=campaign, selected_ids={case.pk}, presenter_ids=set(), actor=city_staff)
     case.refresh_from_db()
     assert case.status == CaseStatus.CITY_REVIEW
+
+
+def test_the_close_page_lists_what_is_still_missing_and_the_winner_is_told_after_closing(staff, client):
+    campaign = world.campaign()
+    winner = world.city_case("太原市", title="焊接机器人柔性产线创新", status=CaseStatus.WINNER)
+    factories.upload(winner, UploadSlot.TALK_TEXT, factories.docx_bytes("宣讲"), "宣讲.docx")
+    taiyuan = factories.city("太原市")
+    store_city_summary(campaign=campaign, city=taiyuan, actor=staff,
+                       uploaded_file=SimpleUploadedFile("太原工作总结.docx", factories.docx_bytes("总结")), now=NOW)
+    client.force_login(staff)
+    page = client.get(reverse("review:closing_home")).content.decode()
+    assert "1 个优秀案例尚未上传宣讲文字材料、宣讲PPT或视频：焊接机器人柔性产线创新。" in page
+    assert "市尚未上传工作总结" in page and "太原市、" not in page and "、太原市" not in page
+    close_campaign(campaign=campaign, actor=staff, now=NOW)
+    assert "尚未齐全" not in client.get(reverse("review:closing_home")).content.decode()
+    client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=winner.enterprise))
+    detail = client.get(reverse("cases:case_detail", args=[winner.pk])).content.decode()
+    assert "活动已关闭：以下材料按现状保存" in detail and "大视频分块发送" not in detail
