@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from cases.enums import CaseStatus, Role, Tier
+from cases.enums import CaseStatus, Role, Tier, UploadSlot
 from cases.models import AuditEvent, DeadlineExtension
 from cases.queries import cases_visible_to
 from review.experts.rules import is_conflicted
@@ -226,9 +226,13 @@ def test_the_case_reading_page_hides_contact_data_and_links_documents(client):
     expert = world.provincial_expert("大同市")
     assign_expert(case=case, expert=expert, tier=Tier.PROVINCE, actor=world.province_staff())
     client.force_login(expert)
+    upload = factories.upload(case, UploadSlot.PROOF, factories.pdf_bytes(), "证明材料.pdf")
     page = client.get(reverse("review:expert_case", args=[case.pk])).content.decode()
     assert "13912345678" not in page and "王联系" not in page
     assert case.title in page
+    preview = reverse("review:upload_preview", args=[upload.pk])
+    assert preview in page  # read in the browser, like the staff do
+    assert client.get(preview).status_code == 200
 
 
 def test_city_staff_assign_their_city_experts_to_their_city_review_cases(client):
