@@ -115,7 +115,8 @@ def record_opinion(*, case: Case, tier: Tier, text: str, actor) -> Case:
             "status": CaseStatus(case.status).label})
     if tier == Tier.CITY:
         _refuse_after_city_forward(forwarded_city_batch_of(case, lock=True))
-    text = (text or "").strip()
+    # A browser sends each line break as CRLF but counts it as one character (maxlength): so do we.
+    text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_OPINION_CHARACTERS:
         raise BatchRefused(_("The opinion may have at most %(limit)d characters; it now has %(count)d. Shorten it.") % {
             "limit": MAX_OPINION_CHARACTERS, "count": len(text)})

@@ -153,8 +153,14 @@ def case_decide(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("The decision could not be read; try again."))
         return redirect(back)
-    perform(request, lambda: decide_case(case=case, tier=membership.tier, decision=form.cleaned_data["decision"],
-                                         actor=request.user, reason=form.cleaned_data["reason"]),
+    def decide():
+        # The opinion box shares the form: what was typed there is kept with the decision.
+        if "opinion" in request.POST and membership.tier in OPINION_FIELDS:
+            record_opinion(case=case, tier=membership.tier, text=request.POST["opinion"], actor=request.user)
+        return decide_case(case=case, tier=membership.tier, decision=form.cleaned_data["decision"],
+                           actor=request.user, reason=form.cleaned_data["reason"])
+
+    perform(request, decide,
             success=lambda _result: _("Saved: the case is now “%(status)s”.") % {"status": CaseStatus(case.status).label})
     return redirect(back)
 

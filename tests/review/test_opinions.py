@@ -40,3 +40,14 @@ def test_an_opinion_is_refused_once_the_case_moved_on_or_by_another_tier(county_
         record_opinion(case=city_case, tier=Tier.CITY, text="很" * 501, actor=county_world["staff"][Tier.CITY])
     case.refresh_from_db()
     assert (case.recommender_opinion, case.city_opinion) == ("", "")
+
+
+def test_the_opinion_typed_goes_with_the_decision_and_line_breaks_count_once(client, county_world):
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.SUBMITTED, "一并保存案例")
+    client.force_login(county_world["staff"][Tier.ASSOCIATION])
+    typed = "\r\n".join(["同意推荐。"] * 80)  # 80 lines: 479 characters as the browser counts them, 558 bytes of CRLF text
+    client.post(reverse("review:case_decide", args=[case.pk]),
+                {"decision": "recommend", "reason": "", "opinion": typed, "org": county_world["park"].pk})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ASSOCIATION_RECOMMENDED
+    assert case.recommender_opinion == typed.replace("\r\n", "\n")
