@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from cases.enums import Role, Tier
+from cases.enums import Role, Tier, UploadSlot
 from cases.queries import has_role, memberships_of
 
 
@@ -44,6 +44,16 @@ def may_act_for_tier(user, case, tier: Tier) -> bool:
         elif membership.organisation_id == organisation_id_for_tier(case, tier):
             return True
     return False
+
+
+# Files that carry the contact name and phone as the enterprise wrote them (the stamped 推荐表 scan,
+# its Word version): they cannot be masked, so only those who may see contact details get them.
+PERSONAL_DATA_SLOTS = frozenset({UploadSlot.FORM_SCAN, UploadSlot.FORM_WORD})
+
+
+def may_download_upload(user, upload) -> bool:
+    """Whether `user`, who may open the case, may also have this file (SPEC §8)."""
+    return upload.slot not in PERSONAL_DATA_SLOTS or may_see_contact_details(user, upload.case)
 
 
 def may_see_contact_details(user, case) -> bool:

@@ -51,7 +51,7 @@ from cases.queries import (
     latest_return,
     submission_problems,
 )
-from cases.rules import campaign_is_open, can_administer, may_act_for_tier, may_see_contact_details
+from cases.rules import campaign_is_open, can_administer, may_act_for_tier, may_download_upload, may_see_contact_details
 from cases.services import (
     ENTERPRISE_FIELDS,
     CaseNotEditable,
@@ -492,6 +492,8 @@ def case_submit(request, pk: int):
 def download_file(request, pk: int, upload_id: int):
     case = _visible_case_or_404(request, pk)
     upload = get_object_or_404(case.uploads, pk=upload_id)
+    if not may_download_upload(request.user, upload):
+        raise Http404  # the stamped form with the contact's phone: not for experts or observers
     record_download(actor=request.user, case=case, action=AuditAction.FILE_DOWNLOADED,
                     summary=f"{upload.get_slot_display()}: {upload.original_name}",
                     details={"upload": upload.pk, "sha256": upload.sha256})
@@ -519,8 +521,11 @@ def blank_form(request):
 
 @login_required
 def filled_form(request, pk: int):
-    """The 推荐表 filled from the case with the current narrative as 附页: holds personal data, logged."""
+    """The 推荐表 filled from the case with the current narrative as 附页: holds personal data, logged;
+    only for those who may see the contact details (not experts or observers)."""
     case = _visible_case_or_404(request, pk)
+    if not may_see_contact_details(request.user, case):
+        raise Http404
     narrative = current_narrative(case)
     narrative_bytes = None
     if narrative is not None:
@@ -541,8 +546,11 @@ def filled_form(request, pk: int):
 
 @login_required
 def package_download(request, pk: int):
-    """The electronic package, streamed: holds personal data, logged."""
+    """The electronic package, streamed: holds personal data, logged; only for those who may see the
+    contact details (not experts or observers)."""
     case = _visible_case_or_404(request, pk)
+    if not may_see_contact_details(request.user, case):
+        raise Http404
     filename = package_filename(case)
     record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Package downloaded: %(name)s") % {"name": filename})

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases.enums import Role, Tier, UploadSlot
 from cases.queries import case_uploads, has_role
-from cases.rules import can_administer
+from cases.rules import PERSONAL_DATA_SLOTS, can_administer
 from portal.actions import perform
 from review.experts.forms import AssignForm, PoolForm, ReasonForm, ScoreForm, expert_label
 from review.experts.queries import (
@@ -106,7 +106,8 @@ def expert_case(request, pk: int):
             initial["comment"] = own.comment
         form = ScoreForm(initial=initial, criteria=criteria)
     uploads, _earlier = case_uploads(case)
-    documents = [(UploadSlot(slot).label, files) for slot, files in uploads.items()]
+    # The stamped 推荐表 and its Word version carry the contact's phone: not for experts (SPEC §8).
+    documents = [(UploadSlot(slot).label, files) for slot, files in uploads.items() if slot not in PERSONAL_DATA_SLOTS]
     # Others' scores only once the expert's own is in, so nobody anchors on them.
     others = [s for s in scores_of_case(case, tier) if s.assignment.expert_id != request.user.pk] if own else []
     return render(request, "review/expert_case.html", {

@@ -9,6 +9,7 @@ from cases.enums import ValidationState
 from cases.models import Upload
 from cases.previews import preview_kind, request_preview
 from cases.queries import cases_visible_to
+from cases.rules import may_download_upload
 
 CONTENT_TYPES = {"pdf": "application/pdf", "image": "image/jpeg"}
 
@@ -24,7 +25,9 @@ def _inline(stored_file, content_type: str, filename: str) -> FileResponse:
 
 @login_required
 def upload_preview(request, upload_id: int):
-    upload = get_object_or_404(Upload.objects.filter(case__in=cases_visible_to(request.user)), pk=upload_id)
+    upload = get_object_or_404(Upload.objects.filter(case__in=cases_visible_to(request.user)).select_related("case__enterprise__association"), pk=upload_id)
+    if not may_download_upload(request.user, upload):
+        raise Http404
     kind = preview_kind(upload)
     if kind in CONTENT_TYPES:
         return _inline(upload.file, CONTENT_TYPES[kind], upload.original_name)

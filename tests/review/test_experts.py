@@ -293,3 +293,20 @@ def test_a_non_staff_user_gets_404_on_staff_pages(client):
     client.force_login(expert)
     for name in ("review:expert_board", "review:score_overview"):
         assert client.get(reverse(name, args=["province"])).status_code == 404
+
+
+def test_experts_get_no_document_that_carries_the_contacts_phone(client):
+    case = world.city_case("太原市", contact_name="王联系", contact_phone="13912345678")
+    scan = factories.upload(case, UploadSlot.FORM_SCAN, factories.pdf_bytes("推荐表 王联系 13912345678"), "推荐表.pdf")
+    narrative = factories.upload(case, UploadSlot.NARRATIVE, factories.docx_bytes("案例概要"), "案例概要.docx")
+    expert = world.provincial_expert("大同市")
+    assign_expert(case=case, expert=expert, tier=Tier.PROVINCE, actor=world.province_staff())
+    client.force_login(expert)
+    page = client.get(reverse("review:expert_case", args=[case.pk])).content.decode()
+    assert "推荐表.pdf" not in page and "案例概要.docx" in page
+    for url in (reverse("cases:filled_form", args=[case.pk]), reverse("cases:package", args=[case.pk]),
+                reverse("cases:download_file", args=[case.pk, scan.pk]), reverse("review:upload_preview", args=[scan.pk])):
+        assert client.get(url).status_code == 404, url
+    assert client.get(reverse("cases:download_file", args=[case.pk, narrative.pk])).status_code == 200
+    client.force_login(world.province_staff())  # the staff who handle the case still get everything
+    assert client.get(reverse("cases:download_file", args=[case.pk, scan.pk])).status_code == 200
