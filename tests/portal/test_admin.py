@@ -36,3 +36,24 @@ def test_other_tiers_cannot_open_the_admin(client, role):
     response = client.get(reverse("admin:cases_enterprise_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_provincial_staff_cannot_make_a_superuser_or_touch_one(client):
+    from django.contrib.auth import get_user_model
+
+    staff = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    expert = factories.user(Role.PROVINCE_EXPERT, organisation_=factories.province())
+    root = get_user_model().objects.create_superuser("root-admin", "root@example.com", "Root#2024-secret")
+    client.force_login(staff)
+    page = client.get(reverse("admin:auth_user_change", args=[expert.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    response = client.post(reverse("admin:auth_user_change", args=[expert.pk]), {
+        "username": expert.username, "first_name": "专家", "last_name": "", "email": "", "is_active": "on",
+        "is_superuser": "on", "is_staff": "on", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+    })
+    expert.refresh_from_db()
+    assert expert.is_superuser is False and response.status_code in (200, 302)
+    root_page = client.get(reverse("admin:auth_user_change", args=[root.pk])).content.decode()
+    assert 'name="_save"' not in root_page  # view only
+    assert client.get(reverse("admin:auth_user_password_change", args=[root.pk])).status_code == 403
