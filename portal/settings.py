@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages are private and not stored (they may show phone numbers).
+    "portal.caching.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Per-address limits on sign-in and password reset (portal/ratelimit.py).
     "portal.ratelimit.RateLimitMiddleware",
@@ -123,6 +125,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The public vote's SMS gateway: a class with send(phone, message). The default prints the code in
+# development only; with DEBUG off it sends nothing and logs that no gateway is configured.
+VOTE_SMS_GATEWAY = env_str("VOTE_SMS_GATEWAY", "review.voting.sms.ConsoleGateway")
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -10,16 +10,23 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from cases.rules import mask_phone
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_GATEWAY = "review.voting.sms.ConsoleGateway"
 
 
 class ConsoleGateway:
-    """Development: print the code to the console (runserver's terminal)."""
+    """Development: print the code to the console (runserver's terminal). With DEBUG off it prints
+    nothing: a voter's phone and code must not end up in production logs, and an operator reading
+    the error knows VOTE_SMS_GATEWAY is missing."""
 
     def send(self, phone: str, message: str) -> None:
-        print(f"[SMS to {phone}] {message}", flush=True)  # noqa: T201 - the development gateway's whole job
+        if settings.DEBUG:
+            print(f"[SMS to {phone}] {message}", flush=True)  # noqa: T201 - the development gateway's whole job
+            return
+        logger.error("no SMS gateway configured (VOTE_SMS_GATEWAY): the code for %s was not sent", mask_phone(phone))
 
 
 class MemoryGateway:

@@ -28,3 +28,20 @@ def test_a_form_sent_with_a_stale_token_gets_the_expired_form_page():
     assert response.status_code == 403
     assert "表单已过期" in page and "没有任何内容被修改" in page
     assert "DEBUG" not in page
+
+
+def test_signed_in_pages_are_private_and_not_stored(client):
+    client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=factories.enterprise()))
+    response = client.get(reverse("home"))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    client.logout()
+    assert "no-store" not in client.get(reverse("review:certificate_verify")).get("Cache-Control", "")  # public pages may be cached
+
+
+def test_the_console_sms_gateway_sends_nothing_and_logs_no_code_in_production(settings, capsys, caplog):
+    from review.voting.sms import ConsoleGateway
+
+    settings.DEBUG = False
+    ConsoleGateway().send("13812345678", "您的投票验证码为 123456")
+    assert "123456" not in capsys.readouterr().out
+    assert "138****5678" in caplog.text and "13812345678" not in caplog.text and "123456" not in caplog.text
