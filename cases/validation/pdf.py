@@ -8,6 +8,7 @@ check looks at the largest image of each scanned page (see colour.py).
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -55,9 +56,60 @@ def validate_pdf(path: Path, kind: str, context: ValidationContext) -> list[Find
         return [rules.PDF_UNREADABLE.finding(found=_("the file is damaged (%(error)s)") % {"error": error})]
     if page_count == 0:
         return [rules.PDF_UNREADABLE.finding(found=_("it has no pages"))]
+    active = sorted(set(_active_content(path)) | set(_catalog_actions(reader)))
+    if active:
+        return [rules.PDF_ACTIVE_CONTENT.finding(found="、".join(active))]
     if kind != "pdf_scan":
         return []
     return _check_scan(reader, context)
+
+
+# PDF name objects that make a reader run something or carry a file (ISO 32000: /JS and
+# /JavaScript actions, /Launch, /OpenAction and /AA triggers with them, /EmbeddedFile streams).
+ACTIVE_NAMES = {
+    b"/JavaScript": "JavaScript", b"/JS": "JavaScript", b"/Launch": "Launch", b"/EmbeddedFile": "EmbeddedFile",
+    b"/RichMedia": "RichMedia", b"/XFA": "XFA",
+}
+ACTIVE_NAME = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)(?![A-Za-z0-9])")
+
+
+def _catalog_actions(reader: PdfReader) -> list[str]:
+    """Active features the document catalog declares, also when its objects are compressed: an
+    /OpenAction or /AA trigger, a /JavaScript name tree, embedded files."""
+    found = []
+    try:
+        root = reader.trailer["/Root"].get_object()
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        if "/JavaScript" in names:
+            found.append("JavaScript")
+        if "/EmbeddedFiles" in names:
+            found.append("EmbeddedFile")
+        for trigger in ("/OpenAction", "/AA"):
+            action = root.get(trigger)
+            action = action.get_object() if action is not None else None
+            if hasattr(action, "get") and action.get("/S") in ("/JavaScript", "/Launch"):
+                found.append(str(action.get("/S"))[1:])
+            elif trigger == "/AA" and action:
+                found.append("AA")
+    except (PdfReadError, PyPdfError, KeyError, TypeError, AttributeError, ValueError, RecursionError):
+        pass  # the byte scan below still looks
+    return found
+
+
+def _active_content(path: Path) -> list[str]:
+    """Which active features the file's objects name. Read as bytes, a chunk at a time (overlapping
+    so a name across a boundary is seen): names inside compressed object streams hide from this,
+    which is why the rule is a tripwire for the usual attacks, not a proof of safety."""
+    found: set[str] = set()
+    tail = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            data = tail + chunk
+            for match in ACTIVE_NAME.finditer(data):
+                found.add(ACTIVE_NAMES[match.group(0)])
+            tail = data[-32:]
+    return sorted(found)
 
 
 def _encryption_finding(reader: PdfReader) -> Finding:

@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.3"
+RULESET_VERSION = "2024.4"
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -220,6 +220,15 @@ PDF_ENCRYPTED = Rule(
     _("The PDF is protected (%(found)s)."),
     expected=_("a PDF without password or restrictions"),
     fix=_("Save the scan again without a password or security settings."),
+)
+# A scan or a certificate never needs scripts, launch actions or attached files; they run when a
+# reviewer opens the package in a PDF reader.
+PDF_ACTIVE_CONTENT = Rule(
+    "pdf.active_content",
+    ERROR,
+    _("The PDF contains active content (%(found)s)."),
+    expected=_("a PDF with pages only, no scripts, actions or attached files"),
+    fix=_("Print it to a new PDF or scan the paper again, and upload that file."),
 )
 # Severity is a warning when only some pages are text-born (e.g. one typed page in a scan).
 PDF_NOT_SCAN = Rule(

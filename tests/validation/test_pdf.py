@@ -105,3 +105,30 @@ def test_garbage_and_renamed_files_are_unreadable(check):
 def test_proof_documents_need_only_be_readable(check):
     assert check(pdf_bytes([{"text": "Certificate"}]), "pdf_document", "证明材料.pdf") == []
     assert codes(check(b"not a pdf", "pdf_document", "证明材料.pdf")) == ["pdf.unreadable"]
+
+
+def with_javascript(data: bytes) -> bytes:
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(data)))
+    writer.add_open_action(JavaScript("app.alert('hi');"))
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def with_attachment(data: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(data)))
+    writer.add_attachment("payload.exe", b"MZ\x90\x00")
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_a_pdf_with_javascript_or_an_attached_file_is_refused(check):
+    proof = pdf_bytes([{"text": "证明材料"}])
+    assert check(proof, "pdf_document", "证明.pdf") == []
+    scripted = check(with_javascript(proof), "pdf_document", "证明.pdf")
+    assert [(f.rule, f.found) for f in scripted] == [("pdf.active_content", "JavaScript")]
+    attached = check(with_attachment(proof), "pdf_document", "证明.pdf")
+    assert [f.rule for f in attached] == ["pdf.active_content"] and "EmbeddedFile" in attached[0].found
