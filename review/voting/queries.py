@@ -101,6 +101,9 @@ def public_photo(campaign: Campaign, upload_id: int) -> bytes | None:
     try:
         with upload.file.storage.open(upload.file.name, "rb") as handle:
             image = Image.open(handle)
+            # Let the JPEG decoder scale down while decoding (DCT scaling): a 150-megapixel photo
+            # then costs a few MB, not the ~450 MB of the full bitmap, on a public page.
+            image.draft("RGB", (PHOTO_WIDTH * 2, PHOTO_WIDTH * 2))
             image = ImageOps.exif_transpose(image).convert("RGB")
             image.thumbnail((PHOTO_WIDTH, PHOTO_WIDTH))
             out = io.BytesIO()
