@@ -51,7 +51,14 @@ from cases.queries import (
     latest_return,
     submission_problems,
 )
-from cases.rules import campaign_is_open, can_administer, may_act_for_tier, may_download_upload, may_see_contact_details
+from cases.rules import (
+    PERSONAL_DATA_SLOTS,
+    campaign_is_open,
+    can_administer,
+    may_act_for_tier,
+    may_download_upload,
+    may_see_contact_details,
+)
 from cases.services import (
     ENTERPRISE_FIELDS,
     CaseNotEditable,
@@ -494,7 +501,9 @@ def download_file(request, pk: int, upload_id: int):
     upload = get_object_or_404(case.uploads, pk=upload_id)
     if not may_download_upload(request.user, upload):
         raise Http404  # the stamped form with the contact's phone: not for experts or observers
-    record_download(actor=request.user, case=case, action=AuditAction.FILE_DOWNLOADED,
+    personal = upload.slot in PERSONAL_DATA_SLOTS
+    record_download(actor=request.user, case=case,
+                    action=AuditAction.PERSONAL_DATA_DOWNLOADED if personal else AuditAction.FILE_DOWNLOADED,
                     summary=f"{upload.get_slot_display()}: {upload.original_name}",
                     details={"upload": upload.pk, "sha256": upload.sha256})
     response = FileResponse(upload.file.storage.open(upload.file.name, "rb"), as_attachment=True,

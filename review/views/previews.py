@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
-from cases.enums import ValidationState
+from cases.enums import AuditAction, ValidationState
 from cases.models import Upload
 from cases.previews import preview_kind, request_preview
 from cases.queries import cases_visible_to
-from cases.rules import may_download_upload
+from cases.rules import PERSONAL_DATA_SLOTS, may_download_upload
+from cases.services import record_download
 
 CONTENT_TYPES = {"pdf": "application/pdf", "image": "image/jpeg"}
 
@@ -28,6 +30,10 @@ def upload_preview(request, upload_id: int):
     upload = get_object_or_404(Upload.objects.filter(case__in=cases_visible_to(request.user)).select_related("case__enterprise__association"), pk=upload_id)
     if not may_download_upload(request.user, upload):
         raise Http404
+    if upload.slot in PERSONAL_DATA_SLOTS:  # reading the stamped form is reading its phone numbers
+        record_download(actor=request.user, case=upload.case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
+                        summary=_("Read in the browser: %(name)s") % {"name": upload.original_name},
+                        details={"upload": upload.pk, "preview": True})
     kind = preview_kind(upload)
     if kind in CONTENT_TYPES:
         return _inline(upload.file, CONTENT_TYPES[kind], upload.original_name)

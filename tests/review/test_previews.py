@@ -75,3 +75,16 @@ def test_a_word_preview_is_queued_and_the_page_waits(client, county_world, djang
     page = client.get(reverse("review:upload_preview", args=[upload.pk])).content.decode()
     assert "无法在浏览器中预览该文件" in page or "正在生成在线预览" in page
     assert response.status_code == 200
+
+
+def test_reading_the_stamped_form_in_the_browser_is_logged_as_personal_data(client):
+    from cases.enums import AuditAction, Role, UploadSlot
+    from cases.models import AuditEvent
+    from tests.review import review_world as world
+
+    case = world.city_case("太原市")
+    scan = factories.upload(case, UploadSlot.FORM_SCAN, factories.pdf_bytes("推荐表"), "推荐表.pdf")
+    client.force_login(factories.user(Role.PROVINCE_STAFF, organisation_=factories.province()))
+    assert client.get(reverse("review:upload_preview", args=[scan.pk])).status_code == 200
+    event = AuditEvent.objects.get(action=AuditAction.PERSONAL_DATA_DOWNLOADED, case=case)
+    assert event.details["upload"] == scan.pk and "推荐表.pdf" in event.summary
