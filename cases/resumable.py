@@ -131,6 +131,7 @@ def start_resumable_upload(*, case: Case, actor, slot: str, name: str, size: int
         )
         if earlier is not None and spool_path(earlier).exists():
             return earlier
+        _make_room_for_a_session(locked, slot, size, now)
         session = ResumableUpload.objects.create(
             case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
             created_at=now, updated_at=now, expires_at=now + SESSION_LIFETIME,
@@ -139,6 +140,28 @@ def start_resumable_upload(*, case: Case, actor, slot: str, name: str, size: int
         folder.mkdir(parents=True, exist_ok=True)
         spool_path(session).touch()
     return session
+
+
+# A slot takes one file; a few unfinished sessions cover a user who switched files or browsers.
+# More than that is not a user but a script reserving spool space, so the oldest ones go.
+MAX_OPEN_SESSIONS_PER_SLOT = 3
+# Disk the spool must leave free beyond the file being started (the database, other uploads).
+SPOOL_FREE_RESERVE_BYTES = 256 * 1024 ** 2
+
+
+def _make_room_for_a_session(case: Case, slot: str, size: int, now: datetime.datetime) -> None:
+    """Before a new session: expire the oldest open ones of this slot beyond the limit, and refuse
+    when the spool's disk could not hold the file."""
+    open_sessions = list(ResumableUpload.objects.filter(case=case, slot=slot, state=ResumableState.OPEN)
+                         .order_by("-updated_at", "-pk"))
+    for stale in open_sessions[MAX_OPEN_SESSIONS_PER_SLOT - 1:]:
+        ResumableUpload.objects.filter(pk=stale.pk).update(state=ResumableState.EXPIRED, updated_at=now)
+        shutil.rmtree(spool_folder(stale), ignore_errors=True)
+    root = Path(settings.MEDIA_ROOT) / "resumable"
+    root.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(root).free < size + SPOOL_FREE_RESERVE_BYTES:
+        raise UploadRejected(_("The server has no room for a file of %(size)s just now. Try again later; if it keeps "
+                               "happening, tell the provincial center.") % {"size": describe_bytes(size)})
 
 
 def receive_chunk(*, session: ResumableUpload, actor, offset: int, length: int | None, stream, chunk_sha256: str,

@@ -222,3 +222,21 @@ def test_expired_sessions_are_discarded_with_their_spool(winner, member):
     with pytest.raises(ChunkRefused):
         finish_resumable_upload(session=session, actor=member, sha256="0" * 64, now=NOW + datetime.timedelta(days=4))
     assert discard_expired_uploads(now=NOW + datetime.timedelta(days=4)) == 0  # safe to run twice
+
+
+def test_a_slot_keeps_at_most_three_open_sessions_and_the_disk_is_checked(winner, member, monkeypatch):
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    from cases.resumable import MAX_OPEN_SESSIONS_PER_SLOT
+
+    sessions = [start_resumable_upload(case=winner, actor=member, slot=UploadSlot.VIDEO, name=f"视频{n}.mp4", size=MB + n,
+                                       now=NOW + datetime.timedelta(seconds=n)) for n in range(5)]
+    still_open = ResumableUpload.objects.filter(case=winner, slot=UploadSlot.VIDEO, state=ResumableState.OPEN)
+    assert still_open.count() == MAX_OPEN_SESSIONS_PER_SLOT == 3
+    assert set(still_open.values_list("pk", flat=True)) == {s.pk for s in sessions[-3:]}
+    assert not spool_path(sessions[0]).exists() and spool_path(sessions[-1]).exists()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10 * MB, 10 * MB, 1 * MB))
+    with pytest.raises(UploadRejected, match="服务器暂时没有足够空间"):
+        start_resumable_upload(case=winner, actor=member, slot=UploadSlot.VIDEO, name="大视频.mp4", size=500 * MB, now=NOW)
