@@ -71,6 +71,21 @@ class ArchivedCampaignRowAdmin:
 
 
 class CampaignAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_current") and not (self.instance.pk and self.instance.is_current):
+            from cases.queries import unfinished_current_campaign
+
+            blocking = unfinished_current_campaign(excluding=self.instance)
+            if blocking is not None:
+                previous, submitted = blocking
+                self.add_error("is_current", _(
+                    "“%(previous)s” is still running: %(count)d submitted case(s) are in it and would drop out of "
+                    "every list. Close it first on the page Campaign close and archive (download its archive), "
+                    "then make this campaign current."
+                ) % {"previous": previous.title, "count": submitted})
+        return cleaned
+
     def _get_validation_exclusions(self):
         # Ticking 当前活动 here takes it off the campaign that is current now (CampaignAdmin.save_model),
         # so "only one current campaign" is kept by the save instead of refused by the form.

@@ -315,3 +315,14 @@ def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> l
                        "message": upload.blocking_findings[0].get("message", "")}
                 )
     return problems
+
+
+def unfinished_current_campaign(*, excluding: Campaign) -> tuple[Campaign, int] | None:
+    """The campaign current now, when it may not hand the current flag to `excluding` yet: it is not
+    closed and holds submitted cases (every page, list and deadline works on the current campaign,
+    so its cases in progress would drop out of every list). Returns it with that count, else None."""
+    previous = Campaign.objects.filter(is_current=True).exclude(pk=excluding.pk).first()
+    if previous is None or previous.closed_at is not None:
+        return None
+    submitted = Case.objects.filter(campaign=previous).exclude(status=CaseStatus.DRAFT).count()
+    return (previous, submitted) if submitted else None

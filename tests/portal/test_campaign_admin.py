@@ -249,6 +249,24 @@ def test_ticking_current_moves_it_from_the_previous_campaign(client):
     )
 
 
+def test_a_running_campaign_with_submitted_cases_keeps_the_current_flag_until_closed(client):
+    from cases.enums import CaseStatus
+    from tests import factories as made
+
+    previous = Campaign.objects.get(year=2024)
+    made.case(made.enterprise(), status=CaseStatus.CITY_REVIEW)  # the current (2024) campaign's case in progress
+    new = bare_campaign(2025)
+    client.force_login(staff_user())
+    response = client.post(reverse("admin:cases_campaign_change", args=[new.pk]), change_form_data(new, is_current=True))
+    assert response.status_code == 200
+    assert "仍在进行：其中有 1 个已提交的案例" in response.context["adminform"].form.errors["is_current"][0]
+    assert Campaign.objects.current() == previous
+    previous.closed_at = previous.enterprise_deadline and datetime.datetime(2024, 12, 1, tzinfo=datetime.timezone.utc)
+    previous.save(update_fields=["closed_at"])
+    response = client.post(reverse("admin:cases_campaign_change", args=[new.pk]), change_form_data(new, is_current=True))
+    assert response.status_code == 302 and Campaign.objects.current() == new
+
+
 def test_saving_the_current_campaign_again_moves_nothing(client):
     campaign = Campaign.objects.get(year=2024)
     client.force_login(staff_user())
