@@ -102,7 +102,11 @@ class CaseForm(forms.Form):
             self.fields[name].widget.attrs.setdefault("autocomplete", "off")
 
     def clean_title(self):
-        return self.cleaned_data["title"].strip()
+        title = self.cleaned_data["title"].strip()
+        if not title and self.add_prefix("title") in self.data:  # emptied on the page, not just not sent
+            # Said beside the field: an emptied name is otherwise silently kept as it was.
+            raise ValidationError(_("The case name cannot be empty: type the case's name."))
+        return title
 
     def clean_contact_phone(self):
         value = normalise_phone(self.cleaned_data["contact_phone"])

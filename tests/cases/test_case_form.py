@@ -122,7 +122,7 @@ def test_creating_without_a_name_saves_nothing_and_keeps_what_was_typed(signed_i
     html = response.content.decode()
     assert response.status_code == 200
     assert Case.objects.count() == 0
-    assert "请先填写案例名称。" in html
+    assert "案例名称不能为空：请填写案例名称。" in html
     assert "王五、赵六</textarea>" in html
 
 

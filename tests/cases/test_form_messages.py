@@ -110,7 +110,7 @@ def test_a_new_case_without_a_name_still_asks_for_one(signed_in):
 
     assert response.status_code == 200
     assert Case.objects.count() == 0
-    assert "请先填写案例名称。" in response.content.decode()
+    assert "案例名称不能为空：请填写案例名称。" in response.content.decode()
 
 
 def test_editing_a_case_with_a_too_long_address_saves_the_rest_and_says_why(signed_in, enterprise):
