@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 import openpyxl
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from django.utils.functional import Promise
 
+from cases.documents.spreadsheets import csv_row, xlsx_row
 from cases.enums import Tier, statuses_reaching
 from cases.models import Campaign, Case
 from quotas.models import CityQuota
@@ -37,26 +37,29 @@ def province_candidates(campaign: Campaign):
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly; text that would run as
+    a formula is quoted (cases.documents.spreadsheets)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(csv_row(header))
+    writer.writerows(csv_row(row) for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence], *, sheet: str = "Sheet1",
                widths: Sequence[int] | None = None) -> bytes:
+    """A title row, a bold header row, then `rows`; text that openpyxl would store as a formula is
+    kept as text (cases.documents.spreadsheets)."""
     workbook = openpyxl.Workbook()
     worksheet = workbook.active
     worksheet.title = sheet[:31]
-    worksheet.append([title])
+    worksheet.append(xlsx_row(worksheet, [title]))
     worksheet["A1"].font = Font(bold=True, size=14)
-    worksheet.append([str(value) for value in header])
+    worksheet.append(xlsx_row(worksheet, [str(value) for value in header]))
     for cell in worksheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        worksheet.append([str(value) if isinstance(value, Promise) else value for value in row])
+        worksheet.append(xlsx_row(worksheet, row))
     for index, width in enumerate(widths or [], start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = width
     for row in worksheet.iter_rows(min_row=3):

@@ -50,6 +50,7 @@ from cases.documents.docx_helpers import (
 )
 from cases.documents.naming import case_region, unit_name
 from cases.documents.recommendation_form import DATE_LINE, FORM_SUBJECT, province_name
+from cases.documents.spreadsheets import xlsx_cell
 from cases.enums import CaseType, EnterpriseType, Tier
 from cases.models import Campaign, Case, Organisation
 
@@ -302,7 +303,7 @@ def build_summary_xlsx(
 
     sheet.merge_cells(f"A{XLSX_TITLE_ROW}:{last_column}{XLSX_TITLE_ROW}")
     title = summary_title(campaign, tier, sequence)
-    title_cell = sheet.cell(XLSX_TITLE_ROW, 1, title)
+    title_cell = xlsx_cell(sheet, XLSX_TITLE_ROW, 1, title)
     title_cell.font = Font(name=SONGTI, size=SIZE_XIAOER, bold=True)
     title_cell.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[XLSX_TITLE_ROW].height = 36
@@ -314,7 +315,7 @@ def build_summary_xlsx(
         (9, 11, date_text(date), "right"),
     ):
         sheet.merge_cells(start_row=XLSX_INFO_ROW, start_column=first, end_row=XLSX_INFO_ROW, end_column=last)
-        cell = sheet.cell(XLSX_INFO_ROW, first, text)
+        cell = xlsx_cell(sheet, XLSX_INFO_ROW, first, text)
         cell.font = Font(name=FANGSONG, size=SIZE_XIAOSI)
         cell.alignment = Alignment(horizontal=horizontal, vertical="center")
     sheet.row_dimensions[XLSX_INFO_ROW].height = 24
@@ -329,7 +330,7 @@ def build_summary_xlsx(
     for offset, summary_row in enumerate(rows):
         row_number = XLSX_FIRST_DATA_ROW + offset
         for column, value in enumerate(summary_row.values(), start=1):
-            cell = sheet.cell(row_number, column, value)
+            cell = xlsx_cell(sheet, row_number, column, value)  # titles, names: the enterprises' text, never a formula
             cell.font = Font(name=FANGSONG, size=SIZE_WUHAO)
             cell.alignment = wrap_center if column - 1 in CENTERED_COLUMNS else wrap_left
             cell.border = border

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from cases.documents.spreadsheets import xlsx_row
 from cases.enums import AuditAction, Tier
 from cases.services import record_download
 from review.forms import AuditFilterForm, ExtensionForm
@@ -57,7 +58,8 @@ EXPORT_COLUMNS = ["序号", "地区", "县（市、区）", "推荐单位", "案
 
 @login_required
 def province_export(request):
-    """Excel of every case of the campaign. Holds contact phones: the download is logged."""
+    """Excel of every case of the campaign. Holds contact phones: the download is logged. Titles, names
+    and units are the enterprises' own text: `xlsx_row` keeps them text, never formulas."""
     require_province_staff(request)
     campaign = campaign_or_404()
     workbook = openpyxl.Workbook(write_only=True)
@@ -66,14 +68,14 @@ def province_export(request):
     yes, no = "是", "否"
     for number, case in enumerate(province_cases(campaign), start=1):
         association = case.enterprise.association
-        sheet.append([
+        sheet.append(xlsx_row(sheet, [
             number, association.parent.parent.region, association.parent.region, association.name, case.title,
             case.completing_unit or case.enterprise.name, case.contact_name, case.contact_phone,
             case.get_case_type_display(), case.get_enterprise_type_display(),
             yes if case.has_park_association else no, yes if case.has_enterprise_association else no,
             yes if case.is_presenter_candidate else no, case.status_label,
             timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M") if case.submitted_at else "",
-        ])
+        ]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
@@ -128,8 +130,8 @@ def _audit_export(request, entries) -> HttpResponse:
     sheet = workbook.create_sheet(_("Audit log"))
     sheet.append(["时间", "操作人", "类别", "案例", "内容", "原因或详情"])
     for entry in entries:
-        sheet.append([timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.kind, entry.case_title,
-                      entry.summary, entry.detail])
+        sheet.append(xlsx_row(sheet, [timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"), entry.actor, entry.kind,
+                                      entry.case_title, entry.summary, entry.detail]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
