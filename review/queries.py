@@ -113,6 +113,8 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
         if membership.role == Role.ENTERPRISE_USER:
             panel.cases = list(visible.filter(enterprise_id=membership.enterprise_id).order_by("-updated_at"))
             panel.todo.append(_("Fill in the recommendation form, upload the materials and submit them to your association."))
+            if any(case.status == CaseStatus.WINNER for case in panel.cases):
+                panel.todo.insert(0, _("Your case was selected as an outstanding case: upload the talk text, slides and video."))
             returned = [case for case in panel.cases if case.status == CaseStatus.RETURNED]
             if returned:
                 panel.todo.append(_("%(count)d case(s) were returned: read the reasons, revise and resubmit.") % {"count": len(returned)})

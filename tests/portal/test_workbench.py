@@ -160,3 +160,12 @@ def test_other_roles_get_no_provincial_links(client):
     page = client.get(reverse("home")).content.decode()
     for name in ("review:vote_control", "review:selection_board", "review:closing_home"):
         assert reverse(name) not in page
+
+
+def test_a_winning_enterprise_is_sent_to_its_materials_from_the_workbench(client):
+    enterprise = factories.enterprise()
+    case = factories.case(enterprise, status=CaseStatus.WINNER, title="获奖案例")
+    client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise))
+    page = client.get(reverse("home")).content.decode()
+    assert "您的案例已入选优秀案例：请上传宣讲文字材料、宣讲PPT和视频。" in page
+    assert reverse("cases:winner_files", args=[case.pk]) in page
