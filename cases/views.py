@@ -34,7 +34,8 @@ from cases.documents.recommendation_form import (
 from cases.documents.wechat import suggest_short_names, wechat_display_name
 from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
-from cases.importing import build_import_template, import_directory
+from cases.importing import import_directory
+from cases.importing_template import build_import_template
 from cases.models import Case
 from cases.queries import (
     PRINTED_FORM_KEY,

@@ -19,7 +19,7 @@ name, a unit name. Staff open these files in Excel or WPS, so such text must not
 
 Every spreadsheet the portal writes goes through these functions (review.closing.common's
 csv_bytes / xlsx_bytes, the province's exports, 附件4/5/6); a new export must too. Only the
-directory-import template (cases.importing) writes cells directly: it holds nothing but our own
+directory-import template (cases.importing_template) writes cells directly: it holds nothing but our own
 text.
 """
 

@@ -11,10 +11,10 @@ from cases.importing import (
     COLUMNS,
     EXAMPLE_CREDIT_CODE,
     PASSWORD_PLACEHOLDER,
-    build_import_template,
     example_rows,
     import_directory,
 )
+from cases.importing_template import build_import_template
 from cases.models import AuditEvent, Enterprise, Membership, Organisation
 from tests import factories
 
