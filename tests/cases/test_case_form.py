@@ -38,12 +38,6 @@ def member(enterprise):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 def form_data(**overrides) -> dict:
     data = {
         "title": "智能焊接机器人工艺创新", "case_type": CaseType.PROCESS, "completing_unit": "山西示范智能装备有限公司",

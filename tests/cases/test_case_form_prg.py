@@ -24,7 +24,6 @@ from tests.cases.test_case_form import (  # noqa: F401  (fixtures are found by n
     form_data,
     input_value,
     member,
-    signed_in,
 )
 
 pytestmark = pytest.mark.django_db

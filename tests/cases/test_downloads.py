@@ -36,12 +36,6 @@ def member(case):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=case.enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 def all_download_urls(case) -> list[str]:
     upload = case.uploads.first()
     return [

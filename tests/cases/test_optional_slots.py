@@ -38,12 +38,6 @@ def member(case):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=case.enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 def test_which_slots_are_removable():
     removable = {slot for slot, rule in SLOT_RULES.items() if rule.removable}
 

@@ -49,12 +49,6 @@ def member(case):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=case.enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 def download_form(client, case, clock) -> None:
     clock.tick()
     response = client.get(reverse("cases:filled_form", args=[case.pk]))

@@ -37,12 +37,6 @@ def member(case):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=case.enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 @pytest.mark.django_db
 def test_a_complete_case_is_submitted_and_audited(case, member):
     submit_case(case=case, actor=member, now=OPEN)

@@ -39,12 +39,6 @@ def member(case):
     return factories.user(Role.ENTERPRISE_USER, enterprise_=case.enterprise)
 
 
-@pytest.fixture
-def signed_in(client, member):
-    client.force_login(member)
-    return client
-
-
 def post_file(client, case, slot, name, data, **extra):
     return client.post(reverse("cases:upload_file", args=[case.pk, slot]),
                        {"file": SimpleUploadedFile(name, data)}, **extra)
