@@ -25,7 +25,6 @@ import platform
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,48 +32,10 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_upload import environment, free_port, peak_kib, purge, start_server, worker_pid  # noqa: E402
+from bench_upload import environment, free_port, peak_kib, prepare, purge, start_server, worker_pid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
-
-SETUP = r"""
-import django
-django.setup()
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from cases.enums import CaseStatus, CaseType, EnterpriseType, OrganisationKind, Role
-from cases.models import Campaign, Case, Enterprise, Organisation
-from cases.credit_code import check_character
-from cases.services import create_user, grant_role
-
-city = Organisation.objects.get(kind=OrganisationKind.CITY, region="太原市")
-county = Organisation.objects.create(kind=OrganisationKind.COUNTY, parent=city, name="基准测试区科协", region="基准区")
-park = Organisation.objects.create(kind=OrganisationKind.PARK_ASSOCIATION, parent=county, name="基准园区科协", region="基准区")
-code = "91140100000000042"
-enterprise = Enterprise.objects.create(name="基准测试有限公司", credit_code=code + check_character(code),
-    enterprise_type=EnterpriseType.OTHER, association=park, has_park_association=True)
-user = create_user(username="bench", password=None)
-grant_role(user=user, role=Role.ENTERPRISE_USER, enterprise=enterprise)
-case = Case.objects.create(campaign=Campaign.objects.current(), enterprise=enterprise, title="基准测试案例",
-    case_type=CaseType.PROCESS, status=CaseStatus.WINNER)
-session = SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
-print(case.pk, session.session_key)
-"""
-
-
-def prepare(env: dict) -> tuple[int, str]:
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run([python, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-    case_id, session_key = out.split()[-2:]
-    return int(case_id), session_key
-
 
 class Source:
     """The video's bytes, generated chunk by chunk: an MP4 `ftyp` head, then a random block stamped
@@ -174,7 +135,7 @@ def main() -> None:
     env = environment(work)
     env["CELERY_QUEUE"] = "portal-bench-resumable"
     try:
-        case_id, session_key = prepare(env)
+        case_id, session_key = prepare(env, case_status="winner")
         row = run(env, case_id, session_key, args.size_mb * MIB, args.chunk_mb * MIB)
     finally:
         purge(env)

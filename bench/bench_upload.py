@@ -56,7 +56,7 @@ import django
 django.setup()
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from cases.enums import CaseType, EnterpriseType, OrganisationKind, Role, Tier
+from cases.enums import CaseStatus, CaseType, EnterpriseType, OrganisationKind, Role, Tier
 from cases.models import Campaign, Case, DeadlineExtension, Enterprise, Organisation
 from cases.credit_code import check_character
 from cases.services import create_user, grant_role
@@ -72,7 +72,8 @@ DeadlineExtension.objects.create(campaign=campaign, tier=Tier.ENTERPRISE, enterp
     closes_on=datetime.date(2099, 12, 31), reason="benchmark")
 user = create_user(username="bench", password=None)
 grant_role(user=user, role=Role.ENTERPRISE_USER, enterprise=enterprise)
-case = Case.objects.create(campaign=campaign, enterprise=enterprise, title="基准测试案例", case_type=CaseType.PROCESS)
+case = Case.objects.create(campaign=campaign, enterprise=enterprise, title="基准测试案例", case_type=CaseType.PROCESS,
+    status=CaseStatus(sys.argv[1]))
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -82,12 +83,15 @@ print(case.pk, session.session_key)
 """
 
 
-def prepare(env: dict) -> tuple[int, str]:
+def prepare(env: dict, *, case_status: str = "draft") -> tuple[int, str]:
+    """Migrate the throwaway database and make one enterprise user with one case in `case_status`
+    (a draft takes ordinary uploads, a winner the resumable ones); returns (case id, session key)."""
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run([python, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([python, "-c", SETUP, case_status], cwd=ROOT, env=env, check=True, capture_output=True,
+                         text=True).stdout
     case_id, session_key = out.split()[-2:]
     return int(case_id), session_key
 
