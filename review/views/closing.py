@@ -48,6 +48,14 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+def _export(fmt: str, stem: str, formats: dict) -> HttpResponse:
+    """One export in the format asked for: `formats` maps a format to (build bytes, content type)."""
+    if fmt not in formats:
+        raise Http404
+    build, content_type = formats[fmt]
+    return _download(build(), f"{stem}.{fmt}", content_type)
+
+
 def _campaign_of(year: int | None) -> Campaign:
     """The campaign of `year` (an earlier one stays reachable once a new one is current), or the
     current campaign when the URL names no year."""
@@ -100,12 +108,8 @@ def wechat_list(request):
 def wechat_export(request, fmt: str):
     require_province_staff(request)
     campaign = campaign_or_404()
-    stem = f"{campaign.year}年候选案例微信群名称"
-    if fmt == "csv":
-        return _download(wechat_csv(campaign), f"{stem}.csv", CSV)
-    if fmt == "xlsx":
-        return _download(wechat_xlsx(campaign), f"{stem}.xlsx", XLSX)
-    raise Http404
+    return _export(fmt, f"{campaign.year}年候选案例微信群名称", {
+        "csv": (lambda: wechat_csv(campaign), CSV), "xlsx": (lambda: wechat_xlsx(campaign), XLSX)})
 
 
 @login_required
@@ -121,12 +125,8 @@ def programme(request):
 def programme_export(request, fmt: str):
     require_province_staff(request)
     campaign = campaign_or_404()
-    stem = f"{campaign.year}年宣讲代表名单"
-    if fmt == "docx":
-        return _download(programme_docx(campaign), f"{stem}.docx", DOCX)
-    if fmt == "xlsx":
-        return _download(programme_xlsx(campaign), f"{stem}.xlsx", XLSX)
-    raise Http404
+    return _export(fmt, f"{campaign.year}年宣讲代表名单", {
+        "docx": (lambda: programme_docx(campaign), DOCX), "xlsx": (lambda: programme_xlsx(campaign), XLSX)})
 
 
 @login_required
