@@ -73,5 +73,5 @@ check-deploy: $(STAMP)
 
 # Refresh the zh_Hans catalogue after changing user-facing strings (then fill in the new msgstrs).
 messages: $(STAMP)
-	flock /tmp/po.lock $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	flock /tmp/po.lock $(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	flock /tmp/po.lock $(PY) manage.py compilemessages --ignore=.venv
