@@ -9,7 +9,9 @@ entry): a total, deterministic order.
 Winners: the top campaign.winners_count. Presenters: winners that are presenter candidates, in rank
 order, at most campaign.presenters_per_city_max per city, campaign.presenters_count in all, and at
 least the 附件2 share (campaign.park_presenter_share_percent, quotas.rules.percent_of) through a
-园区科协. Staff overrides keep their reason and are re-applied when the ranking is recomputed.
+园区科协. Staff overrides keep their reason and are re-applied when the ranking is recomputed;
+they choose which cases win, never how many: winners_count and presenters_count hold through them
+(count_problems shows a list that exceeds a count lowered later, and the 公示 waits for it).
 The 公示 waits until the votes and the cities' lists are complete (review.selection.readiness).
 A closed campaign is an archive: every write here refuses first (cases.rules.ensure_campaign_open).
 """
@@ -95,24 +97,28 @@ def rank_cases(campaign: Campaign, cases: list[Case]) -> list[Ranked]:
     return ranked
 
 
-def choose_presenters(ranked_winners: list[Case], campaign: Campaign) -> set[int]:
+def choose_presenters(ranked_winners: list[Case], campaign: Campaign, *,
+                      forced: frozenset[int] | set[int] = frozenset(),
+                      dropped: frozenset[int] | set[int] = frozenset()) -> set[int]:
     """Presenter candidates among the winners, in rank order, ≤ per-city max, presenters_count in all,
     then the park share topped up by swapping the weakest non-park presenters for the best park
-    candidates left (never breaking the per-city limit)."""
+    candidates left (never breaking the per-city limit). Staff decisions come first: the winners
+    staff made presenters (`forced`) take their places before the computed ones and are never
+    swapped out; those staff took off (`dropped`) are never chosen."""
     limit, per_city = campaign.presenters_count, campaign.presenters_per_city_max
-    eligible = [case for case in ranked_winners if case.is_presenter_candidate]
-    chosen: list[Case] = []
-    cities: Counter = Counter()
+    eligible = [case for case in ranked_winners if case.is_presenter_candidate and case.pk not in dropped]
+    chosen: list[Case] = [case for case in eligible if case.pk in forced]
+    cities: Counter = Counter(case_city_id(case) for case in chosen)
     for case in eligible:
         if len(chosen) >= limit:
             break
-        if cities[case_city_id(case)] < per_city:
+        if case.pk not in forced and cities[case_city_id(case)] < per_city:
             chosen.append(case)
             cities[case_city_id(case)] += 1
     required = percent_of(campaign.park_presenter_share_percent, len(chosen))
     spare = [case for case in eligible if case not in chosen and via_park(case)]
     while sum(via_park(c) for c in chosen) < required and spare:
-        weakest = next((c for c in reversed(chosen) if not via_park(c)), None)
+        weakest = next((c for c in reversed(chosen) if not via_park(c) and c.pk not in forced), None)
         if weakest is None:
             break
         replacement = next(
@@ -126,6 +132,24 @@ def choose_presenters(ranked_winners: list[Case], campaign: Campaign) -> set[int
         cities[case_city_id(replacement)] += 1
         spare.remove(replacement)
     return {case.pk for case in chosen}
+
+
+def choose_winners(ranked: list[Ranked], campaign: Campaign, overrides: dict[tuple[int, str], bool]) -> list[Case]:
+    """The winners in rank order: every case staff made a winner, then the best of the rest that
+    staff did not take off, until campaign.winners_count. Overrides never add winners beyond the
+    count (override_selection refuses that); only lowering the count in the admin afterwards can
+    leave more, which count_problems shows and publish_selection refuses."""
+    forced = {case_id for (case_id, field), value in overrides.items() if field == OverrideField.WINNER and value}
+    dropped = {case_id for (case_id, field), value in overrides.items() if field == OverrideField.WINNER and not value}
+    free = max(0, campaign.winners_count - sum(1 for row in ranked if row.case.pk in forced))
+    chosen = set(forced)
+    for row in ranked:
+        if free == 0:
+            break
+        if row.case.pk not in forced and row.case.pk not in dropped:
+            chosen.add(row.case.pk)
+            free -= 1
+    return [row.case for row in ranked if row.case.pk in chosen]
 
 
 def _selection_for_update(campaign: Campaign) -> Selection:
@@ -152,17 +176,21 @@ def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
         .select_related("enterprise__association").order_by("pk")
     )
     ranked = rank_cases(campaign, cases)
-    winners = [r.case for r in ranked[: campaign.winners_count]]
-    presenters = choose_presenters(winners, campaign)
-    winner_ids = {case.pk for case in winners}
     overrides = {}
     for override in selection.overrides.order_by("at", "pk"):
         overrides[(override.case_id, override.field)] = override.value
+    winners = choose_winners(ranked, campaign, overrides)
+    presenters = choose_presenters(
+        winners, campaign,
+        forced={case_id for (case_id, field), value in overrides.items() if field == OverrideField.PRESENTER and value},
+        dropped={case_id for (case_id, field), value in overrides.items() if field == OverrideField.PRESENTER and not value},
+    )
+    winner_ids = {case.pk for case in winners}
     selection.entries.all().delete()
     entries = []
     for position, row in enumerate(ranked, start=1):
-        is_winner = overrides.get((row.case.pk, OverrideField.WINNER), row.case.pk in winner_ids)
-        is_presenter = is_winner and overrides.get((row.case.pk, OverrideField.PRESENTER), row.case.pk in presenters)
+        is_winner = row.case.pk in winner_ids
+        is_presenter = row.case.pk in presenters
         entries.append(SelectionEntry(
             selection=selection, case=row.case, rank=position, expert_score=row.expert_score,
             expert_normalised=row.expert_normalised, votes=row.votes, votes_normalised=row.votes_normalised,
@@ -201,19 +229,55 @@ def presenter_problems(selection: Selection) -> list[str]:
     return problems
 
 
+def count_problems(selection: Selection) -> list[str]:
+    """The counts of the campaign the current entries exceed (winners_count, presenters_count), in
+    Chinese with what to do. Overrides cannot exceed them (override_selection counts under the
+    selection's row lock); lowering a count in the admin afterwards can, and then the board says
+    so and publish_selection refuses until it is solved."""
+    campaign = selection.campaign
+    problems = []
+    winners = selection.entries.filter(is_winner=True).count()
+    if winners > campaign.winners_count:
+        problems.append(
+            _("The list has %(actual)d winners but this campaign has %(max)d: %(excess)d too many. Take the winner's "
+              "mark off %(excess)d case(s) with an override, or compute the ranking again.")
+            % {"actual": winners, "max": campaign.winners_count, "excess": winners - campaign.winners_count}
+        )
+    presenters = selection.entries.filter(is_presenter=True).count()
+    if presenters > campaign.presenters_count:
+        problems.append(
+            _("The list has %(actual)d presenters but this campaign has %(max)d: %(excess)d too many. Take the "
+              "presenter's mark off %(excess)d case(s) with an override.")
+            % {"actual": presenters, "max": campaign.presenters_count, "excess": presenters - campaign.presenters_count}
+        )
+    return problems
+
+
+def decision_problems(selection: Selection) -> list[str]:
+    """Every rule the current winners and presenters break: the counts, then the presenter rules.
+    The board shows them; publish_selection refuses while there is any."""
+    return count_problems(selection) + presenter_problems(selection)
+
+
 @transaction.atomic
 def override_selection(*, campaign: Campaign, case: Case, field: str, value: bool, reason: str, actor,
                        now: datetime.datetime | None = None) -> SelectionEntry:
     """Staff decide against the computed result for one case, with a reason.
 
-    Guards: draft selection; a reason; a presenter must be a winner and a presenter candidate, and
-    its city must stay within presenters_per_city_max; the park share must still hold after taking
-    a park presenter off. Side effects: the override row; the entry (un-winning also un-presents).
+    Guards: draft selection; a reason; a new winner only while there are fewer than winners_count;
+    a presenter must be a winner and a presenter candidate, there must be fewer than
+    presenters_count and its city must stay within presenters_per_city_max; the park share must
+    still hold after taking a park presenter off. Side effects: the override row; the entry
+    (un-winning also un-presents).
+    The counts are read after the selection row is locked, and the campaign again after it:
+    two staff adding the last winner at the same moment are served one after the other, and the
+    second is refused.
     """
     ensure_campaign_open(campaign, error=SelectionRefused)
     now = now or timezone.now()
     reason = (reason or "").strip()
     selection = _selection_for_update(campaign)
+    campaign = Campaign.objects.get(pk=campaign.pk)
     if selection.state != SelectionState.DRAFT:
         raise SelectionRefused(_("The selection is published; it can no longer be changed."))
     if not reason:
@@ -223,11 +287,26 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
     entry = selection.entries.select_related("case__enterprise__association").filter(case=case).first()
     if entry is None:
         raise SelectionRefused(_("This case is not in the ranking; compute the ranking first."))
+    if field == OverrideField.WINNER and value and not entry.is_winner:
+        winners = selection.entries.filter(is_winner=True).count()
+        if winners >= campaign.winners_count:
+            raise SelectionRefused(
+                _("There are already %(count)d winners, the number set for this campaign (%(max)d). To make this case a "
+                  "winner, first take the winner's mark off another case (override it with “no”).")
+                % {"count": winners, "max": campaign.winners_count}
+            )
     if field == OverrideField.PRESENTER and value:
         if not entry.is_winner:
             raise SelectionRefused(_("Only a winner can be a presenter."))
         if not entry.case.is_presenter_candidate:
             raise SelectionRefused(_("This case was not put forward as a presenter candidate by its city."))
+        presenters = selection.entries.filter(is_presenter=True).exclude(pk=entry.pk).count()
+        if presenters >= campaign.presenters_count:
+            raise SelectionRefused(
+                _("There are already %(count)d presenters, the number set for this campaign (%(max)d). To make this "
+                  "case a presenter, first take the presenter's mark off another case (override it with “no”).")
+                % {"count": presenters, "max": campaign.presenters_count}
+            )
         city = case_city_id(entry.case)
         same_city = sum(1 for e in selection.entries.filter(is_presenter=True).exclude(pk=entry.pk)
                         .select_related("case__enterprise__association") if case_city_id(e.case) == city)
@@ -255,7 +334,8 @@ def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
     """Publish the 公示 list: winners and presenters become public; the objection period
     (campaign.objection_days) starts. Guards: the campaign is not closed; a draft; the votes and
     the cities' lists and the provincial experts' scores are complete, the ranking is up to date
-    (readiness.selection_problems); a computed ranking with winners; the presenter rules hold.
+    (readiness.selection_problems); a computed ranking with winners; the winners and presenters keep to
+    the campaign's counts and the presenter rules (decision_problems).
     Side effects, in order: state, publication time and the end of the objection period; an audit
     event. From then on scores and the vote are frozen (review.selection.rules).
     The selection row is locked first and the campaign read again after it: open_vote and
@@ -271,9 +351,9 @@ def publish_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
         raise SelectionRefused(" ".join(blockers), reasons=blockers)
     if not selection.entries.filter(is_winner=True).exists():
         raise SelectionRefused(_("Compute the ranking first: there is no winner to publish."))
-    problems = presenter_problems(selection)
+    problems = decision_problems(selection)
     if problems:
-        raise SelectionRefused(" ".join(problems))
+        raise SelectionRefused(" ".join(problems), reasons=problems)
     selection.state, selection.published_at = SelectionState.PUBLISHED, now
     selection.objection_ends_at = now + datetime.timedelta(days=campaign.objection_days)
     selection.save(update_fields=["state", "published_at", "objection_ends_at"])

@@ -27,7 +27,7 @@ from review.selection.services import (
     compute_selection,
     finalise_selection,
     override_selection,
-    presenter_problems,
+    decision_problems,
     publish_selection,
     withdraw_publication,
 )
@@ -42,12 +42,12 @@ def _staff_campaign(request):
     return campaign
 
 
-def _publish_hold(readiness, presenter_rules_broken, entries) -> str | None:
+def _publish_hold(readiness, decision_rules_broken, entries) -> str | None:
     """Why publish_selection would refuse now, in a sentence for the disabled button, or None."""
     if any(problem.blocks_publication for problem in readiness):
         return _("Cannot be published yet: first solve the problems marked in red under “Before deciding the winners”.")
-    if presenter_rules_broken:
-        return _("Cannot be published yet: the presenters break the rules shown above; change them with an override.")
+    if decision_rules_broken:
+        return _("Cannot be published yet: the winners or presenters break the rules shown above; change them with an override.")
     if not any(entry.is_winner for entry in entries):
         return _("Compute the ranking first: there is no winner to publish.")
     return None
@@ -59,12 +59,14 @@ def selection_board(request):
     selection = selection_of(campaign)
     now = timezone.now()
     entries = ranking(selection)
-    problems = presenter_problems(selection) if selection else []
+    problems = decision_problems(selection) if selection else []
     # Cities still missing, ballots in quarantine, a running vote, missing scores: shown before anyone decides.
     readiness = selection_problems(campaign, selection=selection, now=now)
     return render(request, "review/selection_board.html", {
         "campaign": campaign, "selection": selection, "entries": entries, "problems": problems,
         "readiness": readiness,
+        "winner_total": sum(1 for entry in entries if entry.is_winner),
+        "presenter_total": sum(1 for entry in entries if entry.is_presenter),
         # The buttons publish_selection and finalise_selection would refuse are shown disabled, with why.
         "publish_hold": _publish_hold(readiness, problems, entries),
         "objection_running": bool(selection and selection.state == SelectionState.PUBLISHED

@@ -102,23 +102,103 @@ def test_presenters_top_up_the_park_share_by_swapping_the_weakest():
 
 
 def test_overrides_need_a_reason_respect_the_city_limit_and_survive_recomputing():
-    set_campaign(winners_count=2, presenters_count=2, presenters_per_city_max=2)
+    set_campaign(winners_count=3, presenters_count=3, presenters_per_city_max=2)
     staff = world.province_staff()
-    cases = [world.city_case("太原市", title=f"太原{i}", is_presenter_candidate=True) for i in range(3)]
+    cases = [world.city_case("太原市", title=f"太原{i}", is_presenter_candidate=True) for i in range(4)]
     for index, case in enumerate(cases):
         world.score_case(case, [90 - index * 10], staff=staff)
     campaign = world.campaign()
     compute_selection(campaign=campaign, actor=staff)
     with pytest.raises(SelectionRefused):
-        override_selection(campaign=campaign, case=cases[2], field="winner", value=True, reason=" ", actor=staff)
-    override_selection(campaign=campaign, case=cases[2], field="winner", value=True, reason="专家复议", actor=staff)
-    with pytest.raises(SelectionRefused):  # 太原 already has two presenters
-        override_selection(campaign=campaign, case=cases[2], field="presenter", value=True, reason="宣讲效果好", actor=staff)
-    override_selection(campaign=campaign, case=cases[0], field="winner", value=False, reason="存在争议", actor=staff)
+        override_selection(campaign=campaign, case=cases[3], field="winner", value=False, reason=" ", actor=staff)
+    override_selection(campaign=campaign, case=cases[2], field="winner", value=False, reason="存在争议", actor=staff)
+    override_selection(campaign=campaign, case=cases[3], field="winner", value=True, reason="专家复议", actor=staff)
+    with pytest.raises(SelectionRefused) as refused:  # 太原 already has two presenters
+        override_selection(campaign=campaign, case=cases[3], field="presenter", value=True, reason="宣讲效果好", actor=staff)
+    assert str(refused.value) == "该地市已有 2 个宣讲代表，已达上限。"
     selection = compute_selection(campaign=campaign, actor=staff)
     winners = {e.case.title: e.is_presenter for e in selection.entries.filter(is_winner=True)}
-    assert winners == {"太原1": True, "太原2": False}
+    assert winners == {"太原0": True, "太原1": True, "太原3": False}
     assert SelectionOverride.objects.count() == 2
+
+
+def _three_winners_of_four(**counts):
+    """Four scored cases (甲 best … 丁), the ranking computed: 甲, 乙, 丙 win."""
+    campaign = set_campaign(**{"winners_count": 3, "presenters_count": 2, "presenters_per_city_max": 2, **counts})
+    staff = world.province_staff()
+    cases = [world.city_case(region, title=title, is_presenter_candidate=True)
+             for region, title in (("太原市", "甲"), ("大同市", "乙"), ("朔州市", "丙"), ("忻州市", "丁"))]
+    for index, case in enumerate(cases):
+        world.score_case(case, [90 - index * 10], staff=staff)
+    compute_selection(campaign=campaign, actor=staff)
+    return campaign, staff, cases
+
+
+def _winner_titles(campaign):
+    return [e.case.title for e in campaign.selection.entries.filter(is_winner=True).order_by("rank")]
+
+
+def test_a_winner_override_beyond_the_winners_count_is_refused_and_changes_nothing():
+    campaign, staff, (jia, yi, bing, ding) = _three_winners_of_four()
+
+    with pytest.raises(SelectionRefused) as refused:
+        override_selection(campaign=campaign, case=ding, field="winner", value=True, reason="专家复议", actor=staff)
+
+    assert str(refused.value) == (
+        "已有 3 个入选案例，已达本次活动设定的入选数量（3 个）。如要让此案例入选，请先通过人工调整将另一个案例改为"
+        "不入选（“否”）。"
+    )
+    assert _winner_titles(world.campaign()) == ["甲", "乙", "丙"]
+    assert SelectionOverride.objects.count() == 0
+    # Swapping is allowed: take one off, then add the other.
+    override_selection(campaign=campaign, case=bing, field="winner", value=False, reason="存在争议", actor=staff)
+    override_selection(campaign=campaign, case=ding, field="winner", value=True, reason="专家复议", actor=staff)
+    assert _winner_titles(world.campaign()) == ["甲", "乙", "丁"]
+
+
+def test_a_presenter_override_beyond_the_presenters_count_is_refused():
+    campaign, staff, (jia, yi, bing, ding) = _three_winners_of_four(presenters_count=2)
+
+    with pytest.raises(SelectionRefused) as refused:
+        override_selection(campaign=campaign, case=bing, field="presenter", value=True, reason="宣讲效果好", actor=staff)
+
+    assert str(refused.value) == (
+        "已有 2 个宣讲代表，已达本次活动设定的宣讲代表数量（2 个）。如要让此案例作为宣讲代表，请先通过人工调整将另一个"
+        "案例的宣讲代表改为“否”。"
+    )
+    assert sorted(e.case.title for e in world.campaign().selection.entries.filter(is_presenter=True)) == ["乙", "甲"]
+
+
+def test_recomputing_keeps_the_winners_count_when_a_new_case_outranks_the_overrides():
+    # 丙 taken off and 丁 added by staff; then a case better than all arrives. Re-applying the
+    # overrides on top of a fresh top 3 (戊 甲 乙) would give four winners: the overrides decide 丙
+    # and 丁, the rest of the places go to the best of the others.
+    campaign, staff, (jia, yi, bing, ding) = _three_winners_of_four()
+    override_selection(campaign=campaign, case=bing, field="winner", value=False, reason="存在争议", actor=staff)
+    override_selection(campaign=campaign, case=ding, field="winner", value=True, reason="专家复议", actor=staff)
+    wu = world.city_case("吕梁市", title="戊")
+    world.score_case(wu, [95], staff=staff)
+
+    compute_selection(campaign=campaign, actor=staff)
+
+    assert _winner_titles(world.campaign()) == ["戊", "甲", "丁"]
+
+
+def test_a_winners_count_lowered_after_the_overrides_is_shown_and_blocks_the_public_notice(client):
+    campaign, staff, (jia, yi, bing, ding) = _three_winners_of_four()
+    set_campaign(winners_count=2)
+    campaign = world.campaign()
+
+    with pytest.raises(SelectionRefused) as refused:
+        publish_selection(campaign=campaign, actor=staff)
+    client.force_login(staff)
+    page = client.get(reverse("review:selection_board")).content.decode()
+
+    message = "入选名单有 3 个案例，但本次活动的入选数量为 2 个，多了 1 个。请通过人工调整取消 1 个案例的入选，或重新计算排名。"
+    assert refused.value.reasons == [message]
+    assert world.campaign().selection.state == SelectionState.DRAFT
+    assert f'<p class="error-box">{message}</p>' in page
+    assert "入选 3 / 2 个 · 宣讲代表 2 / 2 个" in page
 
 
 def test_publish_then_finalise_after_the_objection_period():
