@@ -16,6 +16,12 @@ refers to still holds the same bytes; a file created after the snapshot is copie
 nothing in the dump refers to it (harmless). A referenced file that cannot be found is listed
 under `missing_files` and makes the backup fail loudly.
 
+Permissions. A backup holds password hashes, sessions and phone numbers: every folder it creates
+is 0700 and every file 0600 whatever the umask (files are created with that mode and set to it
+again, pg_dump runs with umask 077), so only the account that made it can read it. A restore
+writes the files through the storage, which gives them the live uploads' modes
+(FILE_UPLOAD_PERMISSIONS, FILE_UPLOAD_DIRECTORY_PERMISSIONS), not the backup's.
+
 `restore_backup(folder)` loads the dump into an empty database (migrated or not) and the files
 into empty storage, checking every file against its SHA-256 on the way in and again when read
 back from storage, and the row counts against the manifest. It refuses a database holding cases,
@@ -43,6 +49,8 @@ from django.utils.translation import gettext as _
 
 from portal.health import PROBE_FOLDER
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 MANIFEST = "manifest.json"
 PG_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
@@ -69,6 +77,26 @@ class Outcome:
     counts: dict[str, int]
     files: int
     problems: list[str] = field(default_factory=list)
+
+
+# --- private files ----------------------------------------------------------------------------
+
+def _private_folders(path: Path) -> None:
+    """`mkdir -p path`, each folder it creates 0700 whatever the umask (existing ones are left alone)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+        os.chmod(folder, PRIVATE_FOLDER)
+
+
+def _private_file(path: Path):
+    """A new file open for binary writing, 0600 from the moment it exists."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    os.fchmod(descriptor, PRIVATE_FILE)  # the umask may have taken bits off; this sets exactly 0600
+    return os.fdopen(descriptor, "wb")
 
 
 # --- reading one snapshot -------------------------------------------------------------------
@@ -125,17 +153,20 @@ def _dump_postgresql(folder: Path) -> tuple[dict[str, int], set[str]]:
             counts, referenced = _snapshot_facts(cursor, connection.ops.quote_name)
             env, args = _pg_env_and_args(params)
             # The exporting transaction stays open until pg_dump has finished.
+            _private_file(folder / PG_DUMP).close()  # pg_dump truncates it and keeps the mode
             subprocess.run(
                 ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", *args,
                  "--file", str(folder / PG_DUMP), params["dbname"]],
-                env=env, check=True, capture_output=True, text=True,
+                env=env, check=True, capture_output=True, text=True, umask=0o077,
             )
+            os.chmod(folder / PG_DUMP, PRIVATE_FILE)
         snapshot_connection.rollback()
     return counts, referenced
 
 
 def _dump_sqlite(folder: Path) -> tuple[dict[str, int], set[str]]:
     source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+    _private_file(folder / SQLITE_COPY).close()  # SQLite writes into the empty 0600 file
     target = sqlite3.connect(folder / SQLITE_COPY)
     with target:
         source.backup(target)  # a consistent copy even while the portal writes
@@ -191,12 +222,13 @@ def _safe_relative(name: str) -> str:
 
 def create_backup(destination: Path) -> Outcome:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    _private_folders(Path(destination))
     folder = Path(destination) / stamp
     suffix = 1
     while folder.exists():
         suffix += 1
         folder = Path(destination) / f"{stamp}-{suffix}"
-    (folder / UPLOADS).mkdir(parents=True)
+    _private_folders(folder / UPLOADS)
 
     if connection.vendor == "postgresql":
         counts, referenced = _dump_postgresql(folder)
@@ -210,8 +242,8 @@ def create_backup(destination: Path) -> Outcome:
     entries = []
     for name in _walk_storage():
         target = folder / UPLOADS / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with default_storage.open(name, "rb") as source, open(target, "wb") as copy:
+        _private_folders(target.parent)
+        with default_storage.open(name, "rb") as source, _private_file(target) as copy:
             size, sha256 = _copy_hashing(source, copy)
         entries.append({"path": name, "size": size, "sha256": sha256, "referenced": name in referenced})
     copied = {entry["path"] for entry in entries}
@@ -228,7 +260,8 @@ def create_backup(destination: Path) -> Outcome:
         "files": entries,
         "missing_files": missing,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    with _private_file(folder / MANIFEST) as handle:
+        handle.write(json.dumps(manifest, ensure_ascii=False, indent=2).encode())
     problems = []
     if missing:
         problems.append(_("%(count)d referenced files are missing from storage: %(names)s") % {
@@ -262,7 +295,11 @@ def _restore_postgresql(dump: Path) -> None:
 
 def _restore_sqlite(copy: Path) -> None:
     connection.close()
-    shutil.copyfile(copy, settings.DATABASES["default"]["NAME"])
+    live = Path(settings.DATABASES["default"]["NAME"])
+    existed = live.exists()
+    shutil.copyfile(copy, live)  # an existing file keeps its mode
+    if not existed:
+        os.chmod(live, PRIVATE_FILE)
 
 
 def restore_backup(folder: Path, *, force: bool = False) -> Outcome:

@@ -4,6 +4,7 @@ upload folder in a separate process, and find every case, file (by checksum) and
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -75,11 +76,19 @@ def _hashes(folder: Path) -> dict[str, str]:
             for path in folder.rglob("*") if path.is_file()}
 
 
-def _restore(backup: Path, dbname: str, uploads: Path, *extra: str) -> subprocess.CompletedProcess:
+def _restore(backup: Path, dbname: str, uploads: Path, *extra: str, umask: int = -1) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update({"DATABASE_URL": _url(dbname), "UPLOAD_ROOT": str(uploads), "DEBUG": "0", "HTTPS": "0"})
     return subprocess.run([sys.executable, "manage.py", "restore", str(backup), *extra], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, umask=umask)
+
+
+def _modes(root: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """(folders, files) under root, root included, each relative path → its permission bits."""
+    folders, files = {".": stat.S_IMODE(root.stat().st_mode)}, {}
+    for path in root.rglob("*"):
+        (folders if path.is_dir() else files)[str(path.relative_to(root))] = stat.S_IMODE(path.stat().st_mode)
+    return folders, files
 
 
 def test_a_backup_restores_elsewhere_with_every_case_file_and_audit_row(tmp_path, settings, restore_database):
@@ -153,3 +162,30 @@ def test_backup_fails_loudly_when_a_referenced_file_is_missing(tmp_path, setting
     assert exit_.value.code == 1
     (backup,) = (tmp_path / "backups").iterdir()
     assert json.loads((backup / "manifest.json").read_text())["missing_files"] == [gone.file.name]
+
+
+def test_backups_are_private_and_a_restore_gives_the_files_the_live_modes_whatever_the_umask(
+        tmp_path, settings, restore_database):
+    # Arrange: a permissive umask (0): without explicit modes everything would be world-readable.
+    _seed_campaign()
+    previous = os.umask(0)
+    try:
+        # Act
+        call_command("backup", str(tmp_path / "backups"), stdout=open(os.devnull, "w"))
+    finally:
+        os.umask(previous)
+    (backup,) = (tmp_path / "backups").iterdir()
+    restored_uploads = tmp_path / "restored-uploads"
+    result = _restore(backup, restore_database, restored_uploads, umask=0)
+
+    # Assert: the backup only for its owner (the folder the command made too); the restored
+    # uploads as the live storage writes them (FILE_UPLOAD_PERMISSIONS / _DIRECTORY_PERMISSIONS).
+    folders, files = _modes(tmp_path / "backups")
+    assert len(files) == 2 + 17 and f"{backup.name}/database.dump" in files and f"{backup.name}/manifest.json" in files
+    assert set(files.values()) == {0o600}
+    assert set(folders.values()) == {0o700}
+    assert result.returncode == 0, result.stdout + result.stderr
+    restored_folders, restored_files = _modes(restored_uploads)
+    assert len(restored_files) == 17
+    assert set(restored_files.values()) == {django_settings.FILE_UPLOAD_PERMISSIONS} == {0o640}
+    assert set(restored_folders.values()) == {django_settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS} == {0o750}
