@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import hashlib
+import os
 import re
 import shutil
 from contextlib import contextmanager
@@ -65,6 +66,26 @@ def spool_folder(session: ResumableUpload) -> Path:
 
 def spool_path(session: ResumableUpload) -> Path:
     return spool_folder(session) / "data"
+
+
+def _spool_folders(folder: Path) -> None:
+    """`mkdir -p` with the live uploads' folder mode whatever the umask: a spool is an upload in the
+    making and as private as the stored ones (FILE_UPLOAD_DIRECTORY_PERMISSIONS)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+        os.chmod(created, settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS or 0o700)
+
+
+def _create_spool(path: Path) -> None:
+    """The empty spool file, with the live uploads' file mode (FILE_UPLOAD_PERMISSIONS)."""
+    mode = settings.FILE_UPLOAD_PERMISSIONS or 0o600
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, mode)
+    os.fchmod(descriptor, mode)
+    os.close(descriptor)
 
 
 @contextmanager
@@ -136,9 +157,8 @@ def start_resumable_upload(*, case: Case, actor, slot: str, name: str, size: int
             case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
             created_at=now, updated_at=now, expires_at=now + SESSION_LIFETIME,
         )
-        folder = spool_folder(session)
-        folder.mkdir(parents=True, exist_ok=True)
-        spool_path(session).touch()
+        _spool_folders(spool_folder(session))
+        _create_spool(spool_path(session))
     return session
 
 
@@ -158,7 +178,7 @@ def _make_room_for_a_session(case: Case, slot: str, size: int, now: datetime.dat
         ResumableUpload.objects.filter(pk=stale.pk).update(state=ResumableState.EXPIRED, updated_at=now)
         shutil.rmtree(spool_folder(stale), ignore_errors=True)
     root = Path(settings.MEDIA_ROOT) / "resumable"
-    root.mkdir(parents=True, exist_ok=True)
+    _spool_folders(root)
     if shutil.disk_usage(root).free < size + SPOOL_FREE_RESERVE_BYTES:
         raise UploadRejected(_("The server has no room for a file of %(size)s just now. Try again later; if it keeps "
                                "happening, tell the provincial center.") % {"size": describe_bytes(size)})

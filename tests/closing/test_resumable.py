@@ -240,3 +240,21 @@ def test_a_slot_keeps_at_most_three_open_sessions_and_the_disk_is_checked(winner
     monkeypatch.setattr(shutil_module, "disk_usage", lambda path: usage(10 * MB, 10 * MB, 1 * MB))
     with pytest.raises(UploadRejected, match="服务器暂时没有足够空间"):
         start_resumable_upload(case=winner, actor=member, slot=UploadSlot.VIDEO, name="大视频.mp4", size=500 * MB, now=NOW)
+
+
+def test_the_spool_of_an_unfinished_upload_has_the_live_uploads_modes_whatever_the_umask(member, winner, settings, tmp_path):
+    # Arrange: a permissive umask and an upload folder that does not exist yet.
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    previous = os.umask(0)
+    try:
+        # Act
+        session = start_resumable_upload(case=winner, actor=member, slot=UploadSlot.VIDEO,
+                                         name="焊接机器人柔性产线+视频.mp4", size=3 * MB)
+    finally:
+        os.umask(previous)
+
+    # Assert: as private as the stored uploads (FILE_UPLOAD_PERMISSIONS / _DIRECTORY_PERMISSIONS).
+    spool = spool_path(session)
+    assert oct(spool.stat().st_mode & 0o777) == oct(settings.FILE_UPLOAD_PERMISSIONS) == "0o640"
+    for folder in (spool.parent, spool.parent.parent, tmp_path / "uploads"):
+        assert oct(folder.stat().st_mode & 0o777) == oct(settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS) == "0o750"
