@@ -9,8 +9,12 @@ Two ways to use them:
       def upload_file(request, pk, slot): ...
 
 - `RateLimitMiddleware` with the table `RATE_LIMITS` (settings may override it) for views we
-  do not decorate, matched by URL name: the sign-in POST (`login`) and password reset
-  (`password_reset`, when such a view exists).
+  do not decorate, matched by URL name: the sign-in POST (`login`), password reset
+  (`password_reset`, when such a view exists), and every public page that looks something up by
+  a key anyone can try (certificate numbers, vote receipts, the vote's SMS code).
+- `over_limit` + `check` for a public look-up where only the misses count (`MISS_LIMITS`, settings
+  `RATE_LIMIT_MISSES`): the view refuses an address already over the limit before looking, and
+  counts each key that finds nothing, so guessing stops while ordinary use is never counted.
 
 Fixed windows: the counter's key carries the window's number, `add` then `incr` is atomic in
 Redis and in the local memory cache. Over the limit the answer is 429 with a Chinese page and
@@ -44,6 +48,20 @@ DEFAULT_RATE_LIMITS = {
     "password_reset": ("10/3600", "ip", ("POST",)),
     # Uploads: per account; a whole package is 5–10 files, a retry storm is not.
     "cases:upload_file": ("60/600", "user", ("POST",)),
+    # Public look-ups by a guessable key, per address, every request counts (like sign-in):
+    # certificate verification (a number per look-up) and ballot receipts (one per ballot, and
+    # ballots are limited per address far below this); the vote's SMS codes are also limited per
+    # phone (review.voting.limits), this stops one address trying codes across many phones.
+    "review:certificate_verify": ("60/600", "ip", ("GET", "HEAD")),
+    "review:vote_receipt": ("60/600", "ip", ("GET", "HEAD")),
+    "review:vote_verify": ("30/600", "ip", ("POST",)),
+}
+
+# url name → rate of the look-ups that find nothing, per address. For public pages where counting
+# every request would refuse honest visitors: the vote gallery shows hundreds of photos, and
+# many voters on one mobile carrier share an address.
+DEFAULT_MISS_LIMITS = {
+    "review:vote_photo": "60/600",
 }
 
 
@@ -72,13 +90,18 @@ def _identity(request, key) -> str:
     return f"ip:{client_ip(request)}"
 
 
-def hit(bucket: str, identity: str, rate: Rate, *, now: float | None = None) -> tuple[bool, int]:
-    """Count one use; returns (allowed, seconds until the window ends)."""
-    now = time.time() if now is None else now
+def _window(bucket: str, identity: str, rate: Rate, now: float) -> tuple[str, int]:
+    """(cache key of the current window, seconds until it ends)."""
     window = int(now // rate.period)
     retry_after = max(1, int((window + 1) * rate.period - now))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    cache_key = f"ratelimit:{bucket}:{digest}:{window}"
+    return f"ratelimit:{bucket}:{digest}:{window}", retry_after
+
+
+def hit(bucket: str, identity: str, rate: Rate, *, now: float | None = None) -> tuple[bool, int]:
+    """Count one use; returns (allowed, seconds until the window ends)."""
+    now = time.time() if now is None else now
+    cache_key, retry_after = _window(bucket, identity, rate, now)
     try:
         cache.add(cache_key, 0, rate.period + 1)
         try:
@@ -109,6 +132,27 @@ def check(request, bucket: str, *, rate: str | Rate, key="ip") -> HttpResponse |
         return None
     logger.warning("rate limit %s exceeded", bucket, extra={"bucket": bucket, "path": request.path})
     return too_many_requests(retry_after)
+
+
+def over_limit(request, bucket: str, *, rate: str | Rate, key="ip") -> HttpResponse | None:
+    """The 429 response when this request's identity has already used up `bucket` in the current
+    window, else None. Counts nothing (pair it with `check` on the uses that should count)."""
+    rate = rate if isinstance(rate, Rate) else Rate.parse(rate)
+    cache_key, retry_after = _window(bucket, _identity(request, key), rate, time.time())
+    try:
+        count = cache.get(cache_key) or 0
+    except Exception as error:  # the cache is down: do not lock everyone out
+        logger.warning("rate limit %s not enforced, cache unavailable: %s", bucket, error)
+        return None
+    if count < rate.limit:
+        return None
+    logger.warning("rate limit %s exceeded", bucket, extra={"bucket": bucket, "path": request.path})
+    return too_many_requests(retry_after)
+
+
+def miss_rate(name: str) -> Rate:
+    """The rate of look-ups finding nothing allowed on the public page `name` (MISS_LIMITS)."""
+    return Rate.parse(getattr(settings, "RATE_LIMIT_MISSES", DEFAULT_MISS_LIMITS)[name])
 
 
 def rate_limit(bucket: str, *, rate: str, key="ip", methods: tuple[str, ...] = ("POST",)):

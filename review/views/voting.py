@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal.actions import perform
+from portal.ratelimit import check, miss_rate, over_limit
 from review.views.access import campaign_or_404
 from review.models import Ballot
 from review.selection.readiness import unreported_cities
@@ -71,11 +72,20 @@ def vote_gallery(request):
 
 
 def vote_photo(request, upload_id: int):
+    """Public: a candidate's photo by its upload id. Ids are guessable, so an address whose ids
+    keep finding nothing is refused for a while (portal.ratelimit MISS_LIMITS); the photos a
+    gallery shows are never counted."""
     campaign = campaign_or_404()
     if not (campaign.vote_opens_at and timezone.now() >= campaign.vote_opens_at):
         raise Http404
+    refused = over_limit(request, "review:vote_photo", rate=miss_rate("review:vote_photo"))
+    if refused is not None:
+        return refused
     data = public_photo(campaign, upload_id)
     if data is None:
+        refused = check(request, "review:vote_photo", rate=miss_rate("review:vote_photo"))
+        if refused is not None:
+            return refused
         raise Http404
     response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=3600"
