@@ -65,6 +65,9 @@ class Candidate:
     via_park_association: bool  # its enterprise submits through a 园区科协
     is_presenter_candidate: bool
     score: float | None = None  # the experts' score; None when not (yet) scored
+    # Where the tier below put the case (1 = its first), several senders interleaved by their 序号
+    # (review.list_order): equal scores keep that order. None when nothing ranked it.
+    lower_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,16 @@ class RuleCheck:
     actual: int
     shortfall: int  # how many steps away from passing; 0 when passed
     fixes: tuple[Fix, ...] = field(default_factory=tuple)
+    # False when the rule has nothing to judge yet (no presenter candidate marked): it does not
+    # block, but it is not shown as met either — another rule already says what is missing.
+    applies: bool = True
+
+    @property
+    def state(self) -> str:
+        """How every page shows the rule: "ok" (✓), "bad" (✗) or "pending" (not judged yet)."""
+        if not self.applies:
+            return "pending"
+        return "ok" if self.passed else "bad"
 
 
 def percent_of(percent: int, count: int) -> int:
@@ -93,9 +106,12 @@ def percent_of(percent: int, count: int) -> int:
 
 
 def rank_key(candidate: Candidate) -> tuple:
-    """Best first: higher score, scored before unscored, then title and id (a total order)."""
+    """Best first: higher score, scored before unscored, then the order the tier below sent (ranked
+    before unranked), then title and id (a total order). The city's list starts in this order."""
     unscored = candidate.score is None
-    return (unscored, 0.0 if unscored else -candidate.score, candidate.title, candidate.case_id)
+    unranked = candidate.lower_rank is None
+    return (unscored, 0.0 if unscored else -candidate.score, unranked, candidate.lower_rank or 0,
+            candidate.title, candidate.case_id)
 
 
 def _best_first(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -183,9 +199,10 @@ def check_presenter_park_share(
     values = {"actual": actual, "required": required, "percent": park_presenter_share_percent,
               "presenters": len(presenters), "shortfall": shortfall}
     if not presenters:
-        message = _("No presenter candidate is marked, so the park association share of presenter candidates "
-                    "does not apply yet.")
-        return RuleCheck(RuleCode.PRESENTER_PARK_SHARE, True, message, 0, 0, 0)
+        # Nothing to judge: shown as pending, not as met, beside the presenter count rule that fails.
+        message = _("Once presenter candidates are marked, at least %(percent)d%% of them must come through a "
+                    "park association.") % values
+        return RuleCheck(RuleCode.PRESENTER_PARK_SHARE, True, message, 0, 0, 0, applies=False)
     if not shortfall:
         message = _("%(actual)d of the %(presenters)d presenter candidates come through a park association; "
                     "at least %(required)d are needed (%(percent)d%%).") % values

@@ -18,6 +18,7 @@ from cases.uploads import pdf_problems
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
+from review.list_order import default_order
 from review.queries import ready_cases
 
 # The decisions each tier takes on one case, and the status each leads to.
@@ -135,7 +136,9 @@ def list_fingerprint(items) -> str:
 def open_batch(*, organisation: Organisation, campaign: Campaign) -> Batch:
     """The organisation's current batch, with its items matching the cases now ready to forward.
 
-    New ready cases join at the end; cases no longer ready leave; the order of the rest is kept.
+    Cases no longer ready leave. Whenever the cases change, a list nobody reordered by hand is put
+    in its default order (review.list_order: the tier below's 序号, at the city the experts'
+    scores); a list reordered by hand keeps that order and new cases join at the end.
     Once a list is forwarded, an association or a county gets a new batch (the next `sequence`,
     补报) as soon as a case is ready again; until then, and always for a city, the forwarded
     batch is returned unchanged.
@@ -154,17 +157,21 @@ def open_batch(*, organisation: Organisation, campaign: Campaign) -> Batch:
     ready = {case.pk: case for case in ready_cases(organisation, campaign, tier).order_by("submitted_at", "pk")}
     items = list(batch.items.order_by("rank"))
     kept = [item for item in items if item.case_id in ready]
-    BatchItem.objects.filter(batch=batch).exclude(case_id__in=ready).delete()
+    removed, _counts = BatchItem.objects.filter(batch=batch).exclude(case_id__in=ready).delete()
     known = {item.case_id for item in kept}
     added = [
         BatchItem(batch=batch, case_id=case_id, rank=0, is_presenter_candidate=ready[case_id].is_presenter_candidate)
         for case_id in ready if case_id not in known
     ]
+    if not added and not removed:
+        return batch
     BatchItem.objects.bulk_create(added)
-    _renumber(kept + list(BatchItem.objects.filter(batch=batch, case_id__in=[item.case_id for item in added])))
+    current = kept + list(BatchItem.objects.filter(batch=batch, case_id__in=[item.case_id for item in added]))
+    if batch.order_changed_at is None:
+        by_case = {item.case_id: item for item in current}
+        current = [by_case[case_id] for case_id in default_order(organisation, campaign, by_case)]
+    _renumber(current)
     return batch
-
-
 def _create_batch(*, organisation: Organisation, campaign: Campaign, sequence: int, contact: str) -> Batch:
     try:
         with transaction.atomic():
@@ -187,21 +194,66 @@ def _default_contact(organisation: Organisation) -> str:
 
 
 @transaction.atomic
-def rank_batch(*, batch: Batch, ordered_case_ids: list[int], presenter_case_ids: set[int], contact: str, actor) -> Batch:
-    """Set the order, the presenter marks and the contact line of an open batch."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+def rank_batch(*, batch: Batch, ordered_case_ids: list[int], presenter_case_ids: set[int], contact: str, actor,
+               now: datetime.datetime | None = None) -> Batch:
+    """Set the order, the presenter marks and the contact line of an open batch.
+
+    A changed order is the staff's from then on (open_batch no longer re-sorts the list) and is
+    audited with the order before and after; saving marks or the contact alone changes neither.
+    """
+    batch = Batch.objects.select_for_update().select_related("organisation").get(pk=batch.pk)
     _require_open(batch)
-    items = {item.case_id: item for item in batch.items.all()}
+    items = {item.case_id: item for item in batch.items.select_related("case")}
     if set(ordered_case_ids) != set(items):
         raise BatchRefused(_("The list changed while you were ranking it. Reload the page and rank it again."))
+    before = sorted(items, key=lambda case_id: items[case_id].rank)
     for position, case_id in enumerate(ordered_case_ids, start=1):
         item = items[case_id]
         item.rank = position
         item.is_presenter_candidate = case_id in presenter_case_ids
         item.save(update_fields=["rank", "is_presenter_candidate"])
     batch.contact = contact.strip()[:100]
-    batch.save(update_fields=["contact"])
+    update = ["contact"]
+    if list(ordered_case_ids) != before:
+        batch.order_changed_at, batch.order_changed_by = now or timezone.now(), actor
+        update += ["order_changed_at", "order_changed_by"]
+        _audit_reorder(batch, actor=actor, before=before, after=list(ordered_case_ids),
+                       titles={case_id: item.case.title for case_id, item in items.items()})
+    batch.save(update_fields=update)
     return batch
+
+
+@transaction.atomic
+def restore_default_order(*, batch: Batch, actor) -> Batch:
+    """Put an open batch back in its default order (review.list_order) with today's scores and ranks,
+    and let open_batch keep it so. Audited when the order changes."""
+    batch = Batch.objects.select_for_update().select_related("organisation", "campaign").get(pk=batch.pk)
+    _require_open(batch)
+    items = {item.case_id: item for item in batch.items.select_related("case")}
+    before = sorted(items, key=lambda case_id: items[case_id].rank)
+    after = default_order(batch.organisation, batch.campaign, items)
+    _renumber([items[case_id] for case_id in after])
+    if after != before:
+        _audit_reorder(batch, actor=actor, before=before, after=after,
+                       titles={case_id: item.case.title for case_id, item in items.items()}, restored=True)
+    batch.order_changed_at, batch.order_changed_by = None, None
+    batch.save(update_fields=["order_changed_at", "order_changed_by"])
+    return batch
+
+
+def _audit_reorder(batch: Batch, *, actor, before: list[int], after: list[int], titles: dict[int, str],
+                   restored: bool = False) -> None:
+    def listed(case_ids):
+        return " ".join(f"{position}. {titles[case_id]}" for position, case_id in enumerate(case_ids, start=1))
+
+    text = _("default order restored") if restored else _("changed by hand")
+    summary = _("Order of the list of %(organisation)s (list %(sequence)d) %(how)s: %(after)s (was: %(before)s)") % {
+        "organisation": batch.organisation, "sequence": batch.sequence, "how": text, "after": listed(after),
+        "before": listed(before)}
+    AuditEvent.objects.create(
+        action=AuditAction.LIST_REORDERED, actor=actor, summary=summary[:300],
+        details={"batch": batch.pk, "restored": restored, "before": before, "after": after},
+    )
 
 
 def _require_open(batch: Batch) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/cases/<int:pk>/opinion/", pipeline.case_opinion, name="case_opinion"),
     path("review/list/", pipeline.batch_detail, name="batch_detail"),
     path("review/list/rank/", pipeline.batch_rank, name="batch_rank"),
+    path("review/list/restore-order/", pipeline.batch_restore_order, name="batch_restore_order"),
     path("review/list/generate/", pipeline.batch_generate, name="batch_generate"),
     path("review/list/scan/", pipeline.batch_scan, name="batch_scan"),
     path("review/list/forward/", pipeline.batch_forward, name="batch_forward"),

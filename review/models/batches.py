@@ -50,6 +50,13 @@ class Batch(models.Model):
     signed_scan = models.FileField(_("signed and stamped summary table (PDF)"), upload_to=batch_file_path, blank=True, max_length=255)
     signed_scan_for = models.CharField(max_length=64, blank=True)  # the list fingerprint the scan was made from
     signed_scan_name = models.CharField(max_length=255, blank=True)
+    # Set when staff reorder the list by hand: from then on the list keeps their order instead of
+    # the default one (review.list_order); cleared when they restore the default.
+    order_changed_at = models.DateTimeField(_("order changed by hand at"), null=True, blank=True)
+    order_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("order changed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     forwarded_at = models.DateTimeField(_("forwarded at"), null=True, blank=True)
     forwarded_by = models.ForeignKey(
@@ -78,10 +85,17 @@ class Batch(models.Model):
     @property
     def forwarded_by_name(self) -> str:
         """Who forwarded it, by the name people know them by (姓名), not their login name."""
-        user = self.forwarded_by
-        if user is None:
-            return ""
-        return user.get_full_name() or user.get_username()
+        return _person_name(self.forwarded_by)
+
+    @property
+    def order_changed_by_name(self) -> str:
+        return _person_name(self.order_changed_by)
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
 
 
 class BatchItem(models.Model):

@@ -264,7 +264,8 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
                        now: datetime.datetime | None = None) -> SelectionEntry:
     """Staff decide against the computed result for one case, with a reason.
 
-    Guards: draft selection; a reason; a new winner only while there are fewer than winners_count;
+    Guards: draft selection; a reason; a real change (not the current value); a new winner only
+    while there are fewer than winners_count;
     a presenter must be a winner and a presenter candidate, there must be fewer than
     presenters_count and its city must stay within presenters_per_city_max; the park share must
     still hold after taking a park presenter off. Side effects: the override row; the entry
@@ -287,6 +288,11 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
     entry = selection.entries.select_related("case__enterprise__association").filter(case=case).first()
     if entry is None:
         raise SelectionRefused(_("This case is not in the ranking; compute the ranking first."))
+    current = entry.is_winner if field == OverrideField.WINNER else entry.is_presenter
+    if current == value:
+        # An override that changes nothing would still read as a decision in the record: refuse it.
+        raise SelectionRefused(_("Nothing to change: “%(title)s” is already %(state)s. Reload the page to see the current "
+                                 "decisions.") % {"title": entry.case.title, "state": _override_state_text(field, value)})
     if field == OverrideField.WINNER and value and not entry.is_winner:
         winners = selection.entries.filter(is_winner=True).count()
         if winners >= campaign.winners_count:
@@ -327,6 +333,12 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
     SelectionOverride.objects.create(selection=selection, case=case, field=field, value=value, reason=reason,
                                      actor=actor, at=now)
     return entry
+
+
+def _override_state_text(field: str, value: bool) -> str:
+    if field == OverrideField.WINNER:
+        return _("a winner") if value else _("not a winner")
+    return _("a presenter") if value else _("not a presenter")
 
 
 @transaction.atomic

@@ -15,6 +15,8 @@ from cases.queries import cases_visible_to
 from portal.actions import perform
 from quotas.models import CityQuota
 from review.models import BatchStatus
+from quotas.selection import propose_from_campaign
+from review.list_order import default_order, default_order_text, intake_order
 from review.queries import staff_membership_for, with_problem_counts
 from review.services import apply_city_selection, batch_candidates, open_batch
 from review.views.access import campaign_or_404
@@ -71,24 +73,25 @@ def city_selection(request):
     if batch.status == BatchStatus.FORWARDED:
         # The list went to the province: show it as sent, not as a list of nothing failing every rule.
         return render(request, "review/city_selection.html", {**context, "forwarded_items": items})
-    pool = list(_pool(request, membership, campaign))
+    pool = _in_default_order(membership.organisation, campaign, list(_pool(request, membership, campaign)))
     scores = city_expert_scores(campaign, pool)
+    pool_candidates = _pool_candidates(pool, campaign, scores)
     presenter_ids = {item.case_id for item in items if item.is_presenter_candidate}
     proposal = None
     selected_ids = {case.pk for case in pool if case.status == CaseStatus.CITY_SELECTED}
     if request.GET.get("propose") and quota is not None:
-        proposal = _proposal(pool, campaign, quota, scores)
+        proposal = propose_from_campaign(pool_candidates, campaign, quota)
         selected_ids = set(proposal.case_ids)
         presenter_ids = {candidate.case_id for candidate in proposal.presenters}
     checks = []
     if quota is not None:
-        pool_candidates = _pool_candidates(pool, scores)
         checks = _rule_results(_candidates_for_ids(pool, selected_ids, presenter_ids), campaign, quota, pool_candidates)
     context.update({
         "pool": [(case, scores.get(case.pk)) for case in pool],
         "selected_ids": selected_ids, "presenter_ids": presenter_ids, "proposal": proposal,
         "rule_checks": [(check, _fix_texts(check)) for check in checks],
         "check_url": reverse("review:city_selection_check"),
+        "order_text": default_order_text(Tier.CITY),
     })
     return render(request, "review/city_selection.html", context)
 
@@ -98,6 +101,12 @@ def city_expert_scores(campaign, pool) -> dict:
     from review.experts.queries import aggregates_for
 
     return aggregates_for(campaign, Tier.CITY, [case.pk for case in pool])
+
+
+def _in_default_order(city, campaign, pool: list) -> list:
+    """The pool in the order the city's list starts in: the assistant's and the list's order."""
+    position = {case_id: index for index, case_id in enumerate(default_order(city, campaign, [case.pk for case in pool]))}
+    return sorted(pool, key=lambda case: position[case.pk])
 
 
 def _candidates_for_ids(pool, selected_ids: set[int], presenter_ids: set[int]):
@@ -110,20 +119,18 @@ def _candidates_for_ids(pool, selected_ids: set[int], presenter_ids: set[int]):
     return [replace(c, is_presenter_candidate=c.case_id in presenter_ids) for c in candidates]
 
 
-def _pool_candidates(pool, scores: dict | None = None):
-    """Every open case of the city as a candidate, with the presenter offer the case carries and
-    the city experts' score: the rules suggest fixes from these, the assistant ranks them."""
+def _pool_candidates(pool, campaign, scores: dict | None = None):
+    """Every open case of the city as a candidate, with the presenter offer the case carries, the
+    city experts' score and the counties' order: the rules suggest fixes from these, the assistant
+    ranks them (by the key the city's list starts in)."""
     from quotas.queries import candidates_for
 
-    values = {case_id: aggregate.value for case_id, aggregate in (scores or {}).items()}
-    open_cases = Case.objects.filter(pk__in=[case.pk for case in pool if case.status != CaseStatus.CITY_NOT_SELECTED])
-    return candidates_for(open_cases, scores=values)
-
-
-def _proposal(pool, campaign, quota, scores):
-    from quotas.selection import propose_from_campaign
-
-    return propose_from_campaign(_pool_candidates(pool, scores), campaign, quota)
+    if scores is None:
+        scores = city_expert_scores(campaign, pool)
+    values = {case_id: aggregate.value for case_id, aggregate in scores.items()}
+    open_ids = [case.pk for case in pool if case.status != CaseStatus.CITY_NOT_SELECTED]
+    return candidates_for(Case.objects.filter(pk__in=open_ids), scores=values,
+                          lower_ranks=intake_order(campaign, Tier.CITY, open_ids))
 
 
 def _posted_ids(request, name: str) -> set[int]:
@@ -141,11 +148,12 @@ def city_selection_check(request):
         raise Http404
     pool = list(_pool(request, membership, campaign))
     selected = _posted_ids(request, "selected")
-    pool_candidates = _pool_candidates(pool)
+    # The same scored pool as the page: the live check suggests the same fixes the page showed.
+    pool_candidates = _pool_candidates(pool, campaign)
     checks = _rule_results(_candidates_for_ids(pool, selected, _posted_ids(request, "presenter") & selected), campaign, quota,
                            pool_candidates)
     return JsonResponse({"checks": [
-        {"code": str(check.code), "passed": check.passed, "message": str(check.message), "fixes": _fix_texts(check)}
+        {"code": str(check.code), "passed": check.passed, "state": check.state, "message": str(check.message), "fixes": _fix_texts(check)}
         for check in checks
     ], "selected": len(selected), "quota": quota.cases})
 

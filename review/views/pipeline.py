@@ -19,6 +19,7 @@ from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.services import record_download
 from portal.actions import perform
+from review.list_order import default_order_text, order_source
 from review.views.access import campaign_or_404
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
 from review.models import Batch, BatchStatus
@@ -45,6 +46,7 @@ from review.services import (
     rank_batch,
     record_opinion,
     request_summary_tables,
+    restore_default_order,
 )
 
 # What each decision is called on its button.
@@ -182,6 +184,8 @@ def batch_detail(request):
         "undecided_count": undecided_case_count(organisation, campaign, tier),
         "undecided_status": undecided_statuses(tier)[0],
         "problems": forward_problems(current, items) if current else [],
+        "order_source": order_source(current) if current else "",
+        "default_order_text": default_order_text(tier),
         "scan_form": SignedScanForm(),
         "closes_at": stage_closes_at(campaign, tier, organisation=organisation),
         "now": timezone.now(),
@@ -232,6 +236,16 @@ def batch_rank(request):
         lambda: rank_batch(batch=batch, ordered_case_ids=[item.case_id for item in ordered], presenter_case_ids=presenters,
                            contact=request.POST.get("contact", ""), actor=request.user),
         lambda _batch: _("The order and presenter marks are saved."),
+    )
+
+
+@login_required
+@require_POST
+def batch_restore_order(request):
+    membership = _membership_or_404(request)
+    return _batch_action(
+        request, membership, lambda: restore_default_order(batch=_batch_of(request, membership), actor=request.user),
+        lambda _batch: _("The list is back in its default order."),
     )
 
 

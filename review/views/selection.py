@@ -95,10 +95,13 @@ def selection_compute(request):
 def selection_override(request, pk: int):
     campaign = _staff_campaign(request)
     case = get_object_or_404(Case, pk=pk, campaign=campaign)
-    field = request.POST.get("field")
-    if field not in OverrideField.values:
+    # Each row's buttons post the one change they name ("winner:0" = no longer a winner).
+    field, _sep, raw = request.POST.get("change", "").partition(":")
+    if not field:
+        field, raw = request.POST.get("field"), request.POST.get("value")
+    if field not in OverrideField.values or raw not in ("0", "1"):
         raise Http404
-    value = request.POST.get("value") == "1"
+    value = raw == "1"
     return _run(request, lambda: override_selection(campaign=campaign, case=case, field=field, value=value,
                                                     reason=request.POST.get("reason", ""), actor=request.user),
                 _("The decision was changed and its reason recorded."))

@@ -11,7 +11,8 @@
     list.textContent = "";
     data.checks.forEach(function (check) {
       var item = document.createElement("li");
-      item.className = "rule " + (check.passed ? "ok" : "bad");
+      // The server says each rule's state (ok / bad / pending), as on the page it rendered.
+      item.className = "rule " + check.state;
       item.textContent = check.message;
       if (check.fixes && check.fixes.length) {
         var fixes = document.createElement("span");

@@ -22,9 +22,11 @@
       });
     }, 0);
   });
-  // Coming back with the browser's back button shows the page from its cache: enable the buttons again.
+  // Coming back with the browser's back button shows the page from its cache: enable again the
+  // buttons this script greyed out (marked aria-busy), never one the server disabled on purpose
+  // (a forward refused while rules fail). "pageshow" also fires on every ordinary load.
   window.addEventListener("pageshow", function () {
-    document.querySelectorAll("button[data-once][disabled]").forEach(function (button) {
+    document.querySelectorAll('button[data-once][aria-busy="true"]').forEach(function (button) {
       button.disabled = false;
       button.removeAttribute("aria-busy");
     });

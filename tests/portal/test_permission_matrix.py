@@ -28,6 +28,7 @@ CLASSIFICATION = {
     "cases:case_list": SCOPED, "cases:case_create": SCOPED, "cases:blank_form": PUBLIC,
     "review:inbox": SCOPED, "review:batch_detail": SCOPED, "review:batch_rank": SCOPED,
     "review:batch_generate": SCOPED, "review:batch_scan": SCOPED, "review:batch_forward": SCOPED,
+    "review:batch_restore_order": SCOPED,
     "review:city_selection": SCOPED, "review:city_selection_check": SCOPED, "review:city_selection_apply": SCOPED,
     "review:province_overview": PROVINCE_ONLY, "review:province_extend": PROVINCE_ONLY,
     "review:province_export": PROVINCE_ONLY, "review:province_packages": PROVINCE_ONLY, "review:audit_log": PROVINCE_ONLY,

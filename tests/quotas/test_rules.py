@@ -178,9 +178,10 @@ def test_presenter_park_share_messages():
     assert passing.message == (
         "1 of the 1 presenter candidates come through a park association; at least 1 are needed (30%)."
     )
-    assert empty.message == (
-        "No presenter candidate is marked, so the park association share of presenter candidates does not apply yet."
-    )
+    assert empty.message == "Once presenter candidates are marked, at least 30% of them must come through a park association."
+    # Nothing to judge yet: it does not block, but no page shows it as met (✓) either.
+    assert (empty.passed, empty.applies, empty.state) == (True, False, "pending")
+    assert (failing.state, passing.state) == ("bad", "ok")
 
 
 def test_presenter_park_share_fixes_swap_a_non_park_presenter_for_the_best_park_case_of_the_list():

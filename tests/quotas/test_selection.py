@@ -168,6 +168,15 @@ def test_equal_scores_are_broken_by_title():
     assert proposal.case_ids == [1, 3]  # 丁 (U+4E01) before 甲 (U+7532)
 
 
+def test_equal_scores_keep_the_order_the_tier_below_sent_before_the_title():
+    pool = [replace(cand(1, park=True, willing=True, score=90), lower_rank=4),
+            replace(cand(2, score=80, title="丁"), lower_rank=3), replace(cand(3, score=80, title="甲"), lower_rank=1),
+            replace(cand(4, score=80, title="乙"), lower_rank=None)]
+    proposal = propose_city_list(pool, quota_cases=3, quota_presenters=1, **RULES_2024)
+    # The best score first whatever its rank; then the 80s by the counties' 序号, an unranked one last.
+    assert proposal.case_ids == [1, 3, 2]
+
+
 def test_the_presenter_quota_is_filled_with_the_park_share_kept():
     pool = [cand(1, willing=True, score=99), cand(2, willing=True, score=98), cand(3, park=True, willing=True, score=60),
             cand(4, park=True, score=97), cand(5, park=True, score=96), cand(6, score=95)]
