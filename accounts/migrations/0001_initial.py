@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0012_alter_auditevent_action'),
+        ('cases', '0012_audit_actions_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
