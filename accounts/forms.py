@@ -50,7 +50,8 @@ class AssociationChoiceField(forms.ModelChoiceField):
 class EnterpriseDetailsForm(forms.Form):
     """What an enterprise tells about itself; shared by the first application and a resubmission."""
 
-    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, min_length=18,
+    # The length is the validator's to explain (cases.credit_code), in its own words.
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40,
                                   help_text=_("18 characters, from the business licence (营业执照)."))
     enterprise_name = forms.CharField(label=_("Enterprise name"), max_length=200,
                                       help_text=_("The full name as on the business licence."))
