@@ -239,3 +239,11 @@ def test_staff_mail_a_reset_link_from_the_admin_and_it_is_audited(client, commit
     assert link_in(mail.outbox[0]).startswith("/password/reset/")
     event = AuditEvent.objects.get(action=AuditAction.PASSWORD_RESET_REQUESTED)
     assert (event.actor, event.details) == (staff, {"user": user.pk, "channel": "mail", "by_staff": True})
+
+
+def test_provincial_staff_edit_an_accounts_phone_in_the_admin(client):
+    staff = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province(), username="sheng")
+    user = account()
+    client.force_login(staff)
+    page = client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()
+    assert 'name="account_profile-0-phone"' in page and 'value="13812345678"' in page
