@@ -176,6 +176,14 @@ class AuditAction(models.TextChoices):
     BALLOT_RELEASED = "ballot_released", _("Quarantined ballot released")
     CERTIFICATES_ISSUED = "certificates_issued", _("Certificates issued")
     LIST_REORDERED = "list_reordered", _("Order of a ranked list changed")
+    # Accounts (accounts app): resets, self-registration, expert accounts.
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    REGISTRATION_SUBMITTED = "registration_submitted", _("Enterprise registration submitted")
+    REGISTRATION_APPROVED = "registration_approved", _("Enterprise registration approved")
+    REGISTRATION_REJECTED = "registration_rejected", _("Enterprise registration rejected")
+    REGISTRATION_INVITE_CREATED = "registration_invite_created", _("Registration invitation link created")
+    EXPERT_ACCOUNT_CREATED = "expert_account_created", _("Expert account created")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ PROVINCE_ADMIN_MODELS = {
     "quotas": ("cityquota",),
     "review": ("scoringcriterion", "expertprofile"),
     "auth": ("user",),
+    # The account's phone (SMS resets) on the account page; registrations read-only.
+    "accounts": ("accountprofile", "enterpriseregistration"),
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cases",
     "quotas",
     "review",
+    "accounts",
 ]
 
 MIDDLEWARE = [

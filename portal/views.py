@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from accounts.queries import latest_registration_of, waiting_registration_counts
 from portal.demo import DEMO_PASSWORD
 from cases.queries import current_campaign, memberships_of
 from portal.queries import demo_accounts
@@ -13,10 +14,18 @@ from review.queries import workbench_for
 def home(request):
     """工作台: one panel per role the user holds, saying what to do now."""
     campaign = current_campaign()
+    has_roles = bool(memberships_of(request.user))
+    panels = workbench_for(request.user, campaign)
+    # Association staff see how many enterprise registrations wait for them; an applicant without a
+    # role yet sees where the registration stands.
+    waiting = waiting_registration_counts(request.user) if has_roles else {}
+    for panel in panels:
+        panel.registrations_waiting = waiting.get(panel.membership.organisation_id, 0)
     context = {
         "campaign": campaign,
-        "panels": workbench_for(request.user, campaign),
-        "has_roles": bool(memberships_of(request.user)),
+        "panels": panels,
+        "has_roles": has_roles,
+        "registration": None if has_roles else latest_registration_of(request.user),
     }
     return render(request, "portal/home.html", context)
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from review.experts.accounts import MAX_SHEET_BYTES
 from review.experts.rules import profile_of
 
 
@@ -87,3 +88,53 @@ class PoolForm(forms.Form):
 def account_label(user) -> str:
     name = user.get_full_name() or user.get_username()
     return f"{name}（{user.get_username()}）"
+
+
+class ExpertAccountForm(forms.Form):
+    """A new expert account (专家账号) for the tier's pool. At the city tier the city is one of the
+    staff's own (the field is left out when they keep one city); at the provincial tier the home
+    city is the recusal city."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20,
+                            help_text=_("Also the expert's user name; SMS password resets go to it."),
+                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    email = forms.EmailField(label=_("Mail address"), help_text=_("The expert gets a mail here with a link to set a password."))
+    city = forms.ModelChoiceField(label=_("City"), queryset=None)
+    home_city = forms.ModelChoiceField(
+        label=_("Home city"), queryset=None, required=False,
+        help_text=_("The expert never scores cases of this city at the provincial stage. Leave empty only for an expert of no city."),
+    )
+    employer = forms.ModelChoiceField(
+        label=_("Employer"), queryset=None, required=False,
+        help_text=_("Only if the expert works for an enterprise of the campaign: they never score its cases."),
+    )
+    expertise = forms.CharField(label=_("Field of expertise"), max_length=200, required=False)
+
+    def __init__(self, *args, cities, employers, home_cities=None, **kwargs):
+        super().__init__(*args, prefix="account", **kwargs)
+        self.fields["employer"].queryset = employers
+        if home_cities is None:
+            del self.fields["home_city"]
+            self.fields["city"].queryset = cities
+            if cities.count() == 1:
+                del self.fields["city"]
+        else:
+            del self.fields["city"]
+            self.fields["home_city"].queryset = home_cities
+
+
+class ExpertSheetForm(forms.Form):
+    workbook = forms.FileField(label=_("Excel sheet (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+                               help_text=_("One expert per row under the template's header: 姓名, 手机号码, 邮箱, 所在城市, 工作单位, 专业领域. At most 2 MB."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="sheet", **kwargs)
+
+    def clean_workbook(self):
+        workbook = self.cleaned_data["workbook"]
+        if workbook.size > MAX_SHEET_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB; split it into several sheets."))
+        if not workbook.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Upload an .xlsx workbook (save the file as “Excel 工作簿” in Excel or WPS)."))
+        return workbook

@@ -4,7 +4,8 @@ assignment board (provincial pool or a city's experts) and scores overview."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from cases.enums import Role, Tier, UploadSlot
 from cases.queries import case_uploads, has_role
 from cases.rules import PERSONAL_DATA_SLOTS, can_administer
 from portal.actions import perform
-from review.experts.forms import AssignForm, PoolForm, ReasonForm, ScoreForm, expert_label
+from cases.models import Organisation
+from review.experts.accounts import create_expert_account, expert_sheet_template, import_expert_accounts
+from review.experts.forms import AssignForm, ExpertAccountForm, ExpertSheetForm, PoolForm, ReasonForm, ScoreForm, expert_label
 from review.experts.queries import (
     aggregates_for,
     assignment_board,
@@ -164,12 +167,30 @@ def _pool_form(request, tier, data=None):
     )
 
 
+def _account_form(request, tier, data=None):
+    return ExpertAccountForm(
+        data, cities=Organisation.objects.filter(pk__in=cities_managed_by(request.user)).order_by("path"),
+        employers=employer_choices(request.user, tier), home_cities=home_city_choices() if tier == Tier.PROVINCE else None,
+    )
+
+
+def _site(request) -> str:
+    return request.build_absolute_uri("/")
+
+
 @login_required
 def expert_board(request, tier_slug: str):
-    """The pool and the assignments of a tier. A POST adds an expert to the pool (专家库)."""
+    """The pool and the assignments of a tier. A POST adds an existing account to the pool (专家库),
+    creates a new expert account ("create_account") or creates several from an Excel sheet
+    ("import_sheet"); each form shows its own errors in place."""
     tier = _tier_or_404(request, tier_slug)
     campaign = campaign_or_404()
-    pool_form = _pool_form(request, tier, request.POST if request.method == "POST" else None)
+    posted = request.POST if request.method == "POST" else None
+    action = posted.get("action", "add_to_pool") if posted is not None else None
+    pool_form = _pool_form(request, tier, posted if action == "add_to_pool" else None)
+    account_form = _account_form(request, tier, posted if action == "create_account" else None)
+    sheet_form = ExpertSheetForm(posted, request.FILES) if action == "import_sheet" else ExpertSheetForm()
+    sheet_report = None
     if pool_form.is_bound and pool_form.is_valid():
         data = pool_form.cleaned_data
         try:
@@ -180,6 +201,27 @@ def expert_board(request, tier_slug: str):
         else:
             messages.success(request, _("The expert is in the pool and can be assigned."))
             return redirect("review:expert_board", tier_slug=tier_slug)
+    if account_form.is_bound and account_form.is_valid():
+        data = account_form.cleaned_data
+        try:
+            expert = create_expert_account(
+                campaign=campaign, tier=tier, actor=request.user, full_name=data["full_name"], phone=data["phone"],
+                email=data["email"], city=data.get("city"), home_city=data.get("home_city"), employer=data["employer"],
+                expertise=data["expertise"], base_url=_site(request),
+            )
+        except ReviewRefused as refused:
+            account_form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Expert account %(username)s created and added to the pool; a mail with a link to set "
+                                        "the password went to %(email)s.") % {"username": expert.username, "email": expert.email})
+            return redirect("review:expert_board", tier_slug=tier_slug)
+    if sheet_form.is_bound and sheet_form.is_valid():
+        sheet_report = import_expert_accounts(campaign=campaign, tier=tier, actor=request.user,
+                                              workbook_file=sheet_form.cleaned_data["workbook"], base_url=_site(request))
+        if sheet_report.ok:
+            messages.success(request, _("%(count)d expert accounts created and added to the pool; each got a mail to set a password.")
+                             % {"count": len(sheet_report.created)})
+            return redirect("review:expert_board", tier_slug=tier_slug)
     cases = list(board_cases(request.user, campaign, tier))
     pool = _pool(request, campaign, tier)
     rows = assignment_board(cases, tier, pool)
@@ -187,9 +229,20 @@ def expert_board(request, tier_slug: str):
     return render(request, "review/expert_board.html", {
         "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
         "pool": [(expert_label(expert), profile_of(expert), loads[expert.pk]) for expert in pool],
-        "reason_form": ReasonForm(), "pool_form": pool_form,
+        "reason_form": ReasonForm(), "pool_form": pool_form, "account_form": account_form,
+        "sheet_form": sheet_form, "sheet_report": sheet_report,
         "criteria_missing": not criteria_of(campaign),
     })
+
+
+@login_required
+def expert_sheet(request, tier_slug: str):
+    """The Excel template for creating expert accounts."""
+    _tier_or_404(request, tier_slug)
+    response = HttpResponse(expert_sheet_template(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, "专家账号导入模板.xlsx")
+    return response
 
 
 @login_required

@@ -49,6 +49,10 @@ CLASSIFICATION = {
     "review:closing_campaign": PROVINCE_ONLY, "review:closing_campaign_close": PROVINCE_ONLY,
     "review:closing_campaign_archive": PROVINCE_ONLY,
     "review:closing_summaries": SCOPED,
+    "password_reset": PUBLIC, "password_reset_done": PUBLIC, "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC, "accounts:password_reset_sms": PUBLIC, "accounts:password_reset_sms_confirm": PUBLIC,
+    "accounts:register": PUBLIC, "accounts:register_invited": PUBLIC, "accounts:registration_status": SCOPED,
+    "accounts:registration_list": SCOPED, "accounts:invite_create": SCOPED, "review:expert_sheet": SCOPED,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {
@@ -56,7 +60,7 @@ OBJECT_ARGUMENTS = {
     "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city",
 }
 FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
-                   "year": 2024}
+                   "year": 2024, "uidb64": "MQ", "token": "no-such-token"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt", "review:certificate_pdf"}
 
