@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -298,11 +299,11 @@ def build_blank_form(campaign: Campaign | None = None) -> bytes:
     return document_bytes(_build_form(campaign, None, appendix=False))
 
 
-def build_filled_form(case: Case, *, narrative: bytes | None, narrative_name: str | None = None,
+def build_filled_form(case: Case, *, narrative: bytes | Path | None, narrative_name: str | None = None,
                       limits: ValidationLimits | None = None) -> bytes:
     """The 推荐表 filled from `case`, ready to print, stamp and scan.
 
-    With `narrative` (the bytes of the 案例概要, .docx or legacy .doc, named `narrative_name` in
+    With `narrative` (the 案例概要, bytes or a file, .docx or legacy .doc, named `narrative_name` in
     messages), the narrative follows the table as 附页 in a section of its own, its styles,
     numbering and images kept; without it, the 案例概要 row keeps the notice's instructions. A .doc
     is converted first (narrative_as_docx). The narrative is opened only behind the checks' guard
@@ -316,7 +317,10 @@ def build_filled_form(case: Case, *, narrative: bytes | None, narrative_name: st
     name = narrative_name or str(UploadSlot.NARRATIVE.label)
     with private_folder(None) as folder:
         source = folder / "narrative"
-        source.write_bytes(narrative)
+        if isinstance(narrative, Path):
+            shutil.copyfile(narrative, source)
+        else:
+            source.write_bytes(narrative)
         docx_path = narrative_as_docx(source, folder, limits)
         if not zipfile.is_zipfile(docx_path):
             raise NarrativeNotMergeable("not a zip package")
