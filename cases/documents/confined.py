@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -25,13 +26,17 @@ from cases.documents.merge import EXIT_NOT_WORD
 from cases.enums import ValidationState
 from cases.models import Upload
 from cases.validation import rules as check_rules
-from cases.validation.isolation import ToolMissing, ToolTimeout, run_tool
-from cases.validation.limits import ValidationLimits
-from cases.validation.ooxml import OoxmlPackage, UnreadablePackage
+from cases.validation.isolation import ToolMissing, ToolTimeout, private_folder, run_tool
+from cases.validation.limits import MIB, ValidationLimits
+from cases.validation.ooxml import OoxmlPackage, UnreadablePackage, qn
 from cases.validation.units import describe_bytes
+from cases.validation.wordml import is_hidden, open_word_document
 
 COPY_CHUNK = 1024 * 1024
 MERGE_TIMEOUT_SECONDS = 120.0
+# What a page may parse of a Word upload inside a web request (a summary, a title): a narrative of
+# ~2000 字 has a document.xml of well under 1 MB; anything larger is not read there at all.
+IN_REQUEST_XML_BYTES = 8 * MIB
 
 
 class UnsafeUpload(ValueError):
@@ -111,3 +116,25 @@ def merge_narrative(form: Path, narrative: Path, folder: Path, limits: Validatio
 
 class NotWordDocument(ValueError):
     """python-docx could not open the narrative; args[0] is the technical reason (for logs)."""
+
+
+def word_paragraphs(upload: Upload) -> list[tuple[str, str]]:
+    """(style name, text) of the visible body paragraphs of a .docx upload whose check passed, read
+    through the engine's guarded reader with parts capped at IN_REQUEST_XML_BYTES (small enough
+    for a web request); [] for anything else (not checked yet, unopenable, a .doc, too large)."""
+    if not check_passed(upload) or not upload.original_name.lower().endswith(".docx"):
+        return []
+    limits = replace(ValidationLimits(), max_xml_part_bytes=IN_REQUEST_XML_BYTES)
+    with private_folder(None) as folder:
+        try:
+            document = open_word_document(local_copy(upload, folder), limits)
+        except UnreadablePackage:
+            return []
+        try:
+            formatting = document.formatting
+            return [
+                (formatting.style_name(formatting.paragraph_style_id(element)), document.paragraph(element).text)
+                for element in document.body.iter(qn("w:p")) if not is_hidden(element, document.body)
+            ]
+        finally:
+            document.package.close()
