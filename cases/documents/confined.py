@@ -15,6 +15,7 @@ Documents built this way are built by Celery tasks (cases.generation), never in 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from dataclasses import replace
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from cases.documents.merge import EXIT_NOT_WORD
+from cases.documents.merge import EXIT_NOT_WORD, PEAK_RSS_PREFIX
 from cases.enums import ValidationState
 from cases.models import Upload
 from cases.validation import rules as check_rules
@@ -32,6 +33,7 @@ from cases.validation.ooxml import OoxmlPackage, UnreadablePackage, qn
 from cases.validation.units import describe_bytes
 from cases.validation.wordml import is_hidden, open_word_document
 
+logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
 MERGE_TIMEOUT_SECONDS = 120.0
 # What a page may parse of a Word upload inside a web request (a summary, a title): a narrative of
@@ -107,11 +109,21 @@ def merge_narrative(form: Path, narrative: Path, folder: Path, limits: Validatio
         raise UnsafeUpload(unsafe_message(upload_name, slot_label, _("it took too long to open."), fix)) from None
     except ToolMissing as missing:
         raise RuntimeError(f"{missing} is needed to merge the narrative") from None
+    peak = _child_peak_rss_kib(result.stderr)
+    logger.info("narrative merge: exit %s, peak memory %s KiB", result.returncode, peak,
+                extra={"event": "narrative_merge", "returncode": result.returncode, "peak_rss_kib": peak})
     if result.returncode == EXIT_NOT_WORD:
         raise NotWordDocument(result.stderr.decode("utf-8", "replace")[-500:])
     if result.returncode != 0 or not out.is_file():
         raise UnsafeUpload(unsafe_message(upload_name, slot_label, too_big, fix))
     return out.read_bytes()
+
+
+def _child_peak_rss_kib(stderr: bytes) -> int | None:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    if lines and lines[-1].startswith(PEAK_RSS_PREFIX):
+        return int(lines[-1][len(PEAK_RSS_PREFIX):])
+    return None  # killed before it could say
 
 
 class NotWordDocument(ValueError):

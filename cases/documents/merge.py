@@ -28,6 +28,7 @@ from docxcompose.composer import Composer
 # Exit codes the parent turns into messages (cases.documents.confined).
 EXIT_NOT_WORD = 3  # python-docx cannot open the narrative
 EXIT_OUT_OF_MEMORY = 4  # the narrative needs more memory than the limit allows
+PEAK_RSS_PREFIX = "peak-rss-kib="
 
 
 def insert_form_before(host: DocumentObject, form: DocumentObject) -> DocumentObject:
@@ -53,8 +54,27 @@ def insert_form_before(host: DocumentObject, form: DocumentObject) -> DocumentOb
     return host
 
 
+def peak_rss_kib() -> int:
+    """This process's high-water resident memory since its exec (VmHWM), in KiB; 0 if unknown."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def main(arguments: list[str]) -> int:
-    form_path, narrative_path, out_path = arguments
+    try:
+        return _merge(*arguments)
+    finally:
+        # The last line of stderr, read by the parent (cases.documents.confined) for its log.
+        print(f"{PEAK_RSS_PREFIX}{peak_rss_kib()}", file=sys.stderr)
+
+
+def _merge(form_path: str, narrative_path: str, out_path: str) -> int:
     try:
         try:
             host = Document(narrative_path)
