@@ -16,6 +16,7 @@ figure counts the parent's pages at fork, so it cannot tell); the last test read
 import datetime
 import io
 import resource
+import time
 import zipfile
 from contextlib import contextmanager
 from dataclasses import replace
@@ -217,3 +218,34 @@ def test_a_narrative_past_the_guard_that_needs_too_much_memory_is_stopped_by_the
     [merge] = [record for record in caplog.records if getattr(record, "event", "") == "narrative_merge"]
     assert merge.returncode != 0
     assert 0 < merge.peak_rss_kib < 256 * 1024  # the child stayed inside its limit
+
+
+def _worker_peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_form_the_page_waits_for_and_refuses_the_bomb_in_bounded_memory(
+        client, case, member, bomb, celery_worker_process, settings):
+    settings.MEDIA_ROOT = celery_worker_process.media_root  # the worker reads the same storage folder
+    Upload.objects.filter(case=case, slot=UploadSlot.NARRATIVE).delete()
+    factories.upload(case, UploadSlot.NARRATIVE, bomb, "bomb.docx", state=ValidationState.PENDING)
+    client.force_login(member)
+    url = reverse("cases:filled_form", args=[case.pk])
+    worker_before = _worker_peak_rss_mb(celery_worker_process.pid)
+
+    with bounded_memory():
+        waiting = client.get(url)  # the web only asks; the worker builds
+        for _attempt in range(300):
+            if GeneratedDocument.objects.filter(case=case, state=ValidationState.FAILED).exists():
+                break
+            time.sleep(0.2)
+        refused = client.get(url, follow=True)
+
+    assert waiting.status_code == 202
+    page = waiting.content.decode()
+    assert "正在生成推荐表…" in page and '<meta http-equiv="refresh" content="3">' in page
+    assert GUARD_MESSAGE in refused.content.decode()
+    assert _worker_peak_rss_mb(celery_worker_process.pid) - worker_before < BOUND_MB
