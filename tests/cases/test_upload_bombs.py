@@ -249,3 +249,16 @@ def test_a_real_worker_builds_the_form_the_page_waits_for_and_refuses_the_bomb_i
     assert "正在生成推荐表…" in page and '<meta http-equiv="refresh" content="3">' in page
     assert GUARD_MESSAGE in refused.content.decode()
     assert _worker_peak_rss_mb(celery_worker_process.pid) - worker_before < BOUND_MB
+
+
+def test_the_check_refuses_a_part_compressed_like_a_bomb_even_under_the_size_cap(tmp_path):
+    from cases.validation import ValidationContext, validate_file
+
+    path = tmp_path / "ratio.docx"
+    path.write_bytes(bomb_docx(20 * MIB))  # under 64 MB (whole 1 MB chunks: 20.9 MB), compressed far beyond 200:1
+
+    with bounded_memory():
+        findings = validate_file(path, "narrative", context=ValidationContext())
+
+    assert [(f.rule, f.found) for f in findings] == [
+        ("docx.unreadable", "部件 word/document.xml 的压缩比超过 200:1（解压后 20.9 MB，属于压缩炸弹）")]
