@@ -17,6 +17,7 @@ from django.utils import timezone
 from cases.documents.naming import case_region, unit_name
 from cases.enums import ValidationState
 from cases.models import Case, Upload
+from cases.previews import queue_preview_after_check
 from cases.slots import SLOT_RULES
 from cases.validation import RULESET_VERSION, validate_file
 from cases.validation.limits import ValidationContext
@@ -104,6 +105,9 @@ def check_upload(upload_id: int) -> Upload | None:
             error_count=sum(1 for finding in findings if finding["severity"] == "error"),
             warning_count=sum(1 for finding in findings if finding["severity"] == "warning"),
         )
+        upload.refresh_from_db()
+        # Previews are made as soon as the file is known to be openable, so the first reader finds it ready.
+        queue_preview_after_check(upload)
     upload.refresh_from_db()
     return upload
 

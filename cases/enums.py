@@ -157,6 +157,12 @@ class ValidationState(models.TextChoices):
     FAILED = "failed", _("Check could not run")
 
 
+class GeneratedKind(models.TextChoices):
+    """Documents the workers build from a case's uploads (cases.generation)."""
+
+    FILLED_FORM = "filled_form", _("Filled recommendation form with the narrative")
+
+
 class AuditAction(models.TextChoices):
     DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
     PERSONAL_DATA_DOWNLOADED = "personal_data_downloaded", _("Personal data downloaded")

@@ -4,6 +4,7 @@ All or nothing: every row is checked inside one transaction; a single bad row ro
 import back and the report lists every problem by sheet, row and column.
 """
 
+import zipfile
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -19,6 +20,8 @@ from cases.enums import AuditAction, EnterpriseType, OrganisationKind, Role
 from cases.models import AuditEvent, Enterprise, Organisation
 from cases.services import create_user, grant_role
 from cases.uploads import join_sentences
+from cases.validation.limits import ValidationLimits
+from cases.validation.ooxml import UnreadablePackage, guard_members
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 5000
@@ -273,7 +276,16 @@ def import_directory(*, workbook_file, actor) -> ImportReport:
     """
     report = ImportReport()
     try:
+        # The engine's guard first (part sizes, compression ratios, from the zip's directory):
+        # openpyxl inflates what it reads without a cap. Not a zip at all: openpyxl says so below.
+        if zipfile.is_zipfile(workbook_file):
+            with zipfile.ZipFile(workbook_file) as archive:
+                guard_members(archive.infolist(), ValidationLimits())
+        workbook_file.seek(0)
         workbook = openpyxl.load_workbook(workbook_file, read_only=True, data_only=True)
+    except UnreadablePackage as problem:
+        report.errors.append(RowError("", None, "", _("The workbook was not opened: %(problem)s. Open it in Excel or WPS, save it as an .xlsx workbook and upload it again.") % {"problem": problem}))
+        return report
     except Exception:  # openpyxl raises many types for a bad file; the message is what matters
         report.errors.append(RowError("", None, "", _("This is not an Excel .xlsx workbook. Download the template, fill it in and upload it again.")))
         return report

@@ -55,5 +55,13 @@ def render_preview_task(upload_id: int) -> str:
     return render_preview(upload_id)
 
 
+@shared_task(name="cases.generate_filled_form")
+def generate_filled_form_task(case_id: int) -> str:
+    """Build the filled 推荐表 with the narrative as 附页 and store it (id in; safe to run twice)."""
+    from cases.generation import generate_filled_form
+
+    return generate_filled_form(case_id)
+
+
 # Registered with the worker here; defined beside the resumable upload protocol.
 from cases.resumable import discard_expired_resumable_uploads  # noqa: E402, F401

@@ -24,16 +24,11 @@ from cases.deadlines import stage_closes_at
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
 from cases.documents.package import package_filename, stream_package
-from cases.documents.recommendation_form import (
-    NarrativeNotMergeable,
-    build_blank_form,
-    build_filled_form,
-    form_title,
-    printed_form_fingerprint,
-)
+from cases.documents.recommendation_form import build_blank_form, form_title, printed_form_fingerprint
 from cases.documents.wechat import suggest_short_names, wechat_display_name
 from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
+from cases.generation import request_filled_form, request_filled_forms
 from cases.importing import import_directory
 from cases.importing_template import build_import_template
 from cases.models import Case
@@ -44,7 +39,6 @@ from cases.queries import (
     case_uploads,
     cases_visible_to,
     current_campaign,
-    current_narrative,
     editing_closes_at,
     enterprise_cases,
     enterprises_of,
@@ -529,39 +523,53 @@ def blank_form(request):
     return _docx_response(build_blank_form(campaign), join_name(form_title(campaign), extension="docx"))
 
 
+def document_wait_page(request, *, title: str, progress=None, back_url: str) -> HttpResponse:
+    """"正在生成…": the document is being built by a worker; the page reloads itself (meta refresh,
+    no script) and the same URL then serves the file. 202: nothing to save yet."""
+    return render(request, "cases/document_wait.html", {
+        "title": title, "progress": progress, "back_url": back_url,
+    }, status=202)
+
+
 @login_required
 def filled_form(request, pk: int):
     """The 推荐表 filled from the case with the current narrative as 附页: holds personal data, logged;
-    only for those who may see the contact details (not experts or observers)."""
+    only for those who may see the contact details (not experts or observers). Built by a worker
+    (cases.generation): this serves the stored form, or waits for it, or says why it was refused."""
     case = _visible_case_or_404(request, pk)
     if not may_see_contact_details(request.user, case):
         raise Http404
-    narrative = current_narrative(case)
-    narrative_bytes = None
-    if narrative is not None:
-        with narrative.file.storage.open(narrative.file.name, "rb") as handle:
-            narrative_bytes = handle.read()
-    try:
-        data = build_filled_form(case, narrative=narrative_bytes)
-    except NarrativeNotMergeable as refusal:
+    document = request_filled_form(case)
+    if document is None:
+        return document_wait_page(request, title=_("The recommendation form is being generated…"),
+                                  back_url=reverse("cases:case_detail", kwargs={"pk": case.pk}))
+    if document.state != ValidationState.DONE:
         # Never a form without its 案例概要: it would be printed, stamped and scanned incomplete.
-        messages.error(request, str(refusal))
+        messages.error(request, document.problem)
         return redirect("cases:case_detail", pk=case.pk)
     # What the printed rows say, so the case page can tell a stamped scan made from an older form.
     record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Filled recommendation form downloaded"),
                     details={PRINTED_FORM_KEY: printed_form_fingerprint(case)})
-    return _docx_response(data, join_name(case.title, "推荐表", extension="docx"))
+    response = FileResponse(document.file.open("rb"), as_attachment=True, content_type=DOCX,
+                            filename=join_name(case.title, "推荐表", extension="docx"))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
 def package_download(request, pk: int):
     """The electronic package, streamed: holds personal data, logged; only for those who may see the
-    contact details (not experts or observers)."""
+    contact details (not experts or observers). Waits first for the worker to build the 推荐表
+    it carries (cases.generation)."""
     case = _visible_case_or_404(request, pk)
     if not may_see_contact_details(request.user, case):
         raise Http404
     filename = package_filename(case)
+    progress = request_filled_forms([case])
+    if not progress.done:
+        return document_wait_page(request, title=_("The package “%(name)s” is being prepared…") % {"name": filename},
+                                  progress=progress, back_url=reverse("cases:case_detail", kwargs={"pk": case.pk}))
     record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Package downloaded: %(name)s") % {"name": filename})
     response = StreamingHttpResponse(stream_package(case), content_type="application/zip")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("review/batches/<int:batch_id>/packages.zip", pipeline.batch_packages, name="batch_packages"),
     path("review/batches/<int:batch_id>/<str:kind>/", pipeline.batch_file, name="batch_file"),
     path("review/uploads/<int:upload_id>/preview/", previews.upload_preview, name="upload_preview"),
+    path("review/uploads/<int:upload_id>/preview/status/", previews.upload_preview_status, name="upload_preview_status"),
     path("review/city/selection/", city.city_selection, name="city_selection"),
     path("review/city/selection/check/", city.city_selection_check, name="city_selection_check"),
     path("review/city/selection/apply/", city.city_selection_apply, name="city_selection_apply"),

@@ -1,6 +1,6 @@
 """The electronic package of a case (附件1): one zip named `地区名+单位名称+案例名称.zip`, streamed.
 
-Inside: the 推荐表 Word version, its stamped scan, the 证明材料, the 案例概要 narrative and a folder
+Inside: the 推荐表 Word version (the enterprise's own, or the one a worker built, cases.generation), its stamped scan, the 证明材料, the 案例概要 narrative and a folder
 `单位名称+照片/` with `案例名称+企业外景.jpg`, `案例名称+实物图.jpg`, `案例名称+场景图.jpg`. Uploaded
 files are copied byte for byte from storage, a chunk at a time.
 
@@ -26,8 +26,9 @@ from typing import IO, NamedTuple
 from django.utils import timezone
 
 from cases.documents.naming import case_region, join_name, sanitize_name_part, unit_name
-from cases.documents.recommendation_form import NarrativeNotMergeable, build_filled_form
-from cases.enums import UploadSlot
+from cases.documents.recommendation_form import build_filled_form
+from cases.enums import UploadSlot, ValidationState
+from cases.generation import stored_filled_form
 from cases.models import Case, Upload
 
 CHUNK_SIZE = 64 * 1024
@@ -118,21 +119,17 @@ def _slot_members(case: Case, slot: str, uploads: list[Upload], folder: str = ""
     return members
 
 
-def _narrative_bytes(upload: Upload | None) -> bytes | None:
-    if upload is None:
-        return None
-    with upload.file.storage.open(upload.file.name, "rb") as handle:
-        return handle.read()
-
-
-def _packaged_form(case: Case, narrative: Upload | None) -> bytes:
-    """The generated 推荐表 with the narrative as 附页 (a .doc converted first). When the narrative
-    cannot be attached the form goes without it: the narrative is in the package as its own file,
-    and the case page already told the enterprise (cases.queries.submission_problems)."""
-    try:
-        return build_filled_form(case, narrative=_narrative_bytes(narrative))
-    except NarrativeNotMergeable:
-        return build_filled_form(case, narrative=None)
+def _packaged_form(case: Case) -> bytes:
+    """The 推荐表 a worker built with the narrative as 附页 (cases.generation: the download views
+    wait for it). When it was refused (an unsafe or unreadable narrative) or is not built for the
+    case as it is now, the form goes without it, built from the case's own data with no upload
+    opened: the narrative is in the package as its own file, and the case page already told the
+    enterprise (cases.queries.submission_problems)."""
+    document = stored_filled_form(case)
+    if document is not None and document.state == ValidationState.DONE and document.file:
+        with document.file.open("rb") as handle:
+            return handle.read()
+    return build_filled_form(case, narrative=None)
 
 
 def package_members(case: Case) -> list[PackageMember]:
@@ -143,10 +140,9 @@ def package_members(case: Case) -> list[PackageMember]:
     members: list[PackageMember] = []
     for slot in DOCUMENT_SLOTS:
         if slot == UploadSlot.FORM_WORD and not uploads.get(slot):
-            narrative = (uploads.get(UploadSlot.NARRATIVE) or [None])[-1]
 
-            def build(case=case, narrative=narrative) -> bytes:
-                return _packaged_form(case, narrative)
+            def build(case=case) -> bytes:
+                return _packaged_form(case)
 
             label, accepted = MEMBER_LABELS[slot]
             members.append(PackageMember(join_name(case.title, label, extension=accepted[0]), build))

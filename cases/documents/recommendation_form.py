@@ -4,12 +4,10 @@ The layout follows the notice: a two-column table (label, content) with the rows
 commitment sentence and seal/date lines in the opinion rows, and the note below the table. The
 filled form can carry the uploaded 案例概要 narrative as 附页 (appendix pages) after the table.
 
-Merging: the narrative is the *host* document and the form is inserted in front of it with
-docxcompose. The narrative's styles (标题1 as the notice requires it, Normal, theme fonts), its
-numbering definitions and its images therefore stay exactly as the enterprise made them; the form
-carries direct formatting on every paragraph and run and its own section (A4 portrait, margins),
-so it looks the same in any host. A section break separates the two, so the narrative keeps its
-own page setup, headers and footers, and the form gets none of them.
+Merging (cases.documents.merge): the narrative is the *host* document and the form is inserted
+in front of it, so the narrative's styles, numbering and images stay as the enterprise made them.
+The narrative is an upload: it is opened only behind the checks' guard, and merged in a child
+process with a memory limit (cases.documents.confined).
 
 A legacy .doc narrative is first converted to .docx by LibreOffice, the way the checks convert it
 (cases.validation.office), so the printed form carries it like any other narrative.
@@ -18,20 +16,17 @@ A legacy .doc narrative is first converted to .docx by LibreOffice, the way the 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Sequence
-from copy import deepcopy
+from dataclasses import replace
+from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
-from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_SECTION
-from docx.oxml.section import CT_SectPr
 from docx.shared import Cm
-from docxcompose.composer import Composer
 
 from cases.documents.docx_helpers import (
     FANGSONG,
@@ -52,7 +47,8 @@ from cases.documents.docx_helpers import (
     set_table_layout,
     text_width,
 )
-from cases.enums import CaseType, OrganisationKind
+from cases.documents.confined import NotWordDocument, UnsafeUpload, merge_narrative
+from cases.enums import CaseType, OrganisationKind, UploadSlot
 from cases.models import Campaign, Case, Organisation
 from cases.validation import rules as check_rules
 from cases.validation.isolation import private_folder
@@ -137,8 +133,7 @@ ROW_HEIGHTS = {
 ROW_LABELS: tuple[str, ...] = tuple(ROW_HEIGHTS)
 
 
-# The download waits for the conversion: well under the web worker's 120 s (docker-compose.yml), so
-# a hung LibreOffice ends in the message below, not in a killed worker and an empty page.
+# A hung LibreOffice ends in the message below, not in a task that never finishes.
 NARRATIVE_CONVERSION_TIMEOUT_SECONDS = 60.0
 
 
@@ -155,8 +150,8 @@ class NarrativeNotMergeable(ValueError):
     could not convert (missing, timed out, broken file), or not a Word document at all.
     The message says so in Chinese; `detail` is the technical reason, for logs."""
 
-    def __init__(self, detail: str = "", *, legacy: bool = False) -> None:
-        super().__init__(narrative_not_attachable_message(legacy=legacy))
+    def __init__(self, detail: str = "", *, legacy: bool = False, message: str | None = None) -> None:
+        super().__init__(message or narrative_not_attachable_message(legacy=legacy))
         self.detail = detail
         self.legacy = legacy
 
@@ -304,69 +299,57 @@ def build_blank_form(campaign: Campaign | None = None) -> bytes:
     return document_bytes(_build_form(campaign, None, appendix=False))
 
 
-def build_filled_form(case: Case, *, narrative: bytes | None) -> bytes:
+def build_filled_form(case: Case, *, narrative: bytes | Path | None, narrative_name: str | None = None,
+                      limits: ValidationLimits | None = None) -> bytes:
     """The 推荐表 filled from `case`, ready to print, stamp and scan.
 
-    With `narrative` (the bytes of the 案例概要, .docx or legacy .doc), the narrative follows the
-    table as 附页 in a section of its own, its styles, numbering and images kept; without it, the
-    案例概要 row keeps the notice's instructions. A .doc is converted first (narrative_as_docx).
+    With `narrative` (the 案例概要, bytes or a file, .docx or legacy .doc, named `narrative_name` in
+    messages), the narrative follows the table as 附页 in a section of its own, its styles,
+    numbering and images kept; without it, the 案例概要 row keeps the notice's instructions. A .doc
+    is converted first (narrative_as_docx). The narrative is opened only behind the checks' guard
+    and merged in a child process with a memory limit (cases.documents.confined); callers that
+    hold an Upload ask cases.generation, which runs this in a worker after the upload's verdict.
     Raises NarrativeNotMergeable when the narrative cannot be attached: never a form without it.
     """
     if narrative is None:
         return document_bytes(_build_form(case.campaign, case, appendix=False))
-    host = _open_narrative(narrative_as_docx(narrative))
-    form = _build_form(case.campaign, case, appendix=True)
-    return document_bytes(_insert_form_before(host, form))
-
-
-def narrative_as_docx(narrative: bytes) -> bytes:
-    """The 案例概要 as .docx bytes: a legacy .doc (an OLE file) converted by LibreOffice with the
-    checks' own sniffing and converter (cases.validation.office: a Word stream is required, a
-    password-protected file is refused), within NARRATIVE_CONVERSION_TIMEOUT_SECONDS; anything
-    else as it is (a .docx; _open_narrative refuses the rest). Raises NarrativeNotMergeable
-    (legacy=True) when the conversion fails."""
-    if not narrative.startswith(OLE_MAGIC):
-        return narrative
-    context = ValidationContext(limits=ValidationLimits(libreoffice_timeout_seconds=NARRATIVE_CONVERSION_TIMEOUT_SECONDS))
+    limits = limits or ValidationLimits()
+    name = narrative_name or str(UploadSlot.NARRATIVE.label)
     with private_folder(None) as folder:
-        source = folder / "narrative.doc"
-        source.write_bytes(narrative)
+        source = folder / "narrative"
+        if isinstance(narrative, Path):
+            shutil.copyfile(narrative, source)
+        else:
+            source.write_bytes(narrative)
+        docx_path = narrative_as_docx(source, folder, limits)
+        if not zipfile.is_zipfile(docx_path):
+            raise NarrativeNotMergeable("not a zip package")
+        form_path = folder / "form.docx"
+        form_path.write_bytes(document_bytes(_build_form(case.campaign, case, appendix=True)))
         try:
-            converted = as_ooxml(source, context, folder, legacy_stream=WORD_STREAM, target="docx",
-                                  unreadable=check_rules.DOCX_UNREADABLE)
-        except NotConvertible as problem:
-            finding = problem.args[0]
-            raise NarrativeNotMergeable(finding.found or finding.message, legacy=True) from None
-        return converted.read_bytes()
+            return merge_narrative(form_path, docx_path, folder, limits, upload_name=name,
+                                   slot_label=str(UploadSlot.NARRATIVE.label))
+        except UnsafeUpload as refusal:
+            raise NarrativeNotMergeable(str(refusal), message=str(refusal)) from None
+        except NotWordDocument as problem:
+            raise NarrativeNotMergeable(str(problem)) from None
 
 
-def _open_narrative(narrative: bytes) -> DocumentObject:
-    if not zipfile.is_zipfile(io.BytesIO(narrative)):
-        raise NarrativeNotMergeable("not a zip package")
+def narrative_as_docx(narrative: Path, folder: Path, limits: ValidationLimits) -> Path:
+    """The 案例概要 as a .docx file: a legacy .doc (an OLE file) converted by LibreOffice with the
+    checks' own sniffing and converter (cases.validation.office: a Word stream is required, a
+    password-protected file is refused, memory limited), within
+    NARRATIVE_CONVERSION_TIMEOUT_SECONDS; anything else as it is (a .docx; the merge refuses the
+    rest). Raises NarrativeNotMergeable (legacy=True) when the conversion fails."""
+    with narrative.open("rb") as handle:
+        if handle.read(len(OLE_MAGIC)) != OLE_MAGIC:
+            return narrative
+    context = ValidationContext(limits=replace(limits, libreoffice_timeout_seconds=NARRATIVE_CONVERSION_TIMEOUT_SECONDS))
+    source = folder / "narrative.doc"
+    narrative.rename(source)
     try:
-        return Document(io.BytesIO(narrative))
-    except Exception as exc:  # python-docx raises several types for foreign packages
-        raise NarrativeNotMergeable(str(exc)) from exc
-
-
-def _insert_form_before(host: DocumentObject, form: DocumentObject) -> DocumentObject:
-    """Put the form's body in front of the host's and close the form's own section after it."""
-    host_had_one_section = len(host.sections) == 1
-    form_elements = [el for el in form.element.body if not isinstance(el, CT_SectPr)]
-    form_sect_pr = deepcopy(form.element.body.sectPr)
-
-    # The form has a single section, so docxcompose leaves the host's sections alone.
-    Composer(host).insert(0, form)
-
-    # form_elements end with the footnote and the 附页 heading: the footnote paragraph ends the
-    # form's section (a paragraph-level sectPr marks the end of every section but the last).
-    footnote_p = host.element.body[len(form_elements) - 2]
-    footnote_p.get_or_add_pPr()._insert_sectPr(form_sect_pr)
-    if host_had_one_section:
-        # The narrative starts on a page of its own even if its section was "continuous".
-        host.sections[-1].start_type = WD_SECTION.NEW_PAGE
-
-    core = host.core_properties
-    core.title = form.core_properties.title
-    core.subject = form.core_properties.subject
-    return host
+        return as_ooxml(source, context, folder, legacy_stream=WORD_STREAM, target="docx",
+                        unreadable=check_rules.DOCX_UNREADABLE)
+    except NotConvertible as problem:
+        finding = problem.args[0]
+        raise NarrativeNotMergeable(finding.found or finding.message, legacy=True) from None

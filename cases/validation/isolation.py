@@ -1,8 +1,9 @@
 """Running outside programs (LibreOffice, ffprobe) on untrusted files, safely.
 
 Each call gets its own temporary folder, is started in its own process group (so a hung
-LibreOffice and the children it forks all die together on timeout) and has a time limit. A missing
-binary is reported as such, never as a broken file.
+LibreOffice and the children it forks all die together on timeout) and has a time limit and an
+address-space limit (util-linux `prlimit`, so it holds in a threaded web process as in a prefork
+worker: no preexec_fn). A missing binary is reported as such, never as a broken file.
 """
 
 from __future__ import annotations
@@ -54,11 +55,20 @@ def run_tool(
     cwd: Path,
     extra_env: dict[str, str] | None = None,
     max_output: int = 64 << 20,
+    memory_limit: int | None = None,
 ) -> ToolResult:
-    """Run a program in its own process group with a timeout; kill the whole group on timeout."""
+    """Run a program in its own process group with a timeout; kill the whole group on timeout.
+    With `memory_limit` (bytes), the program and everything it starts get that much address space
+    (RLIMIT_AS): past it their allocations fail and they end, instead of the host running out."""
     binary = find_binary(arguments[0])
     if binary is None:
         raise ToolMissing(arguments[0])
+    command = [binary, *arguments[1:]]
+    if memory_limit is not None:
+        prlimit = find_binary("prlimit")
+        if prlimit is None:
+            raise ToolMissing("prlimit")
+        command = [prlimit, f"--as={memory_limit}", "--", *command]
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -67,7 +77,7 @@ def run_tool(
         **(extra_env or {}),
     }
     process = subprocess.Popen(
-        [binary, *arguments[1:]],
+        command,
         cwd=cwd,
         env=environment,
         stdin=subprocess.DEVNULL,

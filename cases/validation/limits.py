@@ -92,6 +92,9 @@ class ValidationLimits:
         }
     )
     libreoffice_timeout_seconds: float = 120.0
+    # Address space of an outside program reading an upload (LibreOffice, ffprobe, the python-docx
+    # merge of the 推荐表): a file that gets past the caps above still cannot take the host's memory.
+    tool_memory_bytes: int = 2 * GIB
     ffprobe_timeout_seconds: float = 30.0
     # Video: how much before the end to start reading packets when checking for truncation.
     video_tail_seconds: float = 3.0

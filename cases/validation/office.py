@@ -126,7 +126,8 @@ def convert_with_libreoffice(path: Path, context: ValidationContext, folder: Pat
         str(source),
     ]
     try:
-        run_tool(arguments, timeout=context.limits.libreoffice_timeout_seconds, cwd=folder)
+        run_tool(arguments, timeout=context.limits.libreoffice_timeout_seconds, cwd=folder,
+                 memory_limit=context.limits.tool_memory_bytes)
     except ToolMissing:
         raise NotConvertible(rules.TOOL_UNAVAILABLE.finding(found=_("LibreOffice (needed to read .doc and .ppt files)"))) from None
     except ToolTimeout:

@@ -62,6 +62,27 @@ def parse_xml(data: bytes) -> etree._Element:
         raise UnreadablePackage(_("damaged XML (%(error)s)") % {"error": error}) from error
 
 
+XML_PART_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def guard_members(infos: list[zipfile.ZipInfo], limits: ValidationLimits) -> None:
+    """Refuse a package that a reader loading every part (python-docx, openpyxl, LibreOffice) could
+    not open in bounded memory, judged from the zip's directory alone, before anything is inflated:
+    an XML part declared larger than `max_xml_part_bytes`, or a member compressed more than
+    `zip_max_member_ratio`:1 (the caps of the `package` kind). The standard library's zipfile never
+    inflates a member beyond its declared size, so the declared sizes bound what python-docx reads.
+    Every check and every document built from an upload goes through this (cases.documents.confined)."""
+    for info in infos:
+        if info.filename.lower().endswith(XML_PART_SUFFIXES) and info.file_size > limits.max_xml_part_bytes:
+            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s") % {
+                "name": info.filename, "limit": describe_bytes(limits.max_xml_part_bytes)})
+        if info.file_size > limits.zip_ratio_floor_bytes and (
+            info.compress_size == 0 or info.file_size / info.compress_size > limits.zip_max_member_ratio
+        ):
+            raise UnreadablePackage(_("the part %(name)s is compressed more than %(ratio)s:1 (%(size)s when unpacked, a zip bomb)") % {
+                "name": info.filename, "ratio": limits.zip_max_member_ratio, "size": describe_bytes(info.file_size)})
+
+
 class OoxmlPackage:
     """A read-only view of an OOXML zip with size caps on every member read."""
 
@@ -78,6 +99,7 @@ class OoxmlPackage:
         for info in infos:
             if info.flag_bits & 0x1:
                 raise UnreadablePackage(_("it holds encrypted parts"))
+        guard_members(infos, limits)
 
     def close(self) -> None:
         self._zip.close()

@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.4"
+RULESET_VERSION = "2024.5"  # 2024.5: OOXML parts capped by size and ratio before reading
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -362,3 +362,11 @@ PACKAGE_UNEXPECTED = Rule(
     _("The file is not one of the items the notice asks for, so it was not checked."),
     fix=_("Check that it is needed and that its name says what it is (e.g. 推荐表, 证明材料, 企业外景)."),
 )
+
+# A finding with one of these codes means the file itself could not be opened safely (damaged,
+# disguised, too large, a zip bomb): nothing may parse it afterwards to build a document, a
+# preview or a summary from it (cases.documents.confined.open_refusal).
+UNOPENABLE_CODES = frozenset({
+    FILE_TOO_LARGE.code, DOCX_UNREADABLE.code, PPT_UNREADABLE.code, PHOTO_NOT_JPEG.code, PDF_UNREADABLE.code,
+    VIDEO_UNREADABLE.code, PACKAGE_UNREADABLE.code, PACKAGE_UNSAFE.code,
+})

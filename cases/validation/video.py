@@ -101,6 +101,7 @@ def _probe(path: Path, context: ValidationContext, folder: Path, arguments: list
         [context.ffprobe_binary, "-v", "error", "-print_format", "json", *arguments, str(path)],
         timeout=context.limits.ffprobe_timeout_seconds,
         cwd=folder,
+        memory_limit=context.limits.tool_memory_bytes,
     )
     try:
         description = json.loads(result.stdout or b"{}")

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from cases.documents import docx_helpers as dx
+from cases.documents.confined import word_paragraphs
 from cases.documents.naming import case_region, unit_name
 from cases.enums import UploadSlot
 from cases.models import Campaign, Upload
@@ -41,23 +40,13 @@ class Presenter:
 
 
 def talk_title_of(upload: Upload | None) -> str:
-    """The talk's own title (题目自拟): the first non-empty paragraph of the talk text (.docx); ''
-    for a legacy .doc or an unreadable file."""
+    """The talk's own title (题目自拟): the first non-empty paragraph of the talk text (.docx) whose
+    check passed, read through the guarded reader (cases.documents.confined); '' otherwise."""
     if upload is None:
         return ""
-    try:
-        with upload.file.storage.open(upload.file.name, "rb") as handle:
-            data = handle.read()
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            return ""
-        from docx import Document
-
-        for paragraph in Document(io.BytesIO(data)).paragraphs:
-            text = paragraph.text.strip()
-            if text:
-                return text[:TITLE_MAX]
-    except Exception:  # a damaged file: the validation findings say so; the list shows the case name
-        return ""
+    for _style, text in word_paragraphs(upload):
+        if text.strip():
+            return text.strip()[:TITLE_MAX]
     return ""
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -15,11 +16,13 @@ from django.views.decorators.http import require_POST
 
 from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.models import Campaign, Organisation
+from cases.generation import request_filled_forms
 from cases.services import record_download
+from cases.views import document_wait_page
 from cases.uploads import UploadRejected
 from portal.actions import perform
 from review.closing import dashboard as board
-from review.closing.archive import archive_filename, stream_archive
+from review.closing.archive import archive_cases, archive_filename, stream_archive
 from review.closing.charts import bar_chart, fill_class
 from review.closing.common import DOCX, XLSX, csv_bytes, xlsx_bytes
 from review.closing.programme import presenters, programme_docx, programme_title, programme_xlsx
@@ -194,6 +197,11 @@ def archive_download(request, year: int | None = None):
     require_province_staff(request)
     campaign = _campaign_of(year)
     filename = archive_filename(campaign)
+    # Each case's package carries the 推荐表 a worker builds from its narrative: wait for them all.
+    progress = request_filled_forms(archive_cases(campaign).select_related("campaign"))
+    if not progress.done:
+        return document_wait_page(request, title=_("The archive “%(name)s” is being prepared…") % {"name": filename},
+                                  progress=progress, back_url=reverse("review:closing_home"))
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Campaign archive downloaded: %(name)s") % {"name": filename}, details={"export": "archive.zip"})
     response = StreamingHttpResponse(stream_archive(campaign, generated_by=request.user.username), content_type="application/zip")

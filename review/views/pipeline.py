@@ -17,7 +17,9 @@ from cases.deadlines import stage_closes_at
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
 from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
+from cases.generation import request_filled_forms
 from cases.services import record_download
+from cases.views import document_wait_page
 from portal.actions import perform
 from review.list_order import default_order_text, order_source
 from review.views.access import campaign_or_404
@@ -301,7 +303,12 @@ def batch_packages(request, batch_id: int):
     from review.queries import batches_visible_to
 
     batch = get_object_or_404(batches_visible_to(request.user).select_related("organisation"), pk=batch_id)
-    items = list(batch.items.select_related("case__enterprise__association__parent__parent").order_by("rank"))
+    items = list(batch.items.select_related("case__campaign", "case__enterprise__association__parent__parent").order_by("rank"))
+    # Each package carries the 推荐表 a worker builds from the case's narrative: wait for them all.
+    progress = request_filled_forms([item.case for item in items])
+    if not progress.done:
+        return document_wait_page(request, title=_("The packages of the list are being prepared…"), progress=progress,
+                                  back_url=reverse("review:inbox"))
 
     def members():
         for item in items:

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from cases.documents.spreadsheets import xlsx_row
 from cases.enums import AuditAction, Tier
+from cases.generation import request_filled_forms
 from cases.services import record_download
+from cases.views import document_wait_page
 from review.forms import AuditFilterForm, ExtensionForm
 from review.queries import audit_entries, province_cases, province_city_rows
 from review.services import extend_deadline
@@ -92,7 +94,12 @@ def province_packages(request):
 
     require_province_staff(request)
     campaign = campaign_or_404()
-    cases = province_cases(campaign, reached_province_only=True)
+    cases = list(province_cases(campaign, reached_province_only=True).select_related("campaign"))
+    # Each package carries the 推荐表 a worker builds from the case's narrative: wait for them all.
+    progress = request_filled_forms(cases)
+    if not progress.done:
+        return document_wait_page(request, title=_("The packages of all cases are being prepared…"), progress=progress,
+                                  back_url=reverse("review:province_overview"))
 
     def members():
         for case in cases:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count
 
+from cases.documents.confined import check_passed, word_paragraphs
 from cases.documents.naming import case_region
 from cases.enums import CaseStatus, UploadSlot
 from cases.models import Campaign, Case, Upload
@@ -67,21 +68,15 @@ def narrative_summary(upload: Upload | None) -> str:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    text = ""
-    try:
-        import docx
-
-        with upload.file.storage.open(upload.file.name, "rb") as handle:
-            document = docx.Document(handle)
-        body = [p.text.strip() for p in document.paragraphs
-                if p.text.strip() and not (p.style is not None and p.style.name.lower().startswith(("heading", "title", "标题")))]
-        # Skip the subtitle (the unit's name) when it is the first line.
-        text = "".join(body[1:] if len(body) > 1 and len(body[0]) <= 40 else body)
-    except Exception:  # an unreadable narrative shows no summary rather than breaking the gallery
-        text = ""
+    # Only a narrative whose check passed, through the guarded reader, with a small part cap.
+    body = [text.strip() for style, text in word_paragraphs(upload)
+            if text.strip() and not (style or "").lower().startswith(("heading", "title", "标题"))]
+    # Skip the subtitle (the unit's name) when it is the first line.
+    text = "".join(body[1:] if len(body) > 1 and len(body[0]) <= 40 else body)
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS] + "…"
-    cache.set(key, text, 60 * 60 * 24)
+    if check_passed(upload):  # a narrative still being checked gets its summary later
+        cache.set(key, text, 60 * 60 * 24)
     return text
 
 
@@ -90,7 +85,7 @@ def public_photo(campaign: Campaign, upload_id: int) -> bytes | None:
     upload = Upload.objects.filter(
         pk=upload_id, superseded_at__isnull=True, slot__in=PHOTO_SLOTS, case__in=candidate_cases(campaign),
     ).first()
-    if upload is None:
+    if upload is None or not check_passed(upload):  # a photo is decoded only once its check passed
         return None
     key = f"vote:photo:{upload.sha256}:{PHOTO_WIDTH}"
     data = cache.get(key)

@@ -13,6 +13,7 @@ from docx import Document
 from cases.documents import package
 from cases.documents.naming import join_name, sanitize_name_part
 from cases.enums import UploadSlot
+from cases.generation import generate_filled_form
 from tests.documents.conftest import CASE_TITLE, NARRATIVE_TITLE, UNIT_NAME, jpeg_bytes, narrative_docx, pdf_bytes
 
 ZIP_NAME = f"太原市+{UNIT_NAME}+{CASE_TITLE}.zip"
@@ -24,6 +25,8 @@ def sha256(data: bytes) -> str:
 
 
 def read_zip(case) -> zipfile.ZipFile:
+    # The download waits for the worker to build the 推荐表 (cases.generation); then it streams.
+    generate_filled_form(case.pk)
     return zipfile.ZipFile(io.BytesIO(b"".join(package.stream_package(case))))
 
 

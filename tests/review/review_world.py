@@ -123,14 +123,17 @@ def jpeg_bytes(size=(1200, 800), colour=(180, 40, 40)) -> bytes:
     return out.getvalue()
 
 
-def add_upload(case, slot, data: bytes, name="photo.jpg"):
+def add_upload(case, slot, data: bytes, name="photo.jpg", *, state="done"):
+    """A file of the case; checked (and found openable) by default, as a candidate's files are by
+    the vote: nothing opens an upload before its check passed (cases.documents.confined)."""
     import hashlib
 
     from django.core.files.base import ContentFile
 
     from cases.models import Upload
 
-    upload = Upload(case=case, slot=slot, original_name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    upload = Upload(case=case, slot=slot, original_name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                    validation_state=state)
     upload.file.save(name, ContentFile(data), save=False)
     upload.save()
     return upload

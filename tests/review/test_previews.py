@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases.enums import CaseStatus, Tier, UploadSlot, ValidationState
 from cases.models import Upload
+from cases.checks import check_upload
 from cases.previews import render_preview
 from tests import factories
 from tests.review.conftest import make_case
@@ -27,11 +28,14 @@ def stored(case, slot, data: bytes, name: str) -> Upload:
 
 
 @needs_libreoffice
-def test_a_word_narrative_renders_to_pdf_with_cjk_faces(county_world):
+def test_a_word_narrative_renders_to_pdf_with_cjk_faces(county_world, django_capture_on_commit_callbacks):
     case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
     upload = stored(case, UploadSlot.NARRATIVE, conforming_narrative(), "案例概要.docx")
-    assert render_preview(upload.pk) == ValidationState.DONE
+    assert render_preview(upload.pk) == "waiting for the check"  # LibreOffice opens only checked files
+    with django_capture_on_commit_callbacks(execute=True):
+        check_upload(upload.pk)  # the check passes and queues the preview (tasks run in-process here)
     upload.refresh_from_db()
+    assert upload.preview_state == ValidationState.DONE
     reader = pypdf.PdfReader(upload.preview.open("rb"))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "企业简介" in text
@@ -63,18 +67,33 @@ def test_preview_of_another_countys_file_is_a_404(client, county_world):
     assert client.get(reverse("review:upload_preview", args=[upload.pk])).status_code == 404
 
 
-def test_a_word_preview_is_queued_and_the_page_waits(client, county_world, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_word_file_still_being_checked_shows_generating_the_preview_with_its_step(client, county_world):
+    case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
+    upload = stored(case, UploadSlot.NARRATIVE, conforming_narrative(), "案例概要.docx")  # check pending
+    client.force_login(county_world["staff"][Tier.COUNTY])
+
+    page = client.get(reverse("review:upload_preview", args=[upload.pk])).content.decode()
+    status = client.get(reverse("review:upload_preview_status", args=[upload.pk])).json()
+
+    assert "正在生成预览…" in page and 'value="1" max="3"' in page
+    assert 'src="/static/js/preview-wait.js"' in page and "<script>" not in page  # CSP: no inline script
+    assert status == {"state": "checking", "step": 1, "steps": 3, "label": "第1步（共3步）：正在检查文件，检查完即生成预览。"}
+
+
+def test_a_word_file_its_check_found_unopenable_is_never_rendered_and_the_page_says_why(
+        client, county_world, django_capture_on_commit_callbacks):
     case = make_case(county_world, county_world["enterprises"][0], CaseStatus.COUNTY_REVIEW, "预览案例")
     upload = stored(case, UploadSlot.NARRATIVE, b"PK\x03\x04 not really", "概要.docx")
-    client.force_login(county_world["staff"][Tier.COUNTY])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("review:upload_preview", args=[upload.pk]))
-    upload.refresh_from_db()
-    # The task ran eagerly on commit: a broken file ends as "failed", and the page says what to do.
-    assert upload.preview_state in (ValidationState.PENDING, ValidationState.FAILED)
+        check_upload(upload.pk)
+    client.force_login(county_world["staff"][Tier.COUNTY])
+
     page = client.get(reverse("review:upload_preview", args=[upload.pk])).content.decode()
-    assert "无法在浏览器中预览该文件" in page or "正在生成在线预览" in page
-    assert response.status_code == 200
+
+    upload.refresh_from_db()
+    assert (upload.preview_state, upload.preview.name) == (ValidationState.FAILED, "")
+    assert "文件“概要.docx”（案例概要（Word））未被打开：" in page
+    assert 'http-equiv="refresh"' not in page
 
 
 def test_reading_the_stamped_form_in_the_browser_is_logged_as_personal_data(client):
