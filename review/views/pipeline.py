@@ -7,13 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.deadlines import stage_closes_at
+from cases.deadlines import stage_window
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
 from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
@@ -77,7 +76,7 @@ def inbox(request):
     context = {
         "membership": membership, "memberships": staff_memberships(request.user, with_province=True), "campaign": campaign,
         "filters": filters, "cases": cases,
-        "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
+        "window": stage_window(campaign, membership.tier, organisation=membership.organisation),
     }
     return render(request, "review/inbox_list.html", context)
 
@@ -183,8 +182,7 @@ def batch_detail(request):
         "undecided_status": undecided_statuses(tier)[0],
         "problems": forward_problems(current, items) if current else [],
         "scan_form": SignedScanForm(),
-        "closes_at": stage_closes_at(campaign, tier, organisation=organisation),
-        "now": timezone.now(),
+        "window": stage_window(campaign, tier, organisation=organisation),
     }
     if tier == Tier.CITY and current:
         from review.views.city import city_rule_context
