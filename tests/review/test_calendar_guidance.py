@@ -133,3 +133,22 @@ def test_after_the_vote_closed_the_page_gives_the_next_step_not_open_now(client)
     # Reopening stays possible until the 公示, as its own explicit, folded action.
     reopen = re.search(r'<details class="vote-reopen">.*?</details>', page, re.S).group()
     assert "<summary>重新开放投票</summary>" in reopen and reverse("review:vote_open") in reopen
+
+
+# --- the expert's score ------------------------------------------------------------------------------
+
+def test_a_scored_case_after_the_close_says_scoring_closed_not_when_it_will_lock(client):
+    from review.experts.services import assign_expert, criteria_of, submit_score
+
+    campaign = world.open_scoring()  # scores would lock in 10 days
+    case = world.city_case("太原市", title="已评分案例")
+    expert = world.provincial_expert("大同市")
+    assignment = assign_expert(case=case, expert=expert, tier=Tier.PROVINCE, actor=world.province_staff())
+    submit_score(assignment=assignment, actor=expert, points={c.pk: 80 for c in criteria_of(campaign)}, comment="意见")
+    client.force_login(expert)
+    url = reverse("review:expert_case", args=[case.pk])
+    assert "（北京时间）锁定" in client.get(url).content.decode()
+    Campaign.objects.filter(pk=campaign.pk).update(closed_at=timezone.now())
+    page = client.get(url).content.decode()
+    assert '<p class="hint">评分已截止。</p>' in page
+    assert "锁定" not in page and 'class="score-form"' not in page
