@@ -7,13 +7,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
-from cases.deadlines import holder_of, stage_closes_at
+from cases.deadlines import case_window
 from cases.documents.recommendation_form import narrative_not_attachable_message, printed_form_fingerprint
 from cases.documents.wechat import MAX_TITLE_SHORT, MAX_UNIT_SHORT
 from cases.enums import (
-    EDITABLE_STATUSES,
     STAFF_ROLES,
-    TRANSITIONS,
     AuditAction,
     CaseStatus,
     Role,
@@ -140,7 +138,7 @@ def enterprise_cases(user, campaign: Campaign | None) -> QuerySet[Case]:
         return Case.objects.none()
     return (
         cases_visible_to(user).filter(campaign=campaign, enterprise_id__in=ids)
-        .select_related("campaign", "enterprise").order_by("-updated_at", "-pk")
+        .select_related("campaign", "enterprise__association").order_by("-updated_at", "-pk")
     )
 
 
@@ -169,24 +167,17 @@ def case_history(case: Case) -> list:
 
 
 def editing_closes_at(case: Case):
-    """When the enterprise's editing (and submitting) of this case closes: the deadline of the
-    stage whose move submits it — the enterprise's own for a draft, the association's for a
-    returned case (the transition table says which), extensions counted. None: no deadline."""
-    move = TRANSITIONS.get((case.status, CaseStatus.SUBMITTED))
-    if move is None or move.deadline is None:
-        return None
-    return stage_closes_at(case.campaign, move.deadline, **holder_of(case, move.deadline))
+    """When the enterprise's editing (and submitting) of this case closes (cases.deadlines.case_window),
+    extensions counted. None: no deadline, or not the enterprise's to change."""
+    window = case_window(case)
+    return window.closes_at if window else None
 
 
 def is_editable(case: Case, now) -> bool:
     """The enterprise may change the form and files: an editable status, its stage still open and
     the campaign not closed (so pages offer no button the services would refuse)."""
-    from cases.rules import campaign_is_open  # cases.rules reads this module
-
-    if case.status not in EDITABLE_STATUSES or not campaign_is_open(case.campaign):
-        return False
-    closes = editing_closes_at(case)
-    return closes is None or now < closes
+    window = case_window(case, now)
+    return window is not None and window.is_open
 
 
 # The 推荐表 fields the enterprise must fill in before submitting (附件3; the two 意见 rows and 备注

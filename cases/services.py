@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import deadline_text, stage_closes_at
+from cases.deadlines import case_window, stage_window
 from cases.enums import EDITABLE_STATUSES, CaseStatus, Role, Tier
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
-from cases.queries import editing_closes_at, is_editable, memberships_of, submission_problems
+from cases.queries import memberships_of, submission_problems
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open, may_act_for_tier
 from cases.slots import SLOT_RULES
@@ -142,11 +142,11 @@ def _lock_editable_case(case: Case, *, actor, now: datetime.datetime) -> Case:
             _("This case is “%(status)s” and can no longer be changed. It can be changed again only if a reviewer returns it.")
             % {"status": CaseStatus(locked.status).label}
         )
-    if not is_editable(locked, now):
-        closes = editing_closes_at(locked)
+    window = case_window(locked, now)
+    if window is not None and not window.is_open:
         raise CaseNotEditable(
             _("The deadline passed at %(closes)s (Beijing time); the case is read-only now. Ask the provincial center for an extension if needed.")
-            % {"closes": deadline_text(closes)}
+            % {"closes": window.closes_text}
         )
     return locked
 
@@ -186,11 +186,11 @@ def create_case(*, actor, enterprise: Enterprise, campaign: Campaign, values: di
     ensure_campaign_open(campaign, error=CaseNotEditable)
     if not any(m.role == Role.ENTERPRISE_USER and m.enterprise_id == enterprise.pk for m in memberships_of(actor)):
         raise CaseNotEditable(_("Only users of the enterprise may create its cases."))
-    closes = stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprise)
-    if closes is not None and now >= closes:
+    window = stage_window(campaign, Tier.ENTERPRISE, now=now, enterprise=enterprise)
+    if window.deadline_passed:
         raise CaseNotEditable(
             _("The deadline passed at %(closes)s (Beijing time); new cases can no longer be created.")
-            % {"closes": deadline_text(closes)}
+            % {"closes": window.closes_text}
         )
     fields = {name: value for name, value in values.items() if name in ENTERPRISE_FIELDS}
     if not str(fields.get("title") or "").strip():

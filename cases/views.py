@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -16,19 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from cases.deadlines import stage_closes_at
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
 from cases.documents.package import package_filename, stream_package
 from cases.documents.recommendation_form import build_blank_form, form_title, printed_form_fingerprint
 from cases.documents.wechat import suggest_short_names, wechat_display_name
-from cases.enums import EDITABLE_STATUSES, AuditAction, CaseStatus, Tier, ValidationState
+from cases.enums import AuditAction, CaseStatus, Tier, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
 from cases.generation import request_filled_form, request_filled_forms
+from cases.guidance import case_guidance, cases_guidance, new_case_refusal, new_case_window
 from cases.importing import import_directory
 from cases.importing_template import build_import_template
 from cases.models import Case
@@ -39,7 +36,6 @@ from cases.queries import (
     case_uploads,
     cases_visible_to,
     current_campaign,
-    editing_closes_at,
     enterprise_cases,
     enterprises_of,
     is_editable,
@@ -48,7 +44,6 @@ from cases.queries import (
 )
 from cases.rules import (
     PERSONAL_DATA_SLOTS,
-    campaign_is_open,
     can_administer,
     may_act_for_tier,
     may_download_upload,
@@ -106,18 +101,6 @@ def directory_import_template(request):
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-# What the enterprise does next, by status (shown in the list and on the case page).
-NEXT_STEPS = {
-    CaseStatus.DRAFT: gettext_lazy("Fill in the form, upload the files and submit before the deadline."),
-    CaseStatus.RETURNED: gettext_lazy("Read the reviewer's reasons, revise the case and submit it again."),
-    CaseStatus.SUBMITTED: gettext_lazy("Wait for your association's review."),
-    CaseStatus.ASSOCIATION_DECLINED: gettext_lazy("The review of this case has ended."),
-    CaseStatus.COUNTY_FAILED: gettext_lazy("The review of this case has ended."),
-    CaseStatus.CITY_NOT_SELECTED: gettext_lazy("The review of this case has ended."),
-    CaseStatus.NOT_WINNER: gettext_lazy("The review of this case has ended."),
-    CaseStatus.WINNER: gettext_lazy("Selected as an outstanding case: watch for the provincial center's instructions."),
-}
-DEFAULT_NEXT_STEP = gettext_lazy("The reviewers are working on your case; follow its progress here.")
 CASE_RELATED = ("campaign", "enterprise__association__parent__parent")
 
 
@@ -137,18 +120,6 @@ def _own_case_or_404(request, pk: int) -> Case:
     return case
 
 
-def _countdown(closes_at, now) -> dict | None:
-    if closes_at is None:
-        return None
-    left = closes_at - now
-    seconds = max(int(left.total_seconds()), 0)
-    return {
-        "closes_at": closes_at, "last_day": timezone.localtime(closes_at - datetime.timedelta(seconds=1)).date(),
-        "closed": seconds == 0, "days": seconds // 86400,
-        "hours": seconds % 86400 // 3600, "minutes": seconds % 3600 // 60,
-    }
-
-
 @login_required
 def case_list(request):
     campaign = current_campaign()
@@ -157,12 +128,12 @@ def case_list(request):
     enterprises = enterprises_of(request.user)
     if not enterprises:
         raise Http404
-    deadline = None
-    if campaign is not None:
-        deadline = _countdown(stage_closes_at(campaign, Tier.ENTERPRISE, enterprise=enterprises[0]), now)
-    rows = [{"case": case, "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP)} for case in cases]
+    window = new_case_window(campaign, enterprises[0], now) if campaign is not None else None
+    guidance = cases_guidance(cases, now)
+    rows = [{"case": case, "guidance": guidance[case.pk]} for case in cases]
     return render(request, "cases/case_list.html", {
-        "campaign": campaign, "rows": rows, "deadline": deadline, "can_create": bool(deadline and not deadline["closed"] and campaign_is_open(campaign)),
+        "campaign": campaign, "rows": rows, "window": window, "can_create": bool(window and window.is_open),
+        "new_case_refusal": new_case_refusal(window) if window else "",
     })
 
 
@@ -198,6 +169,11 @@ def case_create(request):
     if campaign is None or not enterprises:
         raise Http404
     enterprise = enterprises[0]
+    refusal = new_case_refusal(new_case_window(campaign, enterprise, timezone.now()))
+    if refusal:
+        # No form to fill in that could only be refused on saving: say why, and what is still possible.
+        messages.error(request, refusal)
+        return redirect("cases:case_list")
     if request.method == "POST":
         form = CaseForm(request.POST)
         form.is_valid()
@@ -313,8 +289,9 @@ def _differences(form: CaseForm, current: Case) -> dict:
 @login_required
 def case_edit(request, pk: int):
     case = _own_case_or_404(request, pk)
-    if not is_editable(case, timezone.now()):
-        messages.error(request, _("This case cannot be changed now."))
+    guidance = case_guidance(case, timezone.now())
+    if not guidance.may_edit:
+        messages.error(request, " ".join(filter(None, (_("This case cannot be changed now."), guidance.still_possible))))
         return redirect("cases:case_detail", pk=case.pk)
     enterprise = case.enterprise
     if request.method == "POST":
@@ -375,15 +352,14 @@ def case_detail(request, pk: int):
     case = _visible_case_or_404(request, pk)
     now = timezone.now()
     own = may_act_for_tier(request.user, case, Tier.ENTERPRISE)
-    editable = own and is_editable(case, now)
+    guidance = case_guidance(case, now)
+    editable = own and guidance.may_edit
     uploads, _earlier = case_uploads(case)
     context = {
-        "case": case, "own": own, "editable": editable,
-        "deadline": _countdown(editing_closes_at(case), now) if case.status in EDITABLE_STATUSES and campaign_is_open(case.campaign) else None,
+        "case": case, "own": own, "editable": editable, "guidance": guidance,
         "returned": latest_return(case) if case.status == CaseStatus.RETURNED else None,
         "history": case_history(case),
-        "problems": submission_problems(case, uploads) if case.status in EDITABLE_STATUSES else [],
-        "next_step": NEXT_STEPS.get(case.status, DEFAULT_NEXT_STEP),
+        "problems": submission_problems(case, uploads) if editable else [],
         "wechat_name": wechat_display_name(case),
         "slots": [(SLOT_RULES[slot], uploads.get(slot, [])) for slot in SUBMISSION_SLOTS],
         "show_contact": may_see_contact_details(request.user, case),

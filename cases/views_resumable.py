@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.enums import CaseStatus, Tier
+from cases.guidance import case_guidance
 from cases.models import Case, ResumableUpload
 from cases.queries import case_uploads
 from cases.resumable import CHUNK_SIZE, ChunkRefused, finish_resumable_upload, receive_chunk, start_resumable_upload
-from cases.rules import campaign_is_open, may_act_for_tier
+from cases.rules import may_act_for_tier
 from cases.services import CaseNotEditable
 from cases.slots import WINNER_SLOTS
 from cases.uploads import UploadRejected
@@ -26,8 +27,9 @@ from cases.views import _own_case_or_404, _slot_context, _visible_case_or_404
 
 
 def winner_slots_editable(user, case: Case) -> bool:
-    """The enterprise of a winning case may send its talk text, slides and video while the campaign is open."""
-    return case.status == CaseStatus.WINNER and campaign_is_open(case.campaign) and may_act_for_tier(user, case, Tier.ENTERPRISE)
+    """The enterprise of a winning case may send its talk text, slides and video while the campaign is open
+    (the case's guidance says so, and the page offers what it says)."""
+    return case_guidance(case, timezone.now()).may_add_winner_materials and may_act_for_tier(user, case, Tier.ENTERPRISE)
 
 
 def _winner_slot_context(request, case: Case, slot: str, current=None, earlier=None) -> dict:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import deadline_text, holder_of, stage_closes_at
+from cases.deadlines import holder_of, stage_window
 from cases.enums import TRANSITIONS, CaseStatus, Tier
 from cases.models import Case, CaseTransition
 from cases.refusals import Refused
@@ -47,11 +47,11 @@ def transition_case(
         if move.reason_required and not reason:
             raise TransitionRefused(_("Give the reason for this decision: it is recorded and shown to the enterprise."))
         if move.deadline is not None:
-            closes = stage_closes_at(locked.campaign, move.deadline, **holder_of(locked, move.deadline))
-            if closes is not None and now >= closes:
+            window = stage_window(locked.campaign, move.deadline, now=now, **holder_of(locked, move.deadline))
+            if window.deadline_passed:
                 raise TransitionRefused(
                     _("The %(tier)s stage closed at %(closes)s (Beijing time). Ask the provincial center to extend the deadline if needed.")
-                    % {"tier": Tier(move.deadline).label, "closes": deadline_text(closes)}
+                    % {"tier": Tier(move.deadline).label, "closes": window.closes_text}
                 )
         from_status = locked.status
         locked.status = to

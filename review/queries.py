@@ -7,23 +7,13 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import closing_day, stage_closes_at
+from cases.deadlines import StageWindow, stage_window
 from cases.enums import FORWARD_MOVES, CaseStatus, OrganisationKind, Role, Tier, statuses_reaching
+from cases.guidance import cases_guidance
 from cases.models import Campaign, Case, Membership, Organisation
 from cases.queries import WAITING_FOR_TIER, case_counts_by_status, cases_visible_to, memberships_of
 from quotas.models import CityQuota
 from review.models import Batch, BatchStatus
-
-
-@dataclass
-class Deadline:
-    day: datetime.date
-    closes_at: datetime.datetime
-    days_left: int  # whole days left including today; 0 or less once closed
-
-    @property
-    def is_closed(self) -> bool:
-        return self.days_left <= 0
 
 
 @dataclass
@@ -38,7 +28,8 @@ class CityProgress:
 @dataclass
 class Panel:
     membership: Membership
-    deadline: Deadline | None
+    # The role's stage window (cases.deadlines): its countdown, and what is possible once it is shut.
+    window: StageWindow
     todo: list[str] = field(default_factory=list)
     counts: list[tuple[str, int]] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
@@ -53,15 +44,10 @@ class Panel:
         return self.can_administer and (not self.city_progress or bool(self.cities_without_quota))
 
 
-def deadline_of(campaign: Campaign, tier: Tier, now: datetime.datetime, **holder) -> Deadline | None:
-    """The tier's deadline for one holder (`organisation=` or `enterprise=`), with any extension
-    the province granted it: the same day every deadline check uses (cases.deadlines)."""
-    day = closing_day(campaign, tier, **holder)
-    if day is None:
-        return None
-    closes_at = stage_closes_at(campaign, tier, **holder)
-    today = timezone.localtime(now, closes_at.tzinfo).date()
-    return Deadline(day=day, closes_at=closes_at, days_left=(day - today).days + 1)
+def deadline_of(campaign: Campaign, tier: Tier, now: datetime.datetime, **holder) -> StageWindow:
+    """The tier's window for one holder (`organisation=` or `enterprise=`), with any extension the
+    province granted it: the same answer every deadline check uses (cases.deadlines.stage_window)."""
+    return stage_window(campaign, tier, now=now, **holder)
 
 
 def _deadline_holder(membership: Membership) -> dict:
@@ -109,32 +95,28 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
     panels = []
     for membership in memberships_of(user):
         tier = membership.tier
-        panel = Panel(membership=membership, deadline=deadline_of(campaign, tier, now, **_deadline_holder(membership)))
+        window = deadline_of(campaign, tier, now, **_deadline_holder(membership))
+        panel = Panel(membership=membership, window=window)
         if membership.role == Role.ENTERPRISE_USER:
-            panel.cases = list(visible.filter(enterprise_id=membership.enterprise_id).order_by("-updated_at"))
-            panel.todo.append(_("Fill in the recommendation form, upload the materials and submit them to your association."))
-            if any(case.status == CaseStatus.WINNER for case in panel.cases):
-                panel.todo.insert(0, _("Your case was selected as an outstanding case: upload the talk text, slides and video."))
-            returned = [case for case in panel.cases if case.status == CaseStatus.RETURNED]
-            if returned:
-                panel.todo.append(_("%(count)d case(s) were returned: read the reasons, revise and resubmit.") % {"count": len(returned)})
+            panel.cases = list(visible.filter(enterprise_id=membership.enterprise_id)
+                               .select_related("campaign", "enterprise__association").order_by("-updated_at"))
+            panel.todo += _enterprise_todo(panel.cases, window, now)
         elif membership.role in (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF):
             subtree = visible.filter(enterprise__association__path__startswith=membership.organisation.path)
             by_status = case_counts_by_status(subtree)
             waiting = sum(by_status.get(status, 0) for status in WAITING_FOR_TIER[tier])
             panel.counts = [(CaseStatus(status).label, count) for status, count in sorted(by_status.items())]
-            panel.todo.append(_("%(count)d case(s) wait for you.") % {"count": waiting})
-            panel.todo.append(
-                {
-                    Tier.ASSOCIATION: _("Review your enterprises' cases, return or recommend them, rank them, fill in the summary table (附件4) and forward it to the county."),
-                    Tier.COUNTY: _("Run the eligibility check, rank the cases, fill in the summary table (附件5) and forward it to the city."),
-                    Tier.CITY: _("Organise the expert review, select exactly your quota, mark presenter candidates, fill in the summary table (附件6) and forward it to the province."),
-                }[tier]
-            )
+            if window.is_open:
+                panel.todo.append(_("%(count)d case(s) wait for you.") % {"count": waiting})
+                panel.todo.append(STAFF_TODO[tier]())
+            elif window.deadline_passed:
+                panel.todo.append(_("Your stage is closed: cases can no longer be decided, ranked or forwarded. "
+                                    "The lists and summary tables already forwarded can still be read and downloaded."))
         elif membership.role in (Role.CITY_EXPERT, Role.PROVINCE_EXPERT):
             assigned = visible.count()
             panel.counts = [(_("Cases assigned to you"), assigned)]
-            panel.todo.append(_("Read each assigned case and score it with comments."))
+            if not window.campaign_closed:
+                panel.todo.append(_("Read each assigned case and score it with comments."))
         elif membership.role == Role.PROVINCE_STAFF:
             panel.can_administer = True
             panel.city_progress = city_progress(campaign)
@@ -144,12 +126,37 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
             ]
             by_status = case_counts_by_status(Case.objects.filter(campaign=campaign))
             panel.counts = [(CaseStatus(status).label, count) for status, count in sorted(by_status.items())]
-            panel.todo.append(_("Follow every city's progress and quota fill; manage campaigns, quotas, organisations and accounts."))
+            if not window.campaign_closed:
+                panel.todo.append(_("Follow every city's progress and quota fill; manage campaigns, quotas, organisations and accounts."))
         elif membership.role == Role.OBSERVER:
             panel.city_progress = city_progress(campaign)
             panel.todo.append(_("Read-only: follow the campaign's progress by city."))
         panels.append(panel)
     return panels
+
+
+# What each reviewing tier does while its stage is open.
+STAFF_TODO = {
+    Tier.ASSOCIATION: lambda: _("Review your enterprises' cases, return or recommend them, rank them, fill in the summary table (附件4) and forward it to the county."),
+    Tier.COUNTY: lambda: _("Run the eligibility check, rank the cases, fill in the summary table (附件5) and forward it to the city."),
+    Tier.CITY: lambda: _("Organise the expert review, select exactly your quota, mark presenter candidates, fill in the summary table (附件6) and forward it to the province."),
+}
+
+
+def _enterprise_todo(cases: list[Case], window: StageWindow, now: datetime.datetime) -> list[str]:
+    """The enterprise's to-do, from its stage window and each case's own (cases.guidance)."""
+    guidance = cases_guidance(cases, now)
+    todo = []
+    if any(guidance[case.pk].may_add_winner_materials for case in cases):
+        todo.append(_("Your case was selected as an outstanding case: upload the talk text, slides and video."))
+    if window.is_open:
+        todo.append(_("Fill in the recommendation form, upload the materials and submit them to your association."))
+    elif window.deadline_passed:
+        todo.append(_("The deadline for submitting new cases has passed: follow the progress of your cases below."))
+    returned = [case for case in cases if case.status == CaseStatus.RETURNED and guidance[case.pk].may_edit]
+    if returned:
+        todo.append(_("%(count)d case(s) were returned: read the reasons, revise and resubmit.") % {"count": len(returned)})
+    return todo
 
 
 # --- the tiers' lists (batches) ---------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.deadlines import closing_day
+from cases.deadlines import stage_window
 from cases.enums import Role, Tier
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.queries import WAITING_FOR_TIER
@@ -43,7 +43,10 @@ def send_deadline_reminders(now=None) -> int:
     for campaign in Campaign.objects.filter(is_current=True):
         for tier in (Tier.ENTERPRISE, Tier.ASSOCIATION, Tier.COUNTY, Tier.CITY):
             for key, holder, recipients in _unfinished_holders(campaign, tier):
-                day = closing_day(campaign, tier, **holder)
+                window = stage_window(campaign, tier, now=now, **holder)
+                if not window.counts_down:
+                    continue  # a closed campaign or a passed day: there is nothing left to remind of
+                day = window.last_day
                 days_before = (day - today).days
                 if days_before not in REMINDER_DAYS or not recipients:
                     continue

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.deadlines import stage_window
 from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.refusals import Refused
@@ -337,6 +338,12 @@ def attach_signed_scan(*, batch: Batch, upload, actor) -> Batch:
 def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
     """Why this batch cannot be forwarded yet (empty: it can)."""
     problems = []
+    # The tier's stage window (cases.deadlines): after its deadline the forward button is disabled
+    # with this reason, rather than refused case by case after the confirmation.
+    window = stage_window(batch.campaign, Tier(batch.tier), organisation=batch.organisation)
+    if window.deadline_passed:
+        problems.append(" ".join((_("Your stage closed at %(closes)s (Beijing time): the list can no longer be forwarded.")
+                                  % {"closes": window.closes_text}, window.still_possible)))
     if not items:
         problems.append(_("The list is empty: decide on the cases first."))
     fingerprint = list_fingerprint(items)

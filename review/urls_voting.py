@@ -8,6 +8,7 @@ urlpatterns = [
     path("vote/phone/", voting.vote_phone, name="vote_phone"),
     path("vote/verify/", voting.vote_verify, name="vote_verify"),
     path("vote/ballot/", voting.vote_ballot, name="vote_ballot"),
+    path("vote/receipt/", voting.vote_receipt_lookup, name="vote_receipt_lookup"),
     path("vote/receipt/<str:receipt>/", voting.vote_receipt, name="vote_receipt"),
     path("review/province/vote/", voting.vote_control, name="vote_control"),
     path("review/province/vote/open/", voting.vote_open, name="vote_open"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.deadlines import stage_closes_at
+from cases.deadlines import stage_closes_at, stage_window
 from cases.enums import REACHED_TIER, CaseStatus, OrganisationKind, Tier
 from cases.models import Campaign, Case, Organisation, Upload
 from quotas.models import CityQuota
@@ -127,12 +127,10 @@ def deadline_countdowns(campaign: Campaign, now: datetime.datetime | None = None
     now = now or timezone.now()
     result = []
     for tier in (Tier.ENTERPRISE, Tier.ASSOCIATION, Tier.COUNTY, Tier.CITY):
-        closes_at = campaign.closes_at(tier)
-        day = campaign.deadline_for(tier)
-        today = timezone.localtime(now, closes_at.tzinfo).date()
-        # A closed campaign has no time left anywhere, whatever its dates said.
-        days_left = 0 if campaign.closed_at else max((day - today).days + 1, 0)
-        result.append(Countdown(tier=tier, label=str(Tier(tier).label), closes_at=closes_at, day=day, days_left=days_left))
+        # No holder: the campaign's own day. A closed campaign has no time left anywhere, whatever its dates said.
+        window = stage_window(campaign, tier, now=now)
+        result.append(Countdown(tier=tier, label=str(Tier(tier).label), closes_at=window.closes_at, day=window.last_day,
+                                days_left=window.days_left))
     return result
 
 

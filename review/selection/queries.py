@@ -1,7 +1,11 @@
-"""Reads of the provincial selection: the ranking for staff, the public 公示 list."""
+"""Reads of the provincial selection: the ranking for staff, the public 公示 list, a winner's own
+result (its 公示 entry and certificate) for its case page."""
+
+from dataclasses import dataclass
 
 from cases.documents.naming import case_region
-from cases.models import Campaign
+from cases.enums import CaseStatus
+from cases.models import Campaign, Case
 from review.models.results import Certificate, Selection, SelectionEntry, SelectionState
 
 
@@ -38,3 +42,33 @@ def public_notice(campaign: Campaign) -> tuple[Selection | None, list[dict]]:
 
 def certificates_of(campaign: Campaign) -> list[Certificate]:
     return list(Certificate.objects.filter(campaign=campaign).select_related("case").order_by("number"))
+
+
+@dataclass(frozen=True)
+class WinnerResult:
+    """What a winning case's page shows of the province's result: its line in the published 公示
+    (None before publication) and its certificate (None until issued)."""
+
+    selection: Selection | None
+    notice_number: int | None  # its 序号 in the 公示 list
+    is_presenter: bool
+    certificate: Certificate | None
+
+
+def winner_result(case: Case) -> WinnerResult | None:
+    """The result of a WINNER case (None for any other): the same 公示 line the public list shows
+    (public_notice numbers the winners 1, 2, … in rank order) and the certificate issued for it."""
+    if case.status != CaseStatus.WINNER:
+        return None
+    selection = selection_of(case.campaign)
+    notice_number, is_presenter = None, False
+    if selection is not None and selection.state != SelectionState.DRAFT:
+        entry = selection.entries.filter(case=case, is_winner=True).first()
+        if entry is not None:
+            notice_number = selection.entries.filter(is_winner=True, rank__lte=entry.rank).count()
+            is_presenter = entry.is_presenter
+    certificate = Certificate.objects.filter(case=case).first()
+    if certificate is not None:
+        certificate.case = case  # the page's case, already loaded (the permission check reads it)
+    return WinnerResult(selection=selection if notice_number else None, notice_number=notice_number,
+                        is_presenter=is_presenter, certificate=certificate)

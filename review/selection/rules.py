@@ -9,8 +9,11 @@ Scoring (review.experts.rules.scoring_is_open) and the vote (review.voting.servi
 
 from __future__ import annotations
 
+from cases.enums import CaseStatus, Role, Tier
 from cases.models import Campaign
-from review.models.results import Selection, SelectionState
+from cases.queries import memberships_of
+from cases.rules import can_administer, may_act_for_tier
+from review.models.results import Certificate, Selection, SelectionState
 
 FREEZING_STATES = frozenset({SelectionState.PUBLISHED, SelectionState.FINAL})
 
@@ -33,3 +36,26 @@ def freezing_state(campaign: Campaign, *, lock: bool = False) -> str | None:
         except Selection.DoesNotExist:
             state = None
     return state if state in FREEZING_STATES else None
+
+
+# The staff roles of the tiers a case climbed through: they handled the case, so they may hand its
+# certificate on (the association prints it for the enterprise, the city files it).
+CERTIFICATE_STAFF_ROLES = (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF, Role.CITY_STAFF)
+
+
+def may_download_certificate(user, certificate: Certificate) -> bool:
+    """优秀案例证书 PDF: provincial staff always; the winner's own enterprise and the staff of the
+    organisations above it (its association, county, city) while the case is a winner. Experts,
+    observers and anybody else get a 404; the public checks a certificate by its number instead."""
+    if not user.is_authenticated:
+        return False
+    if can_administer(user):
+        return True
+    case = certificate.case
+    if case.status != CaseStatus.WINNER:
+        return False  # a decision taken back: its certificate is no longer handed out
+    if may_act_for_tier(user, case, Tier.ENTERPRISE):
+        return True
+    association_path = case.enterprise.association.path
+    return any(membership.role in CERTIFICATE_STAFF_ROLES and association_path.startswith(membership.organisation.path)
+               for membership in memberships_of(user))

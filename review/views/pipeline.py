@@ -7,13 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.deadlines import stage_closes_at
+from cases.deadlines import holder_of, stage_window
 from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
 from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
@@ -81,7 +80,7 @@ def inbox(request):
     context = {
         "membership": membership, "memberships": staff_memberships(request.user, with_province=True), "campaign": campaign,
         "filters": filters, "cases": cases,
-        "closes_at": stage_closes_at(campaign, membership.tier, organisation=membership.organisation),
+        "window": stage_window(campaign, membership.tier, organisation=membership.organisation),
     }
     return render(request, "review/inbox_list.html", context)
 
@@ -123,11 +122,13 @@ def case_review(request, pk: int):
         visible = visible.exclude(status=CaseStatus.DRAFT)  # as on the all-cases list: a draft is the enterprise's own
     case = get_object_or_404(visible.select_related("enterprise__association__parent__parent", "campaign"), pk=pk)
     uploads = list(case.uploads.order_by("slot", "-uploaded_at"))
+    # The tier's window for this case: once it is shut no decision is offered (transition_case would refuse it).
+    window = stage_window(case.campaign, membership.tier, **holder_of(case, membership.tier))
     context = {
-        "membership": membership, "case": case, "history": case_history(case),
+        "membership": membership, "case": case, "history": case_history(case), "window": window,
         "current_uploads": [upload for upload in uploads if upload.superseded_at is None],
         "earlier_uploads": [upload for upload in uploads if upload.superseded_at is not None],
-        "decisions": _allowed_decisions(case, membership.tier), "form": DecisionForm(),
+        "decisions": _allowed_decisions(case, membership.tier) if window.is_open else [], "form": DecisionForm(),
         "show_contact": may_see_contact_details(request.user, case),
         "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
         "opinion": _opinion_box(case, membership.tier),
@@ -189,8 +190,7 @@ def batch_detail(request):
         "order_source": order_source(current) if current else "",
         "default_order_text": default_order_text(tier),
         "scan_form": SignedScanForm(),
-        "closes_at": stage_closes_at(campaign, tier, organisation=organisation),
-        "now": timezone.now(),
+        "window": stage_window(campaign, tier, organisation=organisation),
     }
     if tier == Tier.CITY and current:
         from review.views.city import city_rule_context

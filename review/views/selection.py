@@ -23,6 +23,7 @@ from review.selection.certificates import (
 )
 from review.selection.queries import certificates_of, public_notice, ranking, selection_of
 from review.selection.readiness import selection_problems
+from review.selection.rules import may_download_certificate
 from review.selection.services import (
     compute_selection,
     finalise_selection,
@@ -167,8 +168,12 @@ def _pdf_response(data: bytes, filename: str, content_type: str = "application/p
 
 @login_required
 def certificate_pdf(request, number: str):
-    campaign = _staff_campaign(request)
-    certificate = get_object_or_404(Certificate.objects.select_related("campaign"), number=number, campaign=campaign)
+    """One certificate's PDF, for those may_download_certificate allows (provincial staff; the
+    winner's enterprise and the staff above it, linked from the case page); a 404 for anyone else."""
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("campaign", "case__enterprise__association"), number=number)
+    if not may_download_certificate(request.user, certificate):
+        raise Http404
     return _pdf_response(render_certificate(certificate), certificate_filename(certificate))
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
+from portal import ratelimit
 from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
 from review.views.access import campaign_or_404
@@ -20,7 +21,16 @@ from review.tasks import quarantine_suspicious_ballots_task
 from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
 from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
-from review.voting.queries import ballot_totals, gallery, public_counts, public_photo, quarantined_ballots
+from review.voting.queries import (
+    RECEIPT_MAX_LENGTH,
+    ballot_totals,
+    gallery,
+    normalise_receipt,
+    public_counts,
+    public_photo,
+    quarantined_ballots,
+    receipt_status,
+)
 from review.voting.services import (
     AlreadyVoted,
     VoteRefused,
@@ -161,7 +171,29 @@ def vote_ballot(request):
 def vote_receipt(request, receipt: str):
     ballot = get_object_or_404(Ballot.objects.select_related("campaign"), receipt=receipt)
     titles = list(ballot.choices.select_related("case").order_by("case__title").values_list("case__title", flat=True))
-    return render(request, "review/vote_receipt.html", {"ballot": ballot, "titles": titles})
+    return render(request, "review/vote_receipt.html", {
+        "ballot": ballot, "titles": titles, "status": receipt_status(ballot.receipt)})
+
+
+# Lookups per client address: plenty for a voter mistyping a few times, far too few to walk the
+# receipt space (12 characters of 31) even without this limit.
+RECEIPT_LOOKUP_RATE = "30/600"
+
+
+@never_cache
+def vote_receipt_lookup(request):
+    """Public (回执查询): a receipt number → counted / under review / excluded, nothing personal.
+    Rate-limited per client address; a plain visit without a number is not counted."""
+    raw = request.GET.get("receipt", "")
+    searched = bool(raw.strip())
+    if searched:
+        refused = ratelimit.check(request, "vote-receipt-lookup", rate=RECEIPT_LOOKUP_RATE, key="ip")
+        if refused is not None:
+            return refused
+    return render(request, "review/vote_receipt_lookup.html", {
+        "receipt": normalise_receipt(raw)[:RECEIPT_MAX_LENGTH], "searched": searched,
+        "status": receipt_status(raw) if searched else None, "max_length": RECEIPT_MAX_LENGTH,
+    })
 
 
 # --- provincial staff ----------------------------------------------------------------------------

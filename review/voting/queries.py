@@ -7,6 +7,7 @@ from the case narrative. Never contact names or phones.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -147,3 +148,54 @@ def quarantined_ballots(campaign: Campaign, limit: int = 200):
             for flag in ballot.flags.all()
         ]
     return ballots
+
+
+# --- the public receipt lookup (回执查询) -----------------------------------------------------------
+
+RECEIPT_MAX_LENGTH = 20  # Ballot.receipt's column; longer input is no receipt
+
+
+class ReceiptState:
+    COUNTED = "counted"
+    UNDER_REVIEW = "under_review"
+    EXCLUDED = "excluded"
+
+
+# What the public learns of a ballot: only whether it counts. Released ballots count like valid ones.
+RECEIPT_STATES = {
+    BallotStatus.VALID: ReceiptState.COUNTED,
+    BallotStatus.RELEASED: ReceiptState.COUNTED,
+    BallotStatus.QUARANTINED: ReceiptState.UNDER_REVIEW,
+    BallotStatus.EXCLUDED: ReceiptState.EXCLUDED,
+}
+
+
+@dataclass(frozen=True)
+class ReceiptStatus:
+    """A ballot as the public receipt lookup shows it: nothing personal (no phone, no address, no
+    device, not even its choices), only the campaign, the day it was cast and whether it counts."""
+
+    receipt: str
+    campaign_title: str
+    cast_at: object  # datetime
+    state: str
+
+
+def normalise_receipt(raw: str) -> str:
+    """The receipt as stored: full-width characters of a Chinese input method as ASCII, spaces and
+    hyphens dropped (a number copied in groups), letters in upper case."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(char for char in text if char not in " -\u00a0\t").upper()
+
+
+def receipt_status(raw: str) -> ReceiptStatus | None:
+    """The ballot with exactly this receipt number (after normalise_receipt), or None."""
+    receipt = normalise_receipt(raw)
+    if not receipt or len(receipt) > RECEIPT_MAX_LENGTH:
+        return None
+    ballot = Ballot.objects.filter(receipt=receipt).select_related("campaign").only(
+        "receipt", "cast_at", "status", "campaign__title").first()
+    if ballot is None:
+        return None
+    return ReceiptStatus(receipt=ballot.receipt, campaign_title=ballot.campaign.title, cast_at=ballot.cast_at,
+                         state=RECEIPT_STATES[ballot.status])

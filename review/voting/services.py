@@ -144,8 +144,8 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
             raise VoteRefused(_("Too many codes were requested; try again later."))
     if Ballot.objects.filter(campaign=campaign, voter_hash=voter).exists():
         # Only that it voted: the receipt stays with whoever holds the receipt page.
-        raise AlreadyVoted(_("This mobile number has already voted; each number votes once. "
-                             "Your choices are on the receipt page shown after you voted."))
+        raise AlreadyVoted(_("This mobile number has already voted; each number votes once. With the receipt "
+                             "number shown after you voted you can check your ballot on the page “Check a ballot receipt”."))
     if not limits.hit("code_phone_cooldown", voter):
         raise VoteRefused(_("A code was sent to this number less than a minute ago; wait a moment."))
     if not limits.hit("code_phone_day", voter):

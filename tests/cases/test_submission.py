@@ -207,8 +207,10 @@ def test_after_the_deadline_the_page_is_read_only(signed_in, case, member, monke
     signed_in.force_login(member)
     html = signed_in.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "截止时间已过（2024-09-03" not in html
-    assert "截止时间已过（2024年9月2日 24:00，北京时间），案例现为只读。" in html
-    assert "此案例现为只读。" in html
+    # The next step says the deadline passed and what is still possible, never "submit before the deadline".
+    assert '<p class="next-step">提交截止时间（2024年9月2日 24:00，北京时间）已过：此草稿不能再提交。</p>' in html
+    assert "在截止时间前提交" not in html and "剩余" not in html
+    assert "此案例现为只读。 <span class=\"still-possible\">如仍需提交，请联系所属园区（企业）科协向省科技创新服务中心申请延期；批准后本页面会重新开放。</span>" in html
     assert reverse("cases:case_submit", args=[case.pk]) not in html
 
 

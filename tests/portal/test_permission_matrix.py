@@ -35,7 +35,7 @@ CLASSIFICATION = {
     "review:expert_home": SCOPED, "review:score_overview": SCOPED, "review:expert_board": SCOPED,
     "review:expert_board_auto": SCOPED,
     "review:vote_gallery": PUBLIC, "review:vote_phone": PUBLIC, "review:vote_verify": PUBLIC, "review:vote_ballot": PUBLIC,
-    "review:publicity": PUBLIC, "review:certificate_verify": PUBLIC,
+    "review:publicity": PUBLIC, "review:certificate_verify": PUBLIC, "review:vote_receipt_lookup": PUBLIC,
     "review:vote_control": PROVINCE_ONLY, "review:vote_open": PROVINCE_ONLY, "review:vote_close": PROVINCE_ONLY,
     "review:vote_quarantine": PROVINCE_ONLY, "review:vote_quarantine_run": PROVINCE_ONLY, "review:vote_report": PROVINCE_ONLY,
     "review:selection_board": PROVINCE_ONLY, "review:selection_compute": PROVINCE_ONLY,
@@ -62,7 +62,8 @@ OBJECT_ARGUMENTS = {
 FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
                    "year": 2024, "uidb64": "MQ", "token": "no-such-token"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
-OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt", "review:certificate_pdf"}
+# (review:certificate_pdf is an OBJECT: only the winner's own enterprise, the staff above it and the province get it.)
+OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt"}
 
 
 def named_patterns():

@@ -10,6 +10,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+BEFORE_EVERY_DEADLINE = datetime.datetime(2024, 8, 20, 10, 0, tzinfo=BEIJING)
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ BEIJING = datetime.timezone(datetime.timedelta(hours=8))
 def test_enterprise_deadline_counts_whole_days_in_beijing_time(moment, days_left):
     deadline = deadline_of(Campaign.objects.get(year=2024), Tier.ENTERPRISE, moment)
     assert deadline.days_left == days_left
-    assert deadline.is_closed is (days_left == 0)
+    assert deadline.is_open is (days_left > 0)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,8 @@ def test_enterprise_deadline_counts_whole_days_in_beijing_time(moment, days_left
         (Role.OBSERVER, "只读：按市查看活动进展。"),
     ],
 )
-def test_each_role_has_its_own_workbench(client, role, expected_text):
+def test_each_role_has_its_own_workbench(client, monkeypatch, role, expected_text):
+    factories.freeze_now(monkeypatch, BEFORE_EVERY_DEADLINE)  # what each role does while its stage is open
     county = factories.county()
     park = factories.park(county)
     enterprise = factories.enterprise(park)
@@ -56,7 +58,8 @@ def test_each_role_has_its_own_workbench(client, role, expected_text):
     assert "2024年山西省企业典型创新案例征集及宣讲活动" in page
 
 
-def test_county_counts_what_waits_for_it():
+def test_county_counts_what_waits_for_it(monkeypatch):
+    factories.freeze_now(monkeypatch, BEFORE_EVERY_DEADLINE)
     county = factories.county()
     enterprise = factories.enterprise(factories.park(county))
     for status in (CaseStatus.COUNTY_REVIEW, CaseStatus.COUNTY_REVIEW, CaseStatus.COUNTY_PASSED, CaseStatus.CITY_REVIEW):
@@ -111,8 +114,8 @@ def test_an_enterprise_with_an_extension_sees_its_own_countdown_and_may_start_a_
                                      closes_on=datetime.date(2024, 9, 13), reason="系统故障")
     [extended] = workbench_for(factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise), campaign, moment)
     [not_extended] = workbench_for(factories.user(Role.ENTERPRISE_USER, enterprise_=other), campaign, moment)
-    assert (extended.deadline.day, extended.deadline.days_left) == (datetime.date(2024, 9, 13), 2)
-    assert not_extended.deadline.is_closed
+    assert (extended.window.last_day, extended.window.days_left) == (datetime.date(2024, 9, 13), 2)
+    assert not_extended.window.deadline_passed
 
     client.force_login(factories.user(Role.ENTERPRISE_USER, enterprise_=enterprise))
     page = client.get(reverse("home")).content.decode()
@@ -128,8 +131,8 @@ def test_a_county_extension_moves_the_county_countdown_only_for_that_county(monk
                                      closes_on=datetime.date(2024, 9, 15), reason="材料补正")
     [panel] = workbench_for(factories.user(Role.COUNTY_STAFF, organisation_=county), campaign, moment)
     [other_panel] = workbench_for(factories.user(Role.COUNTY_STAFF, organisation_=neighbour), campaign, moment)
-    assert (panel.deadline.day, panel.deadline.days_left) == (datetime.date(2024, 9, 15), 4)
-    assert (other_panel.deadline.day, other_panel.deadline.is_closed) == (datetime.date(2024, 9, 11), True)
+    assert (panel.window.last_day, panel.window.days_left) == (datetime.date(2024, 9, 15), 4)
+    assert (other_panel.window.last_day, other_panel.window.deadline_passed) == (datetime.date(2024, 9, 11), True)
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,15 @@ def test_an_extension_moves_the_reminder(staff_with_mail, mailoutbox):
     assert "2024-09-10" in mailoutbox[0].subject
 
 
+def test_a_closed_campaign_sends_no_countdown_mail_even_before_its_dates(staff_with_mail, mailoutbox):
+    # Issue 13 item 4: countdowns follow the stage window, which a closed campaign shuts.
+    make_case(staff_with_mail, staff_with_mail["enterprises"][0], CaseStatus.SUBMITTED, "待审")
+    moment = datetime.datetime(2024, 9, 3, 9, 0, tzinfo=BEIJING)  # 3 days before the association's day
+    Campaign.objects.filter(year=2024).update(closed_at=moment)
+    assert send_deadline_reminders(now=moment) == 0
+    assert mailoutbox == []
+
+
 def test_the_beat_schedule_runs_the_reminders_daily():
     from django.conf import settings
 
