@@ -175,6 +175,7 @@ class AuditAction(models.TextChoices):
     BALLOT_EXCLUDED = "ballot_excluded", _("Quarantined ballot excluded")
     BALLOT_RELEASED = "ballot_released", _("Quarantined ballot released")
     CERTIFICATES_ISSUED = "certificates_issued", _("Certificates issued")
+    EXPERT_RECUSED = "expert_recused", _("Expert assignment ended by recusal")
 
 
 @dataclass(frozen=True)
