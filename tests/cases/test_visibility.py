@@ -124,3 +124,19 @@ def test_organisation_tree_rejects_a_county_directly_under_the_province():
     with pytest.raises(ValidationError) as raised:
         wrong.full_clean()
     assert "上级必须是市科协" in str(raised.value)
+
+
+def test_the_admin_lists_and_opens_no_draft_even_for_a_superuser(client, two_counties):
+    """Defect 7 of issue 11: a draft is its enterprise's own; the admin is no support back door."""
+    superuser = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    draft = two_counties["a"]["cases"][CaseStatus.DRAFT]
+    submitted = two_counties["a"]["cases"][CaseStatus.SUBMITTED]
+    client.force_login(superuser)
+    listed = client.get(reverse("admin:cases_case_changelist"), {"q": "案例a"}).content.decode()
+    assert "案例a-submitted" in listed and "案例a-draft" not in listed
+    assert client.get(reverse("admin:cases_case_change", args=[submitted.pk])).status_code == 200
+    opened = client.get(reverse("admin:cases_case_change", args=[draft.pk]), follow=True)
+    assert opened.redirect_chain[-1][0] == reverse("admin:index")  # the admin's "does not exist"
+    assert "案例a-draft" not in opened.content.decode()
