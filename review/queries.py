@@ -282,11 +282,17 @@ def batches_visible_to(user):
     if not user.is_authenticated:
         return Batch.objects.none()
     forwarded = Q(status=BatchStatus.FORWARDED)
-    condition = forwarded if sees_whole_province(user) else Q(pk__in=[])
+    condition = Q(pk__in=batches_received_by_province().values("pk")) if sees_whole_province(user) else Q(pk__in=[])
     for membership in staff_memberships(user):
         condition |= Q(organisation_id=membership.organisation_id)
         condition |= forwarded & Q(organisation__parent_id=membership.organisation_id)
     return Batch.objects.filter(condition)
+
+
+def batches_received_by_province():
+    """Every forwarded list, of every tier: what the province sees of the lists (batches_visible_to)
+    and what its campaign archive holds. A list still being prepared is nobody's but its organisation's."""
+    return Batch.objects.filter(status=BatchStatus.FORWARDED)
 
 
 def batch_items_visible_to(user, batch):
