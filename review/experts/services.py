@@ -2,9 +2,12 @@
 
 Every write refuses once the campaign is closed (cases.rules.ensure_campaign_open), first of all.
 
-Access follows assignment: assigning grants the expert a django-guardian `cases.view_case`
-permission on the case (cases_visible_to reads it); ending the last active assignment, or a
-conflict, removes it, so a conflicted expert gets a 404 everywhere.
+Access follows assignment and the recusal rules, at read time: assigning grants the expert a
+django-guardian `cases.view_case` permission on the case; an expert reads a case only with that
+grant, an active assignment and no reason to recuse now (review.experts.queries.readable_case_ids,
+asked by cases_visible_to), so a conflicted expert gets a 404 everywhere, whatever path recorded
+the conflict. Ending the last allowed assignment (unassigning, a declared conflict, a changed home
+city or employer: reevaluate_assignments) removes the grant too.
 """
 
 from __future__ import annotations
