@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.enums import Tier
 from cases.models import Campaign, Case, Enterprise, Membership, Organisation, Upload
+from cases.queries import submitted_cases
 from cases.rules import CampaignClosed, campaign_is_open, ensure_campaign_open
 
 
@@ -294,3 +295,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # A draft is its enterprise's own until submitted: not listed, searched or opened here either.
+        return submitted_cases().select_related(*self.list_select_related)

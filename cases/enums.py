@@ -190,6 +190,7 @@ class AuditAction(models.TextChoices):
     REGISTRATION_REJECTED = "registration_rejected", _("Enterprise registration rejected")
     REGISTRATION_INVITE_CREATED = "registration_invite_created", _("Registration invitation link created")
     EXPERT_ACCOUNT_CREATED = "expert_account_created", _("Expert account created")
+    EXPERT_RECUSED = "expert_recused", _("Expert assignment ended by recusal")
 
 
 @dataclass(frozen=True)

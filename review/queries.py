@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,14 @@ from cases.deadlines import StageWindow, stage_window
 from cases.enums import FORWARD_MOVES, CaseStatus, OrganisationKind, Role, Tier, statuses_reaching
 from cases.guidance import cases_guidance
 from cases.models import Campaign, Case, Membership, Organisation
-from cases.queries import WAITING_FOR_TIER, case_counts_by_status, cases_visible_to, memberships_of
+from cases.queries import (
+    WAITING_FOR_TIER,
+    case_counts_by_status,
+    cases_visible_to,
+    memberships_of,
+    sees_whole_province,
+    submitted_cases,
+)
 from quotas.models import CityQuota
 from review.models import Batch, BatchStatus
 
@@ -124,7 +131,7 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
                 city.region or city.name
                 for city in Organisation.objects.filter(kind=OrganisationKind.CITY).exclude(quotas__campaign=campaign).order_by("pk")
             ]
-            by_status = case_counts_by_status(Case.objects.filter(campaign=campaign))
+            by_status = case_counts_by_status(submitted_cases().filter(campaign=campaign))
             panel.counts = [(CaseStatus(status).label, count) for status, count in sorted(by_status.items())]
             if not window.campaign_closed:
                 panel.todo.append(_("Follow every city's progress and quota fill; manage campaigns, quotas, organisations and accounts."))
@@ -254,8 +261,6 @@ INBOX_COLUMNS = (
 def inbox_cases(user, organisation, campaign, *, status: str = "", search: str = "", order: str = "updated"):
     """The cases of `organisation`'s subtree this user may see in `campaign`, filtered and sorted."""
     cases = cases_visible_to(user).filter(campaign=campaign, enterprise__association__path__startswith=organisation.path)
-    if organisation.tier == Tier.PROVINCE:
-        cases = cases.exclude(status=CaseStatus.DRAFT)  # an enterprise's unsent draft is its own business
     if status:
         cases = cases.filter(status=status)
     if search:
@@ -272,20 +277,35 @@ def case_history(case) -> list:
 
 
 def batches_visible_to(user):
-    """Batches of the user's subtree (its own and those forwarded to it); all for provincial staff."""
-    from django.db.models import Q
+    """The lists (batches) `user` may open, with everything of them: the list page, the summary
+    tables (附件4/5/6), the signed scan, the packages zip, exports and archives. The one query for
+    it; anything outside is a 404.
 
-    from cases.queries import sees_whole_province
-    from review.models import Batch
-
+    A list belongs to its organisation while it is being prepared: only that organisation's staff
+    see it. Once forwarded it is also seen by the organisation it went to (the parent: county for an
+    association, city for a county, province for a city) and by provincial staff, who receive every
+    forwarded list. Nobody else: not a tier two levels up (the cases of an association's list that
+    the county failed never reach the city), not a sibling."""
     if not user.is_authenticated:
         return Batch.objects.none()
-    if sees_whole_province(user):
-        return Batch.objects.all()
-    condition = Q(pk__in=[])
+    forwarded = Q(status=BatchStatus.FORWARDED)
+    condition = Q(pk__in=batches_received_by_province().values("pk")) if sees_whole_province(user) else Q(pk__in=[])
     for membership in staff_memberships(user):
-        condition |= Q(organisation__path__startswith=membership.organisation.path)
+        condition |= Q(organisation_id=membership.organisation_id)
+        condition |= forwarded & Q(organisation__parent_id=membership.organisation_id)
     return Batch.objects.filter(condition)
+
+
+def batches_received_by_province():
+    """Every forwarded list, of every tier: what the province sees of the lists (batches_visible_to)
+    and what its campaign archive holds. A list still being prepared is nobody's but its organisation's."""
+    return Batch.objects.filter(status=BatchStatus.FORWARDED)
+
+
+def batch_items_visible_to(user, batch):
+    """The entries of a visible batch whose case the user may open too, in rank order (what a
+    packages zip of the list holds)."""
+    return batch.items.filter(case__in=cases_visible_to(user)).order_by("rank")
 
 
 # --- the province ---------------------------------------------------------------------------
@@ -337,7 +357,8 @@ def province_city_rows(campaign: Campaign, now: datetime.datetime) -> list[Provi
 
 
 def province_cases(campaign: Campaign, *, reached_province_only: bool = False):
-    cases = Case.objects.filter(campaign=campaign).select_related("enterprise__association__parent__parent")
+    """The campaign's submitted cases (never a draft: submitted_cases) for the province's exports."""
+    cases = submitted_cases().filter(campaign=campaign).select_related("enterprise__association__parent__parent")
     if reached_province_only:
         cases = cases.filter(status__in=statuses_reaching(Tier.PROVINCE))
     return cases.order_by("enterprise__association__path", "title", "pk")
@@ -392,7 +413,9 @@ def audit_entries(*, kind: str = "", q: str = "", since: datetime.date | None = 
                 summary=f"{CaseStatus(row.from_status).label} → {CaseStatus(row.to_status).label}", detail=row.reason,
             ))
     if kind in ("", "event"):
-        events = dated(AuditEvent.objects.select_related("actor", "case"))
+        # What an enterprise did with its own draft (downloads of its form and package, named after
+        # the case) stays its own until the case is submitted, like the draft itself.
+        events = dated(AuditEvent.objects.select_related("actor", "case").exclude(case__status=CaseStatus.DRAFT))
         if q:
             events = events.filter(Q(summary__icontains=q) | _actor_matches(q))
         for row in events.order_by("-created_at")[:limit]:

@@ -118,9 +118,10 @@ def _case_members(case: Case) -> Iterator[tuple[str, Callable[[], IO[bytes]], in
 
 
 def _batch_members(campaign: Campaign):
-    from review.models import Batch
+    from review.queries import batches_received_by_province
 
-    for batch in Batch.objects.filter(campaign=campaign).select_related("organisation").order_by("tier", "organisation__path", "sequence"):
+    # Only forwarded lists: one still being prepared was never handed to anybody (batches_visible_to).
+    for batch in batches_received_by_province().filter(campaign=campaign).select_related("organisation").order_by("tier", "organisation__path", "sequence"):
         # 第1批 is the list, 第2批… its supplements (补报), as the list page names them.
         folder = f"汇总表/{TIER_FOLDERS.get(batch.tier, str(batch.tier))}/{sanitize_name_part(batch.organisation.name)}/第{batch.sequence}批"
         for field, label in ((batch.summary_docx, "汇总表.docx"), (batch.summary_xlsx, "汇总表.xlsx"),

@@ -148,7 +148,9 @@ def problems_by_rule(campaign: Campaign) -> list[RuleCount]:
     counts: Counter = Counter()
     severity: dict[str, str] = {}
     example: dict[str, str] = {}
-    findings = Upload.objects.filter(case__campaign=campaign, superseded_at__isnull=True).exclude(findings=[]).values_list("findings", flat=True)
+    # Drafts' files are their enterprises' own until submitted: not counted, not quoted.
+    findings = (Upload.objects.filter(case__campaign=campaign, superseded_at__isnull=True).exclude(case__status=CaseStatus.DRAFT)
+                .exclude(findings=[]).values_list("findings", flat=True))
     for batch in findings.iterator(chunk_size=500):
         for finding in batch:
             if finding.get("severity") not in ("error", "warning"):

@@ -10,20 +10,66 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from cases.enums import OrganisationKind, Tier
+from guardian.shortcuts import get_objects_for_user
+
+from cases.enums import EXPERT_ROLES, OrganisationKind, Tier
 from cases.models import Campaign, Case, Enterprise, Membership, Organisation
-from cases.queries import cases_visible_to
+from cases.queries import cases_visible_to, memberships_of
 from review.experts.aggregation import CaseAggregate, aggregate
 from review.experts.rules import (
     EXPERT_ROLE,
     SCORING_STATUS,
+    VIEW_CASE,
     active_conflict_sources,
+    assignment_allowed,
     automatic_conflict_sources,
     cities_managed_by,
     is_conflicted,
     profile_of,
 )
-from review.models.scoring import ConflictOfInterest, ExpertAssignment, ExpertScore
+from review.models.scoring import ConflictOfInterest, ExpertAssignment, ExpertProfile, ExpertScore
+
+# What the recusal rules read of an assignment's case (its enterprise and its city, from the path).
+ASSIGNMENT_CASE = "case__enterprise__association"
+
+
+def still_allowed(assignments) -> list[ExpertAssignment]:
+    """The assignments the rules allow now (rules.assignment_allowed), read fresh from the
+    database: profiles, expert roles and conflict rows in three queries whatever the number. So a
+    home city, employer, role or declared conflict changed by any path (the pool page, the admin,
+    an import, a shell) takes effect on the next read. Each assignment needs its case with
+    ASSIGNMENT_CASE loaded."""
+    assignments = list(assignments)
+    if not assignments:
+        return []
+    expert_ids = {assignment.expert_id for assignment in assignments}
+    profiles = {profile.user_id: profile for profile in ExpertProfile.objects.filter(user_id__in=expert_ids)}
+    roles = defaultdict(list)
+    for membership in Membership.objects.filter(user_id__in=expert_ids, role__in=EXPERT_ROLES):
+        roles[membership.user_id].append(membership)
+    conflict_rows = defaultdict(list)
+    for row in ConflictOfInterest.objects.filter(
+        expert_id__in=expert_ids, case_id__in={assignment.case_id for assignment in assignments}
+    ):
+        conflict_rows[(row.expert_id, row.case_id)].append(row)
+    return [
+        assignment for assignment in assignments
+        if assignment_allowed(assignment, profile=profiles.get(assignment.expert_id), memberships=roles[assignment.expert_id],
+                              conflict_rows=conflict_rows[(assignment.expert_id, assignment.case_id)])
+    ]
+
+
+def readable_case_ids(user) -> list[int]:
+    """The cases `user` may read as an expert now: an active assignment, the view permission it
+    granted, and no rule against it (still_allowed). Registered with cases.queries.cases_visible_to
+    (review.apps), so every case page, file, preview and download of an expert asks this."""
+    if not any(membership.role in EXPERT_ROLES for membership in memberships_of(user)):
+        return []
+    granted = get_objects_for_user(user, VIEW_CASE, klass=Case, with_superuser=False, accept_global_perms=False)
+    assignments = (
+        ExpertAssignment.objects.active().filter(expert=user, case__in=granted.values("pk")).select_related(ASSIGNMENT_CASE)
+    )
+    return sorted({assignment.case_id for assignment in still_allowed(assignments)})
 
 
 def assignments_of(expert, campaign: Campaign | None) -> QuerySet[ExpertAssignment]:
@@ -53,20 +99,31 @@ def assignment_for_expert_or_404(expert, case_id: int, tier: int | None = None) 
 
 
 def scores_of_case(case: Case, tier: int) -> list[ExpertScore]:
-    """Scores of active assignments of the case at the tier, lowest expert id first."""
-    return list(
+    """Scores that count for the case at the tier (active assignments the rules still allow), lowest expert id first."""
+    scores = list(
         ExpertScore.objects.filter(assignment__case=case, assignment__tier=tier, assignment__ended_at__isnull=True)
-        .select_related("assignment__expert").order_by("assignment__expert_id")
+        .select_related("assignment__expert", f"assignment__{ASSIGNMENT_CASE}").order_by("assignment__expert_id")
     )
+    allowed = {assignment.pk for assignment in still_allowed(score.assignment for score in scores)}
+    return [score for score in scores if score.assignment_id in allowed]
 
 
 def score_rows(campaign: Campaign, tier: int) -> list[tuple[int, int, float]]:
-    """(expert_id, case_id, total) of every counted score at the tier in the campaign."""
-    return [
-        (expert_id, case_id, float(total))
-        for expert_id, case_id, total in ExpertScore.objects.filter(
+    """(expert_id, case_id, total) of every counted score at the tier in the campaign: the score of
+    an active assignment the rules still allow (still_allowed), so a recusal recorded by any path
+    drops the score from every aggregate and ranking at once."""
+    scores = list(
+        ExpertScore.objects.filter(
             assignment__case__campaign=campaign, assignment__tier=tier, assignment__ended_at__isnull=True
-        ).values_list("assignment__expert_id", "assignment__case_id", "total")
+        ).select_related(f"assignment__{ASSIGNMENT_CASE}").only(
+            "total", "assignment__expert_id", "assignment__tier", "assignment__case__enterprise_id",
+            "assignment__case__enterprise__association__path",
+        )
+    )
+    allowed = {assignment.pk for assignment in still_allowed(score.assignment for score in scores)}
+    return [
+        (score.assignment.expert_id, score.assignment.case_id, float(score.total))
+        for score in scores if score.assignment_id in allowed
     ]
 
 
@@ -84,6 +141,11 @@ class BoardRow:
     aggregate: CaseAggregate | None = None
     # Pool experts the manual assignment may offer: not assigned to the case yet, no reason to recuse.
     assignable: list = field(default_factory=list)
+
+    @property
+    def experts_missing(self) -> int:
+        """How many experts the case lacks against campaign.experts_per_case (e.g. after a recusal)."""
+        return max(0, self.case.campaign.experts_per_case - len(self.assignments))
 
 
 def board_cases(user, campaign: Campaign, tier: Tier) -> QuerySet[Case]:
@@ -108,11 +170,15 @@ def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow
     assigned already nor bound to recuse: assign_expert would refuse them). A fixed number of
     queries whatever the number of cases."""
     case_ids = [case.pk for case in cases]
-    assignments = defaultdict(list)
-    for assignment in (
+    by_pk = {case.pk: case for case in cases}
+    active = list(
         ExpertAssignment.objects.active().filter(case_id__in=case_ids, tier=tier)
         .select_related("expert", "score").order_by("assigned_at", "pk")
-    ):
+    )
+    for assignment in active:
+        assignment.case = by_pk[assignment.case_id]  # loaded already, with what the recusal rules read
+    assignments = defaultdict(list)
+    for assignment in still_allowed(active):
         assignments[assignment.case_id].append(assignment)
     conflict_rows = defaultdict(list)
     for row in ConflictOfInterest.objects.filter(case_id__in=case_ids):

@@ -13,6 +13,9 @@ from review.selection.rules import freezing_state
 # The status a case is in while the tier's experts score it.
 SCORING_STATUS = {Tier.CITY: CaseStatus.CITY_REVIEW, Tier.PROVINCE: CaseStatus.PROVINCE_REVIEW}
 EXPERT_ROLE = {Tier.CITY: Role.CITY_EXPERT, Tier.PROVINCE: Role.PROVINCE_EXPERT}
+# The django-guardian permission an assignment grants on its case (review.experts.services keeps it
+# in step with the assignments; the read in review.experts.queries asks for it as well).
+VIEW_CASE = "cases.view_case"
 
 
 def case_city_id(case) -> int | None:
@@ -51,14 +54,30 @@ def is_conflicted(expert, case, tier: Tier) -> bool:
     return bool(active_conflict_sources(profile, case, tier, rows))
 
 
-def is_expert_for(user, case, tier: Tier) -> bool:
-    """A provincial expert of the pool, or a city expert of the case's own city."""
-    for membership in memberships_of(user):
+def holds_expert_role(memberships, case, tier: Tier) -> bool:
+    """Among these memberships: a provincial expert's role, or a city expert's role in the case's own city."""
+    for membership in memberships:
         if membership.role != EXPERT_ROLE[tier]:
             continue
         if tier == Tier.PROVINCE or membership.organisation_id == case_city_id(case):
             return True
     return False
+
+
+def is_expert_for(user, case, tier: Tier) -> bool:
+    """A provincial expert of the pool, or a city expert of the case's own city."""
+    return holds_expert_role(memberships_of(user), case, tier)
+
+
+def assignment_allowed(assignment, *, profile, memberships, conflict_rows) -> bool:
+    """Whether the rules still allow this assignment now: the expert still holds the tier's expert
+    role for the case and no reason to recuse applies (回避). Every read (the case pages, files,
+    previews, the expert's list, the scores that count) and the re-evaluation after a change of
+    home city, employer or conflicts ask this, through review.experts.queries.still_allowed."""
+    tier = Tier(assignment.tier)
+    return holds_expert_role(memberships, assignment.case, tier) and not active_conflict_sources(
+        profile, assignment.case, tier, conflict_rows
+    )
 
 
 def may_manage_experts(user, case, tier: Tier) -> bool:

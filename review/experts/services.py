@@ -2,9 +2,12 @@
 
 Every write refuses once the campaign is closed (cases.rules.ensure_campaign_open), first of all.
 
-Access follows assignment: assigning grants the expert a django-guardian `cases.view_case`
-permission on the case (cases_visible_to reads it); ending the last active assignment, or a
-conflict, removes it, so a conflicted expert gets a 404 everywhere.
+Access follows assignment and the recusal rules, at read time: assigning grants the expert a
+django-guardian `cases.view_case` permission on the case; an expert reads a case only with that
+grant, an active assignment and no reason to recuse now (review.experts.queries.readable_case_ids,
+asked by cases_visible_to), so a conflicted expert gets a 404 everywhere, whatever path recorded
+the conflict. Ending the last allowed assignment (unassigning, a declared conflict, a changed home
+city or employer: reevaluate_assignments) removes the grant too.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
+from review.experts.queries import ASSIGNMENT_CASE, still_allowed
 from review.experts.rules import (
     EXPERT_ROLE,
     SCORING_STATUS,
+    VIEW_CASE,
     active_conflict_sources,
     automatic_conflict_sources,
     case_city_id,
@@ -49,12 +54,12 @@ from review.models.scoring import (
 )
 from review.selection.rules import freezing_state
 
-VIEW_CASE = "cases.view_case"
 
 # AuditEvent actions of expert review.
 AUDIT_CONFLICT_DISMISSED = AuditAction.CONFLICT_DISMISSED
 AUDIT_CONFLICT_DECLARED = AuditAction.CONFLICT_DECLARED
 AUDIT_EXPERT_ADDED_TO_POOL = AuditAction.EXPERT_ADDED_TO_POOL
+AUDIT_EXPERT_RECUSED = AuditAction.EXPERT_RECUSED
 
 
 class ReviewRefused(Refused):
@@ -62,8 +67,8 @@ class ReviewRefused(Refused):
 
 
 def _sync_view_permission(expert, case: Case) -> None:
-    """The expert may view the case exactly while an active assignment exists."""
-    if ExpertAssignment.objects.active().filter(expert=expert, case=case).exists():
+    """The expert may view the case exactly while an active assignment the rules allow exists."""
+    if still_allowed(ExpertAssignment.objects.active().filter(expert=expert, case=case).select_related(ASSIGNMENT_CASE)):
         assign_perm(VIEW_CASE, expert, case)
     else:
         remove_perm(VIEW_CASE, expert, case)
@@ -153,7 +158,9 @@ def add_expert_to_pool(*, campaign: Campaign, tier: Tier, expert, actor, home_ci
     tier: in one of the actor's cities); a home city is a city. At the city tier the home city is
     the expert's own city, whatever was given.
     Side effects, in order: the expert profile, created or updated and made available for
-    assignments; an audit event.
+    assignments; an audit event; the expert's assignments re-evaluated against the new home city
+    and employer (reevaluate_assignments: those now forbidden end). The report of that is left on
+    the returned profile as `recusal` (a RecusalReport) for the page to say which cases lack experts.
     """
     ensure_campaign_open(campaign, error=ReviewRefused)
     if not may_manage_pool(actor, tier):
@@ -182,7 +189,89 @@ def add_expert_to_pool(*, campaign: Campaign, tier: Tier, expert, actor, home_ci
         details={"expert": expert.pk, "tier": int(tier), "home_city": home_city.pk if home_city else None,
                  "employer": employer.pk if employer else None, "expertise": expertise},
     )
+    profile.recusal = reevaluate_assignments(expert=expert, actor=actor)
     return profile
+
+
+@dataclass
+class RecusalReport:
+    ended: list = field(default_factory=list)  # the assignments the rules no longer allowed, now ended
+    short: list = field(default_factory=list)  # (case, tier, experts missing) of the cases they left short
+
+    def short_titles(self) -> str:
+        return "、".join(f"“{case.title}”" for case, _tier, _missing in self.short)
+
+
+@transaction.atomic
+def reevaluate_assignments(*, expert, actor, now: datetime.datetime | None = None) -> RecusalReport:
+    """Apply the recusal rules (回避) again to every active assignment of `expert`, after their home
+    city, employer, expert role or declared conflicts changed (the pool page, the admin).
+
+    The reads apply the rules anyway (review.experts.queries.still_allowed), so a change made by
+    any other path already hides the case; this makes the records say so too, in one transaction.
+    Guards: an assignment of a closed campaign is left as archived; a scored provincial assignment
+    counted in a published or final 公示 cannot end (ReviewRefused, and the caller's change rolls back).
+    Side effects, in order, for each assignment the rules no longer allow: it ends (ended_at/by,
+    the reason), so its score stops counting in every aggregate and ranking; the expert's view
+    permission on the case goes unless another allowed assignment remains; an audit event naming
+    the case, the tier and the score that stopped counting. Returns the ended assignments and the
+    cases now short of campaign.experts_per_case experts at that tier (for the staff to assign others).
+    """
+    now = now or timezone.now()
+    active = list(
+        ExpertAssignment.objects.active().select_for_update(of=("self",)).filter(expert=expert)
+        .select_related("case__campaign", ASSIGNMENT_CASE).order_by("pk")
+    )
+    allowed = {assignment.pk for assignment in still_allowed(active)}
+    forbidden = [a for a in active if a.pk not in allowed and a.case.campaign.closed_at is None]
+    report = RecusalReport()
+    if not forbidden:
+        return report
+    scores = {score.assignment_id: score for score in ExpertScore.objects.filter(assignment__in=forbidden)}
+    for assignment in forbidden:
+        if (assignment.tier == Tier.PROVINCE and assignment.pk in scores
+                and freezing_state(assignment.case.campaign, lock=True) is not None):
+            raise ReviewRefused(_(
+                "With this change the expert must recuse from “%(case)s”, but their score counts in the published "
+                "public notice of the winners. Withdraw the public notice on the page Ranking and selection first, "
+                "then save the change again."
+            ) % {"case": assignment.case.title})
+    reason = _("Recusal: the expert's home city, employer or declared conflicts changed")
+    for assignment in forbidden:
+        assignment.ended_at, assignment.ended_by, assignment.end_reason = now, actor, reason[:300]
+        assignment.save(update_fields=["ended_at", "ended_by", "end_reason"])
+        score = scores.get(assignment.pk)
+        AuditEvent.objects.create(
+            action=AUDIT_EXPERT_RECUSED, actor=actor, case=assignment.case,
+            summary=(_("Assignment ended by recusal: %(expert)s") % {
+                "expert": expert.get_full_name() or expert.get_username()})[:300],
+            details={"expert": expert.pk, "assignment": assignment.pk, "tier": int(assignment.tier),
+                     "score_dropped": str(score.total) if score else None, "reason": reason},
+        )
+        report.ended.append(assignment)
+    for case in {assignment.case_id: assignment.case for assignment in forbidden}.values():
+        _sync_view_permission(expert, case)
+    report.short = _cases_short_of_experts(forbidden)
+    return report
+
+
+def _cases_short_of_experts(assignments) -> list[tuple[Case, Tier, int]]:
+    """(case, tier, missing) for the cases of these assignments that now have fewer allowed active
+    assignments at that tier than the campaign asks (campaign.experts_per_case)."""
+    keys = {(assignment.case_id, assignment.tier): assignment.case for assignment in assignments}
+    remaining = still_allowed(
+        ExpertAssignment.objects.active().filter(case_id__in={case_id for case_id, _tier in keys})
+        .select_related(ASSIGNMENT_CASE)
+    )
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for assignment in remaining:
+        counts[(assignment.case_id, assignment.tier)] += 1
+    short = []
+    for (case_id, tier), case in sorted(keys.items(), key=lambda item: (item[0][1], item[0][0])):
+        missing = case.campaign.experts_per_case - counts[(case_id, tier)]
+        if missing > 0:
+            short.append((case, Tier(tier), missing))
+    return short
 
 
 @dataclass

@@ -136,6 +136,21 @@ def expert_declare_conflict(request, pk: int):
 
 # --- the staff's side -------------------------------------------------------------------------
 
+def tell_recusal(request, report) -> None:
+    """Say which assignments a change of an expert's details ended (回避) and which cases now lack
+    experts, so the staff assign others (the scores overview marks those cases as well)."""
+    if not report.ended:
+        return
+    messages.warning(request, _(
+        "Because of the new details the expert must recuse from %(count)d case(s): those assignments have ended "
+        "and their scores no longer count."
+    ) % {"count": len(report.ended)})
+    if report.short:
+        messages.error(request, _(
+            "These cases now lack experts: %(titles)s. Assign other experts to them below (or use automatic assignment)."
+        ) % {"titles": report.short_titles()})
+
+
 def _tier_or_404(request, tier_slug: str) -> Tier:
     tier = TIERS.get(tier_slug)
     if tier is None:
@@ -194,12 +209,14 @@ def expert_board(request, tier_slug: str):
     if pool_form.is_bound and pool_form.is_valid():
         data = pool_form.cleaned_data
         try:
-            add_expert_to_pool(campaign=campaign, tier=tier, expert=data["expert"], actor=request.user,
-                               home_city=data.get("home_city"), employer=data["employer"], expertise=data["expertise"])
+            profile = add_expert_to_pool(campaign=campaign, tier=tier, expert=data["expert"], actor=request.user,
+                                         home_city=data.get("home_city"), employer=data["employer"],
+                                         expertise=data["expertise"])
         except ReviewRefused as refused:
             pool_form.add_error(None, str(refused))
         else:
             messages.success(request, _("The expert is in the pool and can be assigned."))
+            tell_recusal(request, profile.recusal)
             return redirect("review:expert_board", tier_slug=tier_slug)
     if account_form.is_bound and account_form.is_valid():
         data = account_form.cleaned_data
@@ -324,5 +341,6 @@ def score_overview(request, tier_slug: str):
         row.aggregate = aggregates.get(row.case.pk)
     return render(request, "review/expert_scores.html", {
         "campaign": campaign, "tier": tier, "tier_slug": tier_slug, "rows": rows,
+        "short_rows": [row for row in rows if row.experts_missing],
         "normalised": campaign.normalise_expert_scores,
     })

@@ -117,10 +117,8 @@ def _opinion_box(case, tier: Tier) -> dict | None:
 @login_required
 def case_review(request, pk: int):
     membership = _membership_or_404(request, with_province=True)
-    visible = cases_visible_to(request.user)
-    if membership.tier == Tier.PROVINCE:
-        visible = visible.exclude(status=CaseStatus.DRAFT)  # as on the all-cases list: a draft is the enterprise's own
-    case = get_object_or_404(visible.select_related("enterprise__association__parent__parent", "campaign"), pk=pk)
+    # A draft is not among them, for provincial staff neither: it is the enterprise's own (cases_visible_to).
+    case = get_object_or_404(cases_visible_to(request.user).select_related("enterprise__association__parent__parent", "campaign"), pk=pk)
     uploads = list(case.uploads.order_by("slot", "-uploaded_at"))
     # The tier's window for this case: once it is shut no decision is offered (transition_case would refuse it).
     window = stage_window(case.campaign, membership.tier, **holder_of(case, membership.tier))
@@ -300,10 +298,11 @@ def batch_packages(request, batch_id: int):
     from django.http import StreamingHttpResponse
 
     from cases.documents.package import package_members, package_stem, stream_zip
-    from review.queries import batches_visible_to
+    from review.queries import batch_items_visible_to, batches_visible_to
 
     batch = get_object_or_404(batches_visible_to(request.user).select_related("organisation"), pk=batch_id)
-    items = list(batch.items.select_related("case__campaign", "case__enterprise__association__parent__parent").order_by("rank"))
+    items = list(batch_items_visible_to(request.user, batch)
+                 .select_related("case__campaign", "case__enterprise__association__parent__parent"))
     # Each package carries the 推荐表 a worker builds from the case's narrative: wait for them all.
     progress = request_filled_forms([item.case for item in items])
     if not progress.done:

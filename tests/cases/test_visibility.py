@@ -62,19 +62,32 @@ def test_city_sees_both_its_counties_at_city_tier_only(two_counties):
     assert titles(cases_visible_to(city_user)) == {"案例a-city_review", "案例b-city_review"}
 
 
-def test_province_sees_everything_and_observer_sees_no_case(two_counties):
+def test_province_sees_every_submitted_case_but_no_draft_and_observer_sees_no_case(two_counties):
     province_user = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    superuser = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
     observer = factories.user(Role.OBSERVER, organisation_=factories.province())
-    assert cases_visible_to(province_user).count() == 12
+    submitted = {case.title for world in two_counties.values() for status, case in world["cases"].items()
+                 if status != CaseStatus.DRAFT}
+    assert titles(cases_visible_to(province_user)) == submitted
+    assert titles(cases_visible_to(superuser)) == submitted
+    assert len(submitted) == 9
     assert cases_visible_to(observer).count() == 0
 
 
-def test_expert_sees_exactly_the_cases_granted_to_them(two_counties):
+def test_expert_sees_exactly_the_cases_assigned_to_them(two_counties):
     from guardian.shortcuts import assign_perm
 
-    expert = factories.user(Role.CITY_EXPERT, organisation_=factories.city("太原市"))
+    from cases.enums import Tier
+    from review.experts.services import assign_expert
+
+    taiyuan = factories.city("太原市")
+    expert = factories.user(Role.CITY_EXPERT, organisation_=taiyuan)
     assigned = two_counties["a"]["cases"][CaseStatus.CITY_REVIEW]
-    assign_perm("cases.view_case", expert, assigned)
+    assign_expert(case=assigned, expert=expert, tier=Tier.CITY, actor=factories.user(Role.CITY_STAFF, organisation_=taiyuan))
+    # A bare grant without an assignment opens nothing: access follows the assignment and its rules.
+    assign_perm("cases.view_case", expert, two_counties["b"]["cases"][CaseStatus.CITY_REVIEW])
     assert list(cases_visible_to(expert)) == [assigned]
 
 
@@ -111,3 +124,19 @@ def test_organisation_tree_rejects_a_county_directly_under_the_province():
     with pytest.raises(ValidationError) as raised:
         wrong.full_clean()
     assert "上级必须是市科协" in str(raised.value)
+
+
+def test_the_admin_lists_and_opens_no_draft_even_for_a_superuser(client, two_counties):
+    """Defect 7 of issue 11: a draft is its enterprise's own; the admin is no support back door."""
+    superuser = factories.user(Role.PROVINCE_STAFF, organisation_=factories.province())
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    draft = two_counties["a"]["cases"][CaseStatus.DRAFT]
+    submitted = two_counties["a"]["cases"][CaseStatus.SUBMITTED]
+    client.force_login(superuser)
+    listed = client.get(reverse("admin:cases_case_changelist"), {"q": "案例a"}).content.decode()
+    assert "案例a-submitted" in listed and "案例a-draft" not in listed
+    assert client.get(reverse("admin:cases_case_change", args=[submitted.pk])).status_code == 200
+    opened = client.get(reverse("admin:cases_case_change", args=[draft.pk]), follow=True)
+    assert opened.redirect_chain[-1][0] == reverse("admin:index")  # the admin's "does not exist"
+    assert "案例a-draft" not in opened.content.decode()

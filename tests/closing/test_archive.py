@@ -112,3 +112,17 @@ def test_the_archive_download_is_streamed_and_logged(client):
     assert len(json.loads(archive.read(MANIFEST))["cases"]) == 3
     event = AuditEvent.objects.get(action=AuditAction.PERSONAL_DATA_DOWNLOADED)
     assert event.actor == staff and event.details == {"export": "archive.zip"}
+
+
+def test_the_archive_holds_forwarded_lists_only(client):
+    """A list still being prepared was never handed up (issue 11, defect 3): its tables and scan stay
+    out of the province's archive, as they stay out of every page above its organisation."""
+    campaign, _cases, _draft = seeded_campaign()
+    park = factories.park(factories.county(factories.city("大同市")), name="未报送园区科协")
+    open_list = Batch.objects.create(campaign=campaign, organisation=park, tier=Tier.ASSOCIATION)
+    open_list.signed_scan.save("x", ContentFile(factories.pdf_bytes("未报送")), save=False)
+    open_list.save()
+    names = zipfile.ZipFile(io.BytesIO(b"".join(stream_archive(campaign, generated_by="staff")))).namelist()
+    assert [name for name in names if name.startswith("汇总表/")] == [
+        name for name in names if name.startswith("汇总表/市级科协/")]
+    assert not any("未报送园区科协" in name for name in names)

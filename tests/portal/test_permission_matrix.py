@@ -174,3 +174,234 @@ def test_no_role_reaches_or_sees_another_subtree(client, worlds, role):
         if role is not None and kind == OBJECT and 404 not in statuses:
             failures.append((name, "any", statuses, "no method reached the object check"))
     assert failures == []
+
+
+# --- what stays hidden inside a subtree: drafts, lists not forwarded yet, recused experts (issue 11) ---
+
+def text_of(data: bytes, depth: int = 0) -> str:
+    """What a leak check reads in a body: its text, or for a zip (packages, Word, Excel) the names and
+    texts of its members, unpacked (a compressed title would otherwise slip through unseen)."""
+    import io
+    import zipfile
+
+    if data[:4] == b"PK\x03\x04" and depth < 3:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return "\n".join(name + "\n" + text_of(archive.read(name), depth + 1) for name in archive.namelist())
+        except zipfile.BadZipFile:
+            pass
+    return data.decode("utf-8", "replace")
+
+
+def body_text(response) -> str:
+    data = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    return text_of(data)
+
+
+BATCH_KINDS = ("docx", "xlsx", "scan")
+
+
+def _batch_with_files(case, organisation, *, status, marker: str):
+    from django.core.files.base import ContentFile
+
+    from review.models import BatchItem
+
+    batch = Batch.objects.create(campaign=case.campaign, organisation=organisation, tier=organisation.tier, status=status,
+                                 sequence=Batch.objects.filter(organisation=organisation).count() + 1)
+    BatchItem.objects.create(batch=batch, case=case, rank=1)
+    for field in ("summary_docx", "summary_xlsx", "signed_scan"):
+        getattr(batch, field).save(f"{field}.bin", ContentFile(f"{marker}-{field}".encode()), save=False)
+    batch.save()
+    return batch
+
+
+@pytest.fixture
+def hidden():
+    """Two subtrees with a user of every role (太原: a park with its county and city; 大同 likewise,
+    plus a sibling park in 太原's county) and, in 太原, what only its owner may see: a draft, a park's
+    list not forwarded yet, a park's list forwarded to the county (not to the city), and a case a
+    provincial expert was assigned to and must now recuse from (a conflict recorded outside the services)."""
+    from django.utils import timezone
+    from guardian.shortcuts import assign_perm
+
+    from cases.enums import CaseStatus
+    from review.models import BatchStatus, ConflictOfInterest, ConflictSource, ExpertAssignment, ExpertProfile
+
+    province = factories.province()
+    trees = {}
+    for key, region in (("home", "太原市"), ("second", "大同市")):
+        city = factories.city(region)
+        county = factories.county(city)
+        park = factories.park(county)
+        trees[key] = {"city": city, "county": county, "park": park, "enterprise": factories.enterprise(park)}
+    sibling_park = factories.park(trees["home"]["county"])
+    home = trees["home"]
+    draft_enterprise = factories.enterprise(home["park"], name="草稿保密科技有限公司")
+    draft = factories.complete_case(draft_enterprise, title="草稿保密案例", contact_phone="13700001111", contact_name="草稿联系人")
+    recommended = factories.complete_case(home["enterprise"], title="未报送名单案例", contact_phone="13700002222")
+    recommended.status = CaseStatus.ASSOCIATION_RECOMMENDED
+    recommended.save()
+    passed_on = factories.complete_case(home["enterprise"], title="县级名单案例", contact_phone="13700003333")
+    passed_on.status = CaseStatus.COUNTY_REVIEW
+    passed_on.save()
+    open_list = _batch_with_files(recommended, home["park"], status=BatchStatus.OPEN, marker="OPENLIST")
+    county_list = _batch_with_files(passed_on, home["park"], status=BatchStatus.FORWARDED, marker="PARKLIST")
+    scored = factories.complete_case(home["enterprise"], title="回避保密案例", contact_phone="13700004444")
+    scored.status = CaseStatus.PROVINCE_REVIEW
+    scored.save()
+    users = {}
+    for key, tree in trees.items():
+        users[(key, Role.ENTERPRISE_USER)] = factories.user(Role.ENTERPRISE_USER, enterprise_=tree["enterprise"])
+        users[(key, Role.ASSOCIATION_STAFF)] = factories.user(Role.ASSOCIATION_STAFF, organisation_=tree["park"])
+        users[(key, Role.COUNTY_STAFF)] = factories.user(Role.COUNTY_STAFF, organisation_=tree["county"])
+        users[(key, Role.CITY_STAFF)] = factories.user(Role.CITY_STAFF, organisation_=tree["city"])
+        users[(key, Role.CITY_EXPERT)] = factories.user(Role.CITY_EXPERT, organisation_=tree["city"])
+    users[("sibling", Role.ASSOCIATION_STAFF)] = factories.user(Role.ASSOCIATION_STAFF, organisation_=sibling_park)
+    users[("province", Role.PROVINCE_STAFF)] = factories.user(Role.PROVINCE_STAFF, organisation_=province)
+    superuser = factories.user(Role.PROVINCE_STAFF, organisation_=province)
+    superuser.is_superuser = superuser.is_staff = True
+    superuser.save()
+    users[("province", "superuser")] = superuser
+    users[("province", Role.OBSERVER)] = factories.user(Role.OBSERVER, organisation_=province)
+    experts = {}
+    for name in ("recused", "allowed"):
+        expert = factories.user(Role.PROVINCE_EXPERT, organisation_=province)
+        ExpertProfile.objects.create(user=expert, home_city=factories.city("晋城市"))
+        ExpertAssignment.objects.create(case=scored, expert=expert, tier=Tier.PROVINCE, assigned_at=timezone.now())
+        assign_perm("cases.view_case", expert, scored)
+        experts[name] = expert
+    ConflictOfInterest.objects.create(expert=experts["recused"], case=scored, source=ConflictSource.DECLARED, reason="亲属")
+    users[("province", Role.PROVINCE_EXPERT)] = experts["recused"]
+    return {
+        "users": users, "draft": draft, "draft_owner": factories.user(Role.ENTERPRISE_USER, enterprise_=draft_enterprise),
+        "open_list": open_list, "county_list": county_list, "scored": scored, "allowed_expert": experts["allowed"],
+        "home": home,
+    }
+
+
+def _case_urls(case) -> list[tuple[str, str]]:
+    """(name, url) of every URL that takes a case (and one of its files), from the resolver."""
+    upload = case.uploads.filter(slot=UploadSlot.NARRATIVE).first()
+    objects = {"case": case.pk, "upload": upload.pk, "batch": 0, "assignment": 0, "expert": 0, "city": 0,
+               "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT"}
+    urls = []
+    for name, arguments in named_patterns():
+        if any(OBJECT_ARGUMENTS.get(arg) in ("case", "upload") for arg in arguments) and name not in OBJECT_PUBLIC:
+            urls.append((name, url_for(name, arguments, objects)))
+    return urls
+
+
+def _batch_urls(batch) -> list[tuple[str, str]]:
+    return [("review:batch_packages", reverse("review:batch_packages", args=[batch.pk]))] + [
+        (f"review:batch_file:{kind}", reverse("review:batch_file", args=[batch.pk, kind])) for kind in BATCH_KINDS
+    ]
+
+
+def _probe(client, user, urls, secrets) -> list:
+    """Every URL by GET, POST and PUT as `user`: each must be a 404 (405 for a method refused
+    before any lookup) and no body may carry a secret."""
+    client.force_login(user)
+    failures = []
+    for name, url in urls:
+        statuses = []
+        for method in ("get", "post", "put"):
+            response = getattr(client, method)(url)
+            statuses.append(response.status_code)
+            leaked = [secret for secret in secrets if secret in body_text(response)]
+            if response.status_code not in (404, 405) or leaked:
+                failures.append((name, method, response.status_code, leaked))
+        if 404 not in statuses:
+            failures.append((name, "any", statuses, "no method reached the object check"))
+    return failures
+
+
+DRAFT_SECRETS = ["草稿保密案例", "草稿保密科技有限公司", "13700001111", "草稿联系人"]
+
+
+def test_a_draft_is_hidden_from_every_role_but_its_own_enterprise(client, hidden):
+    """Defect 7: provincial staff (and a superuser) no more than anyone else, in both subtrees."""
+    urls = _case_urls(hidden["draft"])
+    failures = {}
+    for (tree, role), user in hidden["users"].items():
+        found = _probe(client, user, urls, DRAFT_SECRETS)
+        if found:
+            failures[(tree, str(role))] = found
+    assert failures == {}
+    client.force_login(hidden["draft_owner"])  # the control: its enterprise reads it
+    assert "草稿保密案例" in client.get(reverse("cases:case_detail", args=[hidden["draft"].pk])).content.decode()
+
+
+def test_no_list_search_count_or_export_names_a_draft(client, hidden):
+    """Every page without an object argument (lists, search, workbench, exports, audit log), for every
+    role including provincial staff: no draft's title, enterprise, contact or phone, zips unpacked."""
+    from cases.enums import AuditAction
+    from cases.models import AuditEvent
+
+    AuditEvent.objects.create(action=AuditAction.PERSONAL_DATA_DOWNLOADED, actor=hidden["draft_owner"], case=hidden["draft"],
+                              summary="Package downloaded: 草稿保密案例.zip")
+    extra = [("review:inbox?q", reverse("review:inbox") + "?q=草稿保密"), ("review:audit_log?q", reverse("review:audit_log") + "?q=草稿")]
+    failures = []
+    for (tree, role), user in hidden["users"].items():
+        client.force_login(user)
+        for name, arguments in named_patterns() + [(name, "url") for name, _url in extra]:
+            if name == "logout" or (arguments and arguments != "url"):
+                continue
+            url = dict(extra)[name] if arguments == "url" else reverse(name)
+            response = client.get(url)
+            leaked = [secret for secret in DRAFT_SECRETS if secret in body_text(response)]
+            if leaked:
+                failures.append((tree, str(role), name, response.status_code, leaked))
+    assert failures == []
+
+
+def test_a_list_not_forwarded_is_seen_by_its_own_organisation_only(client, hidden):
+    """Defect 3: the park's open list (tables, signed scan, packages) is a 404 for the county, the city,
+    the province and everybody of the second subtree; its own staff download it."""
+    secrets = ["未报送名单案例", "13700002222", "OPENLIST"]
+    owner = hidden["users"][("home", Role.ASSOCIATION_STAFF)]
+    urls = _batch_urls(hidden["open_list"])
+    failures = {}
+    for key, user in hidden["users"].items():
+        if user == owner:
+            continue
+        found = _probe(client, user, urls, secrets)
+        if found:
+            failures[(key[0], str(key[1]))] = found
+    assert failures == {}
+    client.force_login(owner)
+    assert "未报送名单案例" in body_text(client.get(reverse("review:batch_packages", args=[hidden["open_list"].pk])))
+    assert body_text(client.get(reverse("review:batch_file", args=[hidden["open_list"].pk, "scan"]))) == "OPENLIST-signed_scan"
+
+
+def test_a_forwarded_list_is_seen_by_the_tier_it_went_to_and_the_province_only(client, hidden):
+    """A park's forwarded list goes to its county: the county and the province read it, the city above
+    the county does not (the county has not forwarded those cases), nor the second subtree."""
+    secrets = ["县级名单案例", "13700003333", "PARKLIST"]
+    readers = {hidden["users"][("home", role)] for role in (Role.ASSOCIATION_STAFF, Role.COUNTY_STAFF)}
+    readers |= {hidden["users"][("province", Role.PROVINCE_STAFF)], hidden["users"][("province", "superuser")]}
+    urls = _batch_urls(hidden["county_list"])
+    failures = {}
+    for key, user in hidden["users"].items():
+        if user in readers:
+            client.force_login(user)
+            response = client.get(reverse("review:batch_file", args=[hidden["county_list"].pk, "scan"]))
+            if body_text(response) != "PARKLIST-signed_scan":
+                failures[(key[0], str(key[1]))] = ("reader refused", response.status_code)
+            continue
+        found = _probe(client, user, urls, secrets)
+        if found:
+            failures[(key[0], str(key[1]))] = found
+    assert failures == {}
+
+
+def test_a_recused_expert_reaches_nothing_of_the_case(client, hidden):
+    """Defect 2: a conflict recorded outside the services (admin, import, shell) hides the case from
+    the expert on every page, file, preview and download at once; the other assigned expert reads it."""
+    scored = hidden["scored"]
+    urls = _case_urls(scored)
+    assert _probe(client, hidden["users"][("province", Role.PROVINCE_EXPERT)], urls, ["回避保密案例"]) == []
+    client.force_login(hidden["users"][("province", Role.PROVINCE_EXPERT)])
+    assert "回避保密案例" not in client.get(reverse("review:expert_home")).content.decode()
+    client.force_login(hidden["allowed_expert"])
+    assert client.get(reverse("review:expert_case", args=[scored.pk])).status_code == 200
+    assert "回避保密案例" in client.get(reverse("review:expert_home")).content.decode()
