@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal.actions import perform
+from portal.queueing import enqueue
 from review.views.access import campaign_or_404
 from review.models import Ballot
 from review.selection.readiness import unreported_cities
@@ -228,12 +229,9 @@ def vote_quarantine_run(request):
     except VoteRefused as refused:
         messages.error(request, str(refused))
         return redirect("review:vote_quarantine")
-    result = quarantine_suspicious_ballots_task.delay(campaign.pk)
-    if result.ready():
-        outcome = result.get()
-        messages.success(request, _("%(n)d ballot(s) newly put in quarantine.") % {"n": outcome["newly_quarantined"]})
-    else:
-        messages.success(request, _("The check runs in the background; reload in a minute."))
+    # Queued, never waited for: with Redis down the job is recorded and the requeue job sends it.
+    enqueue(quarantine_suspicious_ballots_task, campaign.pk)
+    messages.success(request, _("The check runs in the background; reload in a minute."))
     return redirect("review:vote_quarantine")
 
 
