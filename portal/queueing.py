@@ -2,9 +2,9 @@
 
 Work is first recorded as a PendingTask row in the same transaction as the data it works on (an
 outbox): rolled back together, or committed together, so committed work cannot be lost. After the
-commit the message is published once, on a connection of its own with a one-second connect and
+commit the message is published once, on a connection of its own with a half-second connect and
 socket timeout and no retries, and the row is deleted. With Redis down the publish fails within
-about a second, the request still succeeds, and the row waits for the requeue job
+half a second, the request still succeeds, and the row waits for the requeue job
 (`portal.requeue_pending_work`, every 20 seconds), which publishes it once the broker is back.
 
 Why a connection of its own: the shared producer pool retries the connection for the whole
@@ -16,6 +16,7 @@ request waits for the result of queued work.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +25,12 @@ from portal.models import PendingTask
 
 logger = logging.getLogger("portal.queueing")
 
-# Seconds to reach Redis before giving up; a request pays it at most once per task it queues.
-PUBLISH_TIMEOUT_SECONDS = 1.0
+# Seconds to reach Redis before giving up. After a failure this process does not try again for
+# RETRY_AFTER_SECONDS (the rows wait for the requeue job), so a request that queues many tasks (a
+# forward moves every case of the list) pays the timeout once, not once per task.
+PUBLISH_TIMEOUT_SECONDS = 0.5
+RETRY_AFTER_SECONDS = 5.0
+_broker_down_until = 0.0
 
 
 def enqueue_on_commit(task, *args) -> None:
@@ -55,9 +60,13 @@ def send(task, *args) -> bool:
     """Publish `task(*args)` (a task or its registered name) once, with the short timeout and no
     retry; False (logged) when the broker cannot be reached. Not recorded: for work whose own
     state already says it is waiting (the requeue job's checks, previews and tables)."""
+    global _broker_down_until
     from portal.celery import app
 
     name = task if isinstance(task, str) else task.name
+    if not app.conf.task_always_eager and time.monotonic() < _broker_down_until:
+        logger.warning("task %s%r not queued: the broker failed a moment ago", name, args)
+        return False
     try:
         if isinstance(task, str):
             # The worker's registry (every sent name is registered: tests/portal/test_task_registry.py).
@@ -70,6 +79,8 @@ def send(task, *args) -> bool:
         with app.connection_for_write(connect_timeout=PUBLISH_TIMEOUT_SECONDS, transport_options=options) as connection:
             task.apply_async(args=args, connection=connection, retry=False, ignore_result=True)
     except Exception:  # kombu/redis raise several types for an unreachable broker
+        if not app.conf.task_always_eager:
+            _broker_down_until = time.monotonic() + RETRY_AFTER_SECONDS
         logger.warning("task %s%r not queued (broker unavailable) or failed in-process", name, args, exc_info=True)
         return False
     return True

@@ -113,12 +113,14 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 # --- Cache ----------------------------------------------------------------------------
 if REDIS_URL:
-    # A Redis outage degrades the cache (logged, treated as empty) instead of failing pages.
+    # A Redis outage degrades the cache (logged, treated as empty) instead of failing pages. Half a
+    # second is hundreds of times what a reachable Redis needs; a request that meets a hung Redis
+    # pays it once for the cache and once for queueing (portal/queueing.py), well under 2 s.
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             # Several installs (or test runs) may share one Redis database; each keeps to its prefix.
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
         }
