@@ -1,9 +1,9 @@
 """What the requeue job does (portal.requeue_pending_work, every 20 seconds from beat).
 
 Three ways work can be waiting without a message on its way to a worker, each put right here:
-1. recorded but never published (PendingTask rows: Redis was down when a request queued it, or
+1. taken by a worker that disappeared (portal.worker_presence) — its message goes back on the queue;
+2. recorded but never published (PendingTask rows: Redis was down when a request queued it, or
    the process died between its commit and the publish) — published now, oldest first;
-2. taken by a worker that disappeared (portal.worker_presence) — its message goes back on the queue;
 3. a check, preview or summary table still waiting after STALE_AFTER although its message was
    published (a message lost inside Redis, e.g. a restart without persistence) — queued again.
 """
@@ -31,13 +31,16 @@ BATCH = 500
 
 def requeue_pending_work(*, now: datetime.datetime | None = None) -> dict:
     now = now or timezone.now()
-    counts = {"recorded": publish_recorded_tasks(now=now), "orphaned": 0}
+    counts = {"orphaned": 0}
+    # First, and needing Redis only: a task of a vanished worker comes back even while the
+    # database steps below fail.
     try:
         from portal.worker_presence import restore_orphaned_messages
 
         counts["orphaned"] = restore_orphaned_messages()
     except Exception:  # a broker that is not Redis (eager, memory) or unreachable: nothing to restore
         logger.warning("orphaned messages not checked", exc_info=True)
+    counts["recorded"] = publish_recorded_tasks(now=now)
     counts.update(requeue_stale_work(now=now))
     return counts
 
