@@ -56,6 +56,11 @@ def publish_pending(pending: PendingTask, *, task=None) -> bool:
     return False
 
 
+def broker_recently_failed() -> bool:
+    """Whether a publish from this process found the broker unreachable in the last few seconds."""
+    return time.monotonic() < _broker_down_until
+
+
 def send(task, *args) -> bool:
     """Publish `task(*args)` (a task or its registered name) once, with the short timeout and no
     retry; False (logged) when the broker cannot be reached. Not recorded: for work whose own
@@ -64,13 +69,16 @@ def send(task, *args) -> bool:
     from portal.celery import app
 
     name = task if isinstance(task, str) else task.name
-    if not app.conf.task_always_eager and time.monotonic() < _broker_down_until:
+    if not app.conf.task_always_eager and broker_recently_failed():
         logger.warning("task %s%r not queued: the broker failed a moment ago", name, args)
         return False
+    if isinstance(task, str):
+        # The worker's registry (every sent name is registered: tests/portal/test_task_registry.py).
+        if task not in app.tasks:
+            logger.error("task %s%r not queued: no such task is registered", name, args)
+            return False
+        task = app.tasks[task]
     try:
-        if isinstance(task, str):
-            # The worker's registry (every sent name is registered: tests/portal/test_task_registry.py).
-            task = app.tasks[task]
         if app.conf.task_always_eager:  # embedded default and ordinary tests: runs here and now
             task.apply_async(args=args)
             return True

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.models import PendingTask
-from portal.queueing import publish_pending, send
+from portal.queueing import broker_recently_failed, publish_pending, send
 
 logger = logging.getLogger("portal.recovery")
 
@@ -46,9 +46,10 @@ def requeue_pending_work(*, now: datetime.datetime | None = None) -> dict:
 
 
 def publish_recorded_tasks(*, now: datetime.datetime) -> int:
-    """Publish the PendingTask rows that are due; stop at the first failure (the broker is still
-    down: trying the rest would only cost a second each). Each row is locked while it is
-    published, so two runs of the job at once never send one twice."""
+    """Publish the PendingTask rows that are due; stop once the broker fails (trying the rest
+    would only cost a timeout each); a row that fails for another reason (a task name no longer
+    registered, logged) does not hold up the rest. Each row is locked while it is published, so
+    two runs of the job at once never send one twice."""
     due = PendingTask.objects.filter(Q(attempts__gt=0) | Q(created_at__lt=now - UNTRIED_GRACE))
     sent = 0
     for pk in list(due.order_by("created_at", "pk").values_list("pk", flat=True)[:BATCH]):
@@ -56,9 +57,10 @@ def publish_recorded_tasks(*, now: datetime.datetime) -> int:
             pending = PendingTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if pending is None:  # published by another run meanwhile
                 continue
-            if not publish_pending(pending):
+            if publish_pending(pending):
+                sent += 1
+            elif broker_recently_failed():
                 break
-            sent += 1
     return sent
 
 

@@ -7,6 +7,7 @@ not check.
 closed port (connection refused) or a listener that never replies (a hung or unreachable Redis).
 The shared Redis of the suite is never stopped."""
 
+import datetime
 import json
 import re
 import socket
@@ -20,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.enums import CaseStatus, Role, Tier, UploadSlot, ValidationState
 from cases.models import Case, DeadlineExtension, Upload
@@ -123,13 +125,11 @@ def test_work_queued_in_a_transaction_that_rolls_back_is_not_kept():
 
 
 @pytest.mark.django_db
-def test_the_requeue_job_publishes_failed_and_abandoned_rows_and_leaves_one_being_published(caplog):
+def test_the_requeue_job_publishes_failed_and_abandoned_rows_and_leaves_one_being_published():
     # Ordinary tests run tasks in-process: a published row runs here and is deleted.
-    from django.utils import timezone
-
     failed = PendingTask.objects.create(name="portal.worker_heartbeat", args=[], attempts=1)
     abandoned = PendingTask.objects.create(name="portal.worker_heartbeat", args=[])
-    PendingTask.objects.filter(pk=abandoned.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=2))
+    PendingTask.objects.filter(pk=abandoned.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=2))
     just_committed = PendingTask.objects.create(name="portal.worker_heartbeat", args=[])
 
     sent = publish_recorded_tasks(now=timezone.now())
@@ -137,6 +137,18 @@ def test_the_requeue_job_publishes_failed_and_abandoned_rows_and_leaves_one_bein
     assert sent == 2
     assert list(PendingTask.objects.values_list("pk", flat=True)) == [just_committed.pk]
     assert not PendingTask.objects.filter(pk__in=[failed.pk, abandoned.pk]).exists()
+
+
+@pytest.mark.django_db
+def test_a_row_naming_no_registered_task_is_kept_and_does_not_hold_up_the_others():
+    unknown = PendingTask.objects.create(name="review.renamed_long_ago", args=[1], attempts=1)
+    behind_it = PendingTask.objects.create(name="portal.worker_heartbeat", args=[], attempts=1)
+
+    sent = publish_recorded_tasks(now=timezone.now())
+
+    assert sent == 1
+    assert list(PendingTask.objects.values_list("pk", "attempts")) == [(unknown.pk, 2)]
+    assert not PendingTask.objects.filter(pk=behind_it.pk).exists()
 
 
 # --- the vote --------------------------------------------------------------------------------------
