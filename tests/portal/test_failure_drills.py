@@ -90,7 +90,7 @@ def test_a_task_whose_worker_is_killed_runs_again_on_a_fresh_worker_and_complete
     queue = f"drill-{os.getpid()}"
     env = _base_env(REDIS_URL=redis_url, CELERY_QUEUE=queue, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
                     DATABASE_URL=test_database_url())
-    producer = Celery("drill", broker=redis_url, backend=redis_url)
+    producer = Celery("drill", broker=redis_url, backend=redis_url, set_as_current=False)  # the suite keeps its app
     producer.conf.update(task_default_queue=queue, broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT})
     markers = tmp_path / "markers"
     markers.mkdir()
@@ -155,7 +155,7 @@ def test_a_worker_killed_as_a_whole_hands_its_task_to_a_new_worker_well_before_t
     queue = f"drill-kill-{os.getpid()}"
     env = _base_env(REDIS_URL=redis_url, CELERY_QUEUE=queue, DATABASE_URL=test_database_url())
     env.pop("CELERY_VISIBILITY_TIMEOUT", None)
-    producer = Celery("drill", broker=redis_url, backend=redis_url)
+    producer = Celery("drill", broker=redis_url, backend=redis_url, set_as_current=False)  # the suite keeps its app
     producer.conf.update(task_default_queue=queue)
     markers = tmp_path / "markers"
     markers.mkdir()
