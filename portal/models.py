@@ -12,7 +12,7 @@ class PendingTask(models.Model):
 
     name = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
 

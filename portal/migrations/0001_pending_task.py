@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='task')),
                 ('args', models.JSONField(default=list, verbose_name='arguments')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='queued at')),
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='failed attempts')),
                 ('last_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='last attempt at')),
             ],
