@@ -267,7 +267,8 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
             stored_name = upload.file.name
             upload.save()
             Case.objects.filter(pk=locked.pk).update(updated_at=now)
-            transaction.on_commit(lambda: _queue_check(upload.pk))
+            # Recorded with the upload (committed together), published after the commit.
+            _queue_check(upload.pk)
     except Exception:
         if stored_name:
             default_storage.delete(stored_name)
@@ -277,9 +278,9 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
 
 def _queue_check(upload_id: int) -> None:
     from cases.tasks import check_upload_task
-    from portal.queueing import enqueue
+    from portal.queueing import enqueue_on_commit
 
-    enqueue(check_upload_task, upload_id)
+    enqueue_on_commit(check_upload_task, upload_id)
 
 
 def recheck_case_files(*, case_id: int) -> list[int]:

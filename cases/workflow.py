@@ -63,7 +63,7 @@ def transition_case(
         record = CaseTransition.objects.create(
             case=locked, from_status=from_status, to_status=to, actor=actor, reason=reason
         )
-        transaction.on_commit(lambda: _queue_notification(record.pk))
+        _queue_notification(record.pk)  # recorded in this transaction, published after the commit
     case.status, case.submitted_at, case.updated_at = locked.status, locked.submitted_at, locked.updated_at
     return record
 
@@ -71,6 +71,6 @@ def transition_case(
 def _queue_notification(transition_id: int) -> None:
     from cases.tasks import notify_transition
 
-    from portal.queueing import enqueue
+    from portal.queueing import enqueue_on_commit
 
-    enqueue(notify_transition, transition_id)
+    enqueue_on_commit(notify_transition, transition_id)

@@ -4,8 +4,9 @@ database, not here). After a failure the cache skips Redis for a few seconds ins
 a connection attempt on every call.
 
 What degrades while Redis is down: counters (sign-in and vote rate limits) start from zero,
-cached reads are recomputed, and tasks cannot be queued (that is the broker, not this cache;
-/readyz says "Redis 不可用").
+cached reads are recomputed, and tasks wait in the database until the requeue job can queue them
+(that is the broker, not this cache; /readyz says "Redis 不可用"). What cannot work without it asks
+`cache_is_available()` and says so plainly (the vote's SMS codes and their limits live here).
 """
 
 import logging
@@ -52,3 +53,22 @@ class TolerantRedisCache(RedisCache):
     # A counter that cannot be read starts again: the caller sees its first use.
     incr = _tolerant("incr", lambda key, delta=1, version=None: delta)
     decr = _tolerant("decr", lambda key, delta=1, version=None: -delta)
+
+    def is_available(self) -> bool:
+        """Whether Redis answers right now (a PING), remembering an outage like the operations above."""
+        if time.monotonic() < self._down_until:
+            return False
+        try:
+            self._cache.get_client(write=True).ping()
+        except RedisError as error:
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            logger.warning("cache unavailable (%s: %s)", type(error).__name__, error)
+            return False
+        return True
+
+
+def cache_is_available(cache) -> bool:
+    """Whether `cache` can keep what is put in it now. Caches without an outage mode (local memory
+    in the embedded default) always can."""
+    probe = getattr(cache, "is_available", None)
+    return True if probe is None else probe()

@@ -55,6 +55,10 @@ DEFAULT_RATE_LIMITS = {
     "review:certificate_verify": ("60/600", "ip", ("GET", "HEAD")),
     "review:vote_receipt": ("60/600", "ip", ("GET", "HEAD")),
     "review:vote_verify": ("30/600", "ip", ("POST",)),
+    # Links carrying a secret token (password reset, registration invitation): a guesser is limited
+    # per address like any other public look-up by key.
+    "password_reset_confirm": ("30/600", "ip", ("GET", "HEAD", "POST")),
+    "accounts:register_invited": ("30/600", "ip", ("GET", "HEAD", "POST")),
 }
 
 # url name → rate of the look-ups that find nothing, per address. For public pages where counting

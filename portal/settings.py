@@ -114,12 +114,14 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 
 # --- Cache ----------------------------------------------------------------------------
 if REDIS_URL:
-    # A Redis outage degrades the cache (logged, treated as empty) instead of failing pages.
+    # A Redis outage degrades the cache (logged, treated as empty) instead of failing pages. Half a
+    # second is hundreds of times what a reachable Redis needs; a request that meets a hung Redis
+    # pays it once for the cache and once for queueing (portal/queueing.py), well under 2 s.
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             # Several installs (or test runs) may share one Redis database; each keeps to its prefix.
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
         }
@@ -142,8 +144,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may run longer than this (the worker kills it and records the failure): the longest
+# legitimate ones (a LibreOffice render, 120 s; a 300 MB PDF checked in about a minute) fit many
+# times over, and it bounds the visibility timeout below.
+CELERY_TASK_TIME_LIMIT = 30 * 60
 # A message taken by a worker that died unacknowledged goes back to the queue after this many
-# seconds (Redis transport). Longer than the longest task; the failure drill sets it short.
+# seconds (Redis transport). Twice the task time limit, so a task still running is never handed
+# to a second worker. This is only the backstop: the requeue job notices a worker that
+# disappeared within about half a minute (portal/worker_presence.py). The failure drill sets it short.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -153,15 +161,22 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {"task": "review.send_deadline_reminders", "schedule": crontab(hour=9, minute=0)},
     # Flags suspicious ballots while a vote runs (the job does nothing outside the voting window).
     "quarantine-ballots": {"task": "review.quarantine_current_campaign", "schedule": crontab(minute="*/10")},
-    # Work whose message was lost (broker down when it was queued) is queued again.
-    "requeue-pending-work": {"task": "portal.requeue_pending_work", "schedule": crontab(minute="*/5")},
+    # Work whose message was lost (broker down when it was queued, worker killed) is queued again;
+    # often, so a worker that disappeared costs its task well under a minute (portal/recovery.py).
+    "requeue-pending-work": {"task": "portal.requeue_pending_work", "schedule": timedelta(seconds=20)},
     # Resumable uploads abandoned half-way are removed at night.
     "discard-expired-resumable-uploads": {"task": "cases.discard_expired_resumable_uploads", "schedule": crontab(hour=3, minute=30)},
 }
-# With Redis down, queueing gives up after about two seconds instead of hanging the request;
-# the data is saved and the requeue job above sends the work later.
+# Publishing outside a request (beat, tasks queueing tasks) gives up after about two seconds.
+# Requests queue through portal/queueing.py instead: recorded in the database, then published on
+# a connection of its own that gives up after one second; the requeue job sends it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+# /readyz answers a probe from loopback, or a monitor elsewhere sending `Authorization: Bearer <token>`.
+READYZ_TOKEN = env_str("READYZ_TOKEN", "")
+if READYZ_TOKEN and len(READYZ_TOKEN) < 20:
+    raise ImproperlyConfigured("READYZ_TOKEN must be at least 20 random characters (or unset: loopback only).")
 
 # --- Authentication -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

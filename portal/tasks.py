@@ -1,4 +1,3 @@
-import datetime
 import os
 import time
 from pathlib import Path
@@ -7,6 +6,7 @@ from celery import shared_task
 from django.db import connection
 
 import portal.logging  # noqa: F401  (connects the task log signals in the worker)
+import portal.worker_presence  # noqa: F401  (the worker's presence heartbeat, read by the requeue job)
 from cases.models import Campaign
 
 
@@ -37,29 +37,10 @@ def drill_slow_task(marker_dir: str, seconds: float = 30.0) -> dict:
     return {"pid": os.getpid(), "already_done": False}
 
 
-STALE_AFTER = datetime.timedelta(minutes=5)
-
-
 @shared_task(name="portal.requeue_pending_work")
 def requeue_pending_work() -> dict:
-    """Queue again the checks, previews and summary tables still waiting after a few minutes: their
-    first message was lost (broker down when queued, or a worker gone). Every task is idempotent."""
-    from django.utils import timezone
+    """Send again work whose message never reached a worker or whose worker died (beat, every
+    20 seconds; settings.CELERY_BEAT_SCHEDULE). Every task is idempotent. See portal/recovery.py."""
+    from portal.recovery import requeue_pending_work as requeue
 
-    from cases.enums import ValidationState
-    from cases.models import Upload
-    from cases.tasks import check_upload_task, render_preview_task
-    from portal.queueing import enqueue
-    from review.models import Batch
-    from review.tasks import generate_summary_tables_task
-
-    before = timezone.now() - STALE_AFTER
-    waiting = (ValidationState.PENDING, ValidationState.RUNNING)
-    counts = {"checks": 0, "previews": 0, "summary_tables": 0}
-    for upload_id in Upload.objects.filter(validation_state__in=waiting, uploaded_at__lt=before).values_list("pk", flat=True):
-        counts["checks"] += enqueue(check_upload_task, upload_id)
-    for upload_id in Upload.objects.filter(preview_state__in=waiting, uploaded_at__lt=before).values_list("pk", flat=True):
-        counts["previews"] += enqueue(render_preview_task, upload_id)
-    for batch_id in Batch.objects.filter(generation_state__in=waiting, created_at__lt=before).values_list("pk", flat=True):
-        counts["summary_tables"] += enqueue(generate_summary_tables_task, batch_id)
-    return counts
+    return requeue()

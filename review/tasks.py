@@ -36,3 +36,8 @@ def quarantine_current_campaign_task() -> dict:
 
     campaign = Campaign.objects.current()
     return quarantine_suspicious_ballots_task(campaign.pk) if campaign else {}
+
+
+# Registered with the worker here (task discovery imports each app's tasks module only); defined
+# beside the rest of the pipeline's mail.
+from review.notifications import notify_batch_forwarded, notify_extension  # noqa: E402, F401

@@ -14,6 +14,7 @@ from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, 
 from portal import ratelimit
 from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
+from portal.queueing import enqueue
 from review.views.access import campaign_or_404
 from review.models import Ballot
 from review.selection.readiness import unreported_cities
@@ -270,12 +271,9 @@ def vote_quarantine_run(request):
     except VoteRefused as refused:
         messages.error(request, str(refused))
         return redirect("review:vote_quarantine")
-    result = quarantine_suspicious_ballots_task.delay(campaign.pk)
-    if result.ready():
-        outcome = result.get()
-        messages.success(request, _("%(n)d ballot(s) newly put in quarantine.") % {"n": outcome["newly_quarantined"]})
-    else:
-        messages.success(request, _("The check runs in the background; reload in a minute."))
+    # Queued, never waited for: with Redis down the job is recorded and the requeue job sends it.
+    enqueue(quarantine_suspicious_ballots_task, campaign.pk)
+    messages.success(request, _("The check runs in the background; reload in a minute."))
     return redirect("review:vote_quarantine")
 
 

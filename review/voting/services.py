@@ -27,6 +27,7 @@ from cases.models import AuditEvent, Campaign, Case
 from cases.refusals import Refused
 from cases.rules import MOBILE_PATTERN, ensure_campaign_open
 from cases.rules import normalise_phone as normalise_mobile
+from portal.cache import cache_is_available
 from review.models.voting import (
     Ballot,
     BallotChoice,
@@ -89,6 +90,11 @@ def _code_digest(voter: str, code: str) -> str:
     return hmac.new(voter.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+def _unavailable_before_sending() -> VoteRefused:
+    return VoteRefused(_("Phone verification is unavailable right now because of a fault on our side; no code was "
+                         "sent. Please try again in a few minutes."))
+
+
 def _too_many_ballots() -> str:
     return _("Too many ballots came from your network or device; try again later.")
 
@@ -124,10 +130,15 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     per address block and per device; the phone has not voted yet (AlreadyVoted, no SMS); one code
     per phone per cooldown and a daily cap per phone.
     Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
+    The codes and every limit above live in the cache (Redis): while it is unavailable the code
+    could not be checked and the limits would not count, so nothing is sent and the voter is told
+    so (before the limits, and again if the code was not kept).
     """
     now = now or timezone.now()
     _ensure_vote_open(campaign, now)
     phone = normalise_phone(phone)
+    if not cache_is_available(cache):
+        raise _unavailable_before_sending()
     voter = voter_hash(phone)
     if limits.exceeded("verify_phone_failures", voter):
         raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
@@ -151,7 +162,10 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     if not limits.hit("code_phone_day", voter):
         raise VoteRefused(_("Too many codes were requested; try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_code_key(voter), _code_digest(voter, code), CODE_TTL)
+    digest = _code_digest(voter, code)
+    cache.set(_code_key(voter), digest, CODE_TTL)
+    if cache.get(_code_key(voter)) != digest:  # Redis went away meanwhile: an SMS now would be a code that fails
+        raise _unavailable_before_sending()
     gateway().send(phone, _("Your voting code is %(code)s, valid for 10 minutes. Do not share it.") % {"code": code})
     return voter
 
@@ -166,6 +180,10 @@ def verify_code(*, campaign: Campaign, phone: str, code: str, now: datetime.date
 def verify_voter_code(*, campaign: Campaign, voter: str, code: str, now: datetime.datetime | None = None) -> str:
     """verify_code for a voter already known by its hash (the phone page keeps only the hash)."""
     _ensure_vote_open(campaign, now or timezone.now())
+    if not cache_is_available(cache):  # the code and the wrong-code lockout live there
+        raise VoteRefused(_("Phone verification is unavailable right now because of a fault on our side, so your code "
+                            "cannot be checked. Please try again in a few minutes; if the code has expired by then, "
+                            "request a new one."))
     if limits.exceeded("verify_phone_failures", voter):
         raise VoteRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
     stored = cache.get(_code_key(voter))

@@ -90,7 +90,7 @@ def test_a_task_whose_worker_is_killed_runs_again_on_a_fresh_worker_and_complete
     queue = f"drill-{os.getpid()}"
     env = _base_env(REDIS_URL=redis_url, CELERY_QUEUE=queue, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
                     DATABASE_URL=test_database_url())
-    producer = Celery("drill", broker=redis_url, backend=redis_url)
+    producer = Celery("drill", broker=redis_url, backend=redis_url, set_as_current=False)  # the suite keeps its app
     producer.conf.update(task_default_queue=queue, broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT})
     markers = tmp_path / "markers"
     markers.mkdir()
@@ -138,6 +138,54 @@ def test_a_task_whose_worker_is_killed_runs_again_on_a_fresh_worker_and_complete
         producer.control.purge()
 
 
+def _start_beat(env: dict, log_path: Path, schedule: Path) -> subprocess.Popen:
+    log = open(log_path, "a")
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO", "--schedule", str(schedule)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)  # the requeue job reads the test database
+def test_a_worker_killed_as_a_whole_hands_its_task_to_a_new_worker_well_before_the_visibility_timeout(tmp_path):
+    # Production settings: the hour-long visibility timeout is not what brings the task back; the
+    # requeue job, sent by beat every 20 s, notices that no present worker holds the message.
+    redis_url = django_settings.REDIS_URL.rsplit("/", 1)[0] + f"/{DRILL_REDIS_DB}"
+    queue = f"drill-kill-{os.getpid()}"
+    env = _base_env(REDIS_URL=redis_url, CELERY_QUEUE=queue, DATABASE_URL=test_database_url())
+    env.pop("CELERY_VISIBILITY_TIMEOUT", None)
+    producer = Celery("drill", broker=redis_url, backend=redis_url, set_as_current=False)  # the suite keeps its app
+    producer.conf.update(task_default_queue=queue)
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    log_path = tmp_path / "workers.log"
+    processes = []
+    try:
+        processes.append(_start_worker(env, queue, log_path, "kill-a"))
+        processes.append(_start_beat(env, tmp_path / "beat.log", tmp_path / "beat-schedule"))
+        result = producer.send_task("portal.drill_slow_task", args=[str(markers), 6.0], queue=queue)
+        starts = markers / "starts"
+        wait_for(lambda: starts.exists() and starts.read_text().strip(), seconds=90, what="the first worker to start the task")
+
+        _kill_group(processes[0])  # the main process and its pool child, at once: nothing is given back
+        killed_at = time.monotonic()
+        processes.append(_start_worker(env, queue, log_path, "kill-b"))
+        answer = result.get(timeout=120)
+
+        first_pid, second_pid = starts.read_text().split()
+        assert first_pid != second_pid
+        assert answer == {"pid": int(second_pid), "already_done": False}
+        assert (markers / "done").read_text() == second_pid
+        # Generous: presence expiry (15 s) + the job's interval (20 s) + a worker start on a busy
+        # machine; the broker alone would have waited an hour.
+        assert time.monotonic() - killed_at < 100
+    finally:
+        for process in processes:
+            _kill_group(process)
+        producer.control.purge()
+
+
 def test_the_drill_task_is_idempotent(tmp_path):
     from portal.tasks import drill_slow_task
 
@@ -151,6 +199,10 @@ def test_long_running_tasks_survive_a_lost_worker_by_configuration(settings):
     assert (settings.CELERY_TASK_ACKS_LATE, settings.CELERY_TASK_REJECT_ON_WORKER_LOST) == (True, True)
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS == {"visibility_timeout": 3600}
+    # A running task is never redelivered to a second worker: no task outlives half the timeout.
+    assert settings.CELERY_TASK_TIME_LIMIT * 2 <= settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    # A vanished worker's task is back within PRESENCE_TTL + this interval (well under a minute).
+    assert settings.CELERY_BEAT_SCHEDULE["requeue-pending-work"]["schedule"].total_seconds() == 20
 
 
 # --- (b) PostgreSQL going away while the portal serves ------------------------------------------
