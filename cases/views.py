@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.deadlines import stage_closes_at
 from cases.documents.cover import build_paper_checklist, build_proof_cover
@@ -521,6 +521,7 @@ def _docx_response(data: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def blank_form(request):
     """The blank official 推荐表 (附件3) for any signed-in user."""
     campaign = current_campaign()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from portal.demo import DEMO_PASSWORD
 from cases.queries import current_campaign, memberships_of
@@ -10,6 +11,7 @@ from review.queries import workbench_for
 
 
 @login_required
+@require_safe
 def home(request):
     """工作台: one panel per role the user holds, saying what to do now."""
     campaign = current_campaign()
