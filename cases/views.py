@@ -462,7 +462,7 @@ def _receive_upload(request, case: Case, slot: str, handler: SlotUploadHandler):
         html = render_to_string("cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable), request)
         if error:
             return JsonResponse({"ok": False, "message": error, "html": html}, status=400)
-        return JsonResponse({"ok": True, "message": message, "html": html})
+        return JsonResponse({"ok": True, "message": message, "html": html, "upload": upload.pk})
     if error:
         messages.error(request, error)
     else:
