@@ -28,10 +28,13 @@ install: $(STAMP)
 
 # The portal with demo data on http://127.0.0.1:8000. Embedded (SQLite, tasks in-process)
 # unless DATABASE_URL / REDIS_URL are set; with REDIS_URL a Celery worker runs alongside.
+# DEBUG stays off (the Chinese 404/403/500 pages, as users see them): DEBUG=1 make run for
+# Django's debug pages.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	export DEMO_MODE=$${DEMO_MODE:-1} DEBUG=$${DEBUG:-1}; \
+	export DEMO_MODE=$${DEMO_MODE:-1} HTTPS=$${HTTPS:-0}; \
+	if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then $(PY) manage.py collectstatic --noinput -v 0; fi; \
 	if [ -n "$$REDIS_URL" ]; then \
 		$(PY) -m celery -A portal worker --loglevel=INFO --concurrency=2 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -12,6 +12,12 @@ def can_administer(user) -> bool:
     return user.is_authenticated and (user.is_superuser or has_role(user, Role.PROVINCE_STAFF))
 
 
+def may_read_province_summaries(user) -> bool:
+    """The province-wide read-only pages (dashboard, all cities, audit log): provincial staff, and
+    observers (co-organising departments), who read them and change nothing."""
+    return can_administer(user) or (user.is_authenticated and has_role(user, Role.OBSERVER))
+
+
 # The role that acts for each tier of the pipeline.
 ACTING_ROLE = {
     Tier.ENTERPRISE: Role.ENTERPRISE_USER,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
@@ -432,7 +432,7 @@ def _receive_upload(request, case: Case, slot: str, handler: SlotUploadHandler):
         html = render_to_string("cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable), request)
         if error:
             return JsonResponse({"ok": False, "message": error, "html": html}, status=400)
-        return JsonResponse({"ok": True, "message": message, "html": html})
+        return JsonResponse({"ok": True, "message": message, "html": html, "upload": upload.pk})
     if error:
         messages.error(request, error)
     else:
@@ -491,6 +491,7 @@ def _docx_response(data: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def blank_form(request):
     """The blank official 推荐表 (附件3) for any signed-in user."""
     campaign = current_campaign()

@@ -2,9 +2,12 @@
 
 Two modes:
 - embedded default (neither DATABASE_URL nor REDIS_URL set): SQLite file in the project
-  folder, Celery tasks run in-process, mail printed to the console, DEBUG on;
+  folder, Celery tasks run in-process, mail printed to the console, static files served from
+  static/, a development SECRET_KEY;
 - services (DATABASE_URL and/or REDIS_URL set): PostgreSQL, Redis cache and Celery broker,
-  DEBUG off unless set, SECRET_KEY required.
+  SECRET_KEY required.
+DEBUG is off in both unless DEBUG=1 is set: the demo shows the Chinese 404/403/500 pages, not
+Django's English debug pages that list every URL pattern.
 """
 
 from datetime import timedelta
@@ -22,10 +25,10 @@ DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlit
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 EMBEDDED = DATABASE_URL is None and REDIS_URL is None
 
-DEBUG = env_bool("DEBUG", default=EMBEDDED)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or EMBEDDED):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (at least 50 random characters).")
     SECRET_KEY = "insecure-embedded-development-key-never-use-in-production-0123456789"
 
@@ -222,6 +225,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+# The embedded default serves static/ as it is (no collectstatic), also with DEBUG off.
+WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
+WHITENOISE_AUTOREFRESH = DEBUG or EMBEDDED
 # Uploads are private: there is deliberately no public MEDIA_URL route; files are served
 # by permission-checked views through the storage API.
 MEDIA_ROOT = Path(env_str("UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
@@ -251,7 +257,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or EMBEDDED
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -280,8 +286,9 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "创新案例征集平台 <noreply@localhost>")
 
 # --- Security -------------------------------------------------------------------------
-# HTTPS: the site is served over TLS (by the reverse proxy). On by default outside DEBUG.
-HTTPS = env_bool("HTTPS", default=not DEBUG)
+# HTTPS: the site is served over TLS (by the reverse proxy). On by default outside DEBUG and
+# the embedded default (which runserver serves over plain HTTP).
+HTTPS = env_bool("HTTPS", default=not (DEBUG or EMBEDDED))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts.queries import latest_registration_of, waiting_registration_counts
 from portal.demo import DEMO_PASSWORD
@@ -11,6 +12,7 @@ from review.queries import workbench_for
 
 
 @login_required
+@require_safe
 def home(request):
     """工作台: one panel per role the user holds, saying what to do now."""
     campaign = current_campaign()

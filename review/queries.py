@@ -137,7 +137,10 @@ def workbench_for(user, campaign: Campaign | None, now: datetime.datetime | None
                 panel.todo.append(_("Follow every city's progress and quota fill; manage campaigns, quotas, organisations and accounts."))
         elif membership.role == Role.OBSERVER:
             panel.city_progress = city_progress(campaign)
+            by_status = case_counts_by_status(Case.objects.filter(campaign=campaign))  # counts only: no case is visible
+            panel.counts = [(CaseStatus(status).label, count) for status, count in sorted(by_status.items())]
             panel.todo.append(_("Read-only: follow the campaign's progress by city."))
+            panel.todo.append(_("Open the dashboard, the list of all cities and the audit log; nothing can be changed from them."))
         panels.append(panel)
     return panels
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from cases.validation import rules
-from cases.validation.findings import Finding, Rule, sort_findings
+from cases.validation.findings import Finding, Rule, sort_findings, technical
 from cases.validation.limits import ValidationContext, ValidationLimits
 from cases.validation.office import validate_form_word, validate_narrative, validate_ppt, validate_talk_text
 from cases.validation.package import validate_package
@@ -58,7 +58,7 @@ def validate_file(path: Path, kind: str, *, context: ValidationContext, display_
     try:
         size = path.stat().st_size
     except OSError as error:
-        return [unreadable.finding(found=_("the file cannot be opened (%(error)s)") % {"error": error.strerror})]
+        return [unreadable.finding(found=_("the file cannot be opened"), detail=technical(error))]
     limit = context.limits.max_file_bytes[size_group]
     if size > limit:
         return [rules.FILE_TOO_LARGE.finding(found=describe_bytes(size), limit=describe_bytes(limit))]
@@ -68,7 +68,8 @@ def validate_file(path: Path, kind: str, *, context: ValidationContext, display_
         findings = _run(path, kind, context, display_name)
     except (MemoryError, RecursionError, Exception) as error:  # a file must never crash the worker
         logger.exception("validation of %s as %s failed", path, kind)
-        return [unreadable.finding(found=_("the file could not be processed (%(error)s)") % {"error": type(error).__name__})]
+        # Only the class name: the text of an unexpected error may hold server paths.
+        return [unreadable.finding(found=_("the file could not be processed"), detail=type(error).__name__)]
     return sort_findings(findings)
 
 

@@ -27,7 +27,10 @@ class Finding:
     """One problem (or note) about one uploaded file.
 
     `location` is a short human-readable place: a paragraph number with a quote, a page, a zip
-    member. `fix` tells the user how to repair it in Word/Explorer terms.
+    member. `fix` tells the user how to repair it in Word/Explorer terms. `message` and `found`
+    are always in the user's language; what a library or tool said (an exception's text, a codec's
+    English name, an internal part name) goes into `detail`, shown folded away as 技术信息 for
+    support staff, never into the message.
     """
 
     rule: str
@@ -37,6 +40,7 @@ class Finding:
     found: str = ""
     location: str = ""
     fix: str = ""
+    detail: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -44,7 +48,7 @@ class Finding:
     def within(self, outer_location: str) -> Finding:
         """The same finding, located inside `outer_location` (a zip member, a converted file)."""
         inner = f"{outer_location} › {self.location}" if self.location else outer_location
-        return Finding(self.rule, self.severity, self.message, self.expected, self.found, inner, self.fix)
+        return Finding(self.rule, self.severity, self.message, self.expected, self.found, inner, self.fix, self.detail)
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,13 @@ class Rule:
         location: str = "",
         severity: Severity | None = None,
         message: Any = None,
+        detail: str = "",
         **params: Any,
     ) -> Finding:
         """Build a finding. `severity` overrides the rule's default only where the rule's
         docstring in rules.py says a milder case exists; `message` replaces the default wording
-        for a variant of the same rule (e.g. a truncated video is still `video.unreadable`)."""
+        for a variant of the same rule (e.g. a truncated video is still `video.unreadable`).
+        `detail` is the technical text behind `found` (see Finding), never shown in the message."""
         values = {**self.params, **params, "found": found}
         expected = _render(self.expected, values) if self.expected else str(params.get("expected", ""))
         values["expected"] = expected
@@ -81,7 +87,35 @@ class Rule:
             found=found,
             location=location,
             fix=_render(self.fix, values),
+            detail=detail,
         )
+
+    def finding_for(self, problem: FileProblem, **kwargs: Any) -> Finding:
+        """A finding from a FileProblem: its reason becomes `found`, its detail the 技术信息."""
+        return self.finding(found=problem.reason, detail=problem.detail, **kwargs)
+
+
+class FileProblem(Exception):
+    """Why a file cannot be read, raised inside a check: `reason` in the user's words (it becomes
+    the finding's `found`), `detail` what the library said (it becomes the finding's `detail`)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.reason = str(reason)
+        self.detail = detail
+
+
+MAX_DETAIL_CHARS = 300
+
+
+def technical(error: BaseException | str) -> str:
+    """What a library said, for the 技术信息 line: the exception's class and text, one line, capped."""
+    if isinstance(error, BaseException):
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    else:
+        text = str(error)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
 
 
 def _render(text: Any, values: dict[str, Any]) -> str:

@@ -61,7 +61,7 @@ def validate_ppt(path: Path, context: ValidationContext) -> list[Finding]:
                     return [rules.PPT_UNREADABLE.finding(found=_("it is not a PowerPoint presentation"))]
                 slides = presentation.findall(f"{qn('p:sldIdLst')}/{qn('p:sldId')}")
         except UnreadablePackage as problem:
-            return [rules.PPT_UNREADABLE.finding(found=str(problem))]
+            return [rules.PPT_UNREADABLE.finding_for(problem)]
         return [] if slides else [rules.PPT_EMPTY.finding()]
 
 
@@ -74,7 +74,7 @@ def _validate_word(path: Path, context: ValidationContext, check: Callable[[Word
         try:
             document = open_word_document(docx_path, context.limits)
         except UnreadablePackage as problem:
-            return [rules.DOCX_UNREADABLE.finding(found=str(problem))]
+            return [rules.DOCX_UNREADABLE.finding_for(problem)]
         try:
             return check(document, context)
         finally:

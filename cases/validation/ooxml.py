@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from cases.validation.findings import FileProblem, technical
 from cases.validation.limits import ValidationLimits
 from cases.validation.units import describe_bytes
 
@@ -37,8 +38,9 @@ def qn(prefixed: str) -> str:
     return f"{{{NS[prefix]}}}{local}"
 
 
-class UnreadablePackage(Exception):
-    """The file is not a usable OOXML package; the message says why (shown as `found`)."""
+class UnreadablePackage(FileProblem):
+    """The file is not a usable OOXML package; `reason` says why (shown as `found`), `detail` what
+    the parser said or which part (shown as 技术信息)."""
 
 
 _PARSER = etree.XMLParser(
@@ -59,7 +61,7 @@ def parse_xml(data: bytes) -> etree._Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as error:
-        raise UnreadablePackage(_("damaged XML (%(error)s)") % {"error": error}) from error
+        raise UnreadablePackage(_("its content (XML) is damaged"), technical(error)) from error
 
 
 XML_PART_SUFFIXES = (".xml", ".rels", ".vml")
@@ -91,7 +93,7 @@ class OoxmlPackage:
         try:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError) as error:
-            raise UnreadablePackage(_("it is not a zip-based Office file")) from error
+            raise UnreadablePackage(_("it is not a zip-based Office file"), technical(error)) from error
         infos = self._zip.infolist()
         if len(infos) > limits.max_ooxml_members:
             raise UnreadablePackage(_("it has %(count)s parts, more than %(limit)s") % {"count": len(infos), "limit": limits.max_ooxml_members})
@@ -122,16 +124,16 @@ class OoxmlPackage:
         cap = limit if limit is not None else self._limits.max_xml_part_bytes
         info = self._infos.get(name)
         if info is None:
-            raise UnreadablePackage(_("the part %(name)s is missing") % {"name": name})
+            raise UnreadablePackage(_("a part of the document is missing"), name)
         if info.file_size > cap:
-            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s") % {"name": name, "limit": describe_bytes(cap)})
+            raise UnreadablePackage(_("a part of the document is larger than %(limit)s") % {"limit": describe_bytes(cap)}, name)
         try:
             with self._zip.open(info) as member:
                 data = member.read(cap + 1)
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError) as error:
-            raise UnreadablePackage(_("the part %(name)s is damaged (%(error)s)") % {"name": name, "error": error}) from error
+            raise UnreadablePackage(_("a part of the document is damaged"), f"{name}: {technical(error)}") from error
         if len(data) > cap:
-            raise UnreadablePackage(_("the part %(name)s is larger than %(limit)s") % {"name": name, "limit": describe_bytes(cap)})
+            raise UnreadablePackage(_("a part of the document is larger than %(limit)s") % {"limit": describe_bytes(cap)}, name)
         return data
 
     def xml(self, name: str) -> etree._Element:

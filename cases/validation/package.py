@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.validation import rules
-from cases.validation.findings import Finding, join_places
+from cases.validation.findings import FileProblem, Finding, join_places, technical
 from cases.validation.isolation import private_folder
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
 from cases.validation.names import (
@@ -81,8 +81,8 @@ SLOTS = (
 MemberValidator = Callable[[Path, str, ValidationContext, str], list[Finding]]
 
 
-class _Unsafe(Exception):
-    """The archive as a whole must not be opened further; args[0] says why."""
+class _Unsafe(FileProblem):
+    """The archive (or one member) must not be opened further; `reason` says why."""
 
 
 def decoded_name(info: zipfile.ZipInfo) -> str:
@@ -117,12 +117,12 @@ def validate_package(path: Path, context: ValidationContext, validate_member: Me
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        return [rules.PACKAGE_UNREADABLE.finding(found=str(error)), *findings]
+        return [rules.PACKAGE_UNREADABLE.finding(found=_("the archive is damaged"), detail=technical(error)), *findings]
     with archive:
         try:
             members = _safe_members(archive, path, context, findings)
         except _Unsafe as problem:
-            return [rules.PACKAGE_UNSAFE.finding(found=str(problem)), *findings]
+            return [rules.PACKAGE_UNSAFE.finding_for(problem), *findings]
         findings += _check_slots_and_folder(members, context)
         with private_folder(context.temp_root) as folder:
             for index, (info, name) in enumerate(members):
@@ -133,7 +133,7 @@ def validate_package(path: Path, context: ValidationContext, validate_member: Me
                 try:
                     _extract(archive, info, extracted)
                 except _Unsafe as problem:
-                    findings.append(rules.PACKAGE_UNSAFE.finding(found=str(problem), location=name))
+                    findings.append(rules.PACKAGE_UNSAFE.finding_for(problem, location=name))
                     continue
                 member_findings = validate_member(extracted, slot.kind, context, PurePosixPath(name.replace("\\", "/")).name)
                 findings += [finding.within(name) for finding in member_findings]
@@ -216,7 +216,7 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path)
                 target.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as error:
         destination.unlink(missing_ok=True)
-        raise _Unsafe(_("a damaged member (%(error)s)") % {"error": error}) from None
+        raise _Unsafe(_("a damaged member"), technical(error)) from None
 
 
 def _check_package_name(file_name: str, context: ValidationContext) -> list[Finding]:

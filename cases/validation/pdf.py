@@ -15,13 +15,14 @@ from io import BytesIO
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ContentStream, DictionaryObject, StreamObject
 
 from cases.validation import rules
-from cases.validation.findings import WARNING, Finding, join_numbers
+from cases.validation.findings import WARNING, Finding, join_numbers, technical
 from cases.validation.limits import ValidationContext
 from cases.validation.colour import has_red_ring_seal
 from cases.validation.sniff import describe_content, read_head
@@ -53,12 +54,14 @@ def validate_pdf(path: Path, kind: str, context: ValidationContext) -> list[Find
                 return [_encryption_finding(reader)]
             page_count = len(reader.pages)
     except (PdfReadError, PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-        return [rules.PDF_UNREADABLE.finding(found=_("the file is damaged (%(error)s)") % {"error": error})]
+        return [rules.PDF_UNREADABLE.finding(found=_("the file is damaged"), detail=technical(error))]
     if page_count == 0:
         return [rules.PDF_UNREADABLE.finding(found=_("it has no pages"))]
     active = sorted(set(_active_content(path)) | set(_catalog_actions(reader)))
     if active:
-        return [rules.PDF_ACTIVE_CONTENT.finding(found="、".join(active))]
+        labels = list(dict.fromkeys(str(ACTIVE_LABELS.get(name, ACTIVE_LABELS["AA"])) for name in active))
+        return [rules.PDF_ACTIVE_CONTENT.finding(found=pgettext("separator between items in a list", ", ").join(labels),
+                                                 detail=", ".join(active))]
     if kind != "pdf_scan":
         return []
     return _check_scan(reader, context)
@@ -69,6 +72,12 @@ def validate_pdf(path: Path, kind: str, context: ValidationContext) -> list[Find
 ACTIVE_NAMES = {
     b"/JavaScript": "JavaScript", b"/JS": "JavaScript", b"/Launch": "Launch", b"/EmbeddedFile": "EmbeddedFile",
     b"/RichMedia": "RichMedia", b"/XFA": "XFA",
+}
+# What users read for each (the PDF names go into the finding's 技术信息).
+ACTIVE_LABELS = {
+    "JavaScript": gettext_lazy("scripts"), "Launch": gettext_lazy("actions that start programs"),
+    "EmbeddedFile": gettext_lazy("attached files"), "RichMedia": gettext_lazy("embedded media"),
+    "XFA": gettext_lazy("dynamic forms"), "AA": gettext_lazy("actions that run automatically"),
 }
 ACTIVE_NAME = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)(?![A-Za-z0-9])")
 

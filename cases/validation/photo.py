@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from cases.validation import rules
 from cases.validation.colour import is_grayscale
-from cases.validation.findings import Finding
+from cases.validation.findings import FileProblem, Finding, technical
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
 from cases.validation.names import PHOTO_EXTENSIONS, display_pattern, follows_pattern, placeholder_case_name, stem_and_extension
 from cases.validation.sniff import describe_content, read_head
@@ -53,7 +53,7 @@ def validate_photo(path: Path, kind: str, context: ValidationContext, *, display
     try:
         image, exif = _decode(path, context.limits.max_image_pixels)
     except _NotDecodable as problem:
-        return [rules.PHOTO_NOT_JPEG.finding(found=str(problem)), *findings]
+        return [rules.PHOTO_NOT_JPEG.finding_for(problem), *findings]
     findings += _check_colour(image)
     findings += _check_camera(exif)
     if kind in CASE_PHOTO_KINDS:
@@ -61,7 +61,7 @@ def validate_photo(path: Path, kind: str, context: ValidationContext, *, display
     return findings
 
 
-class _NotDecodable(Exception):
+class _NotDecodable(FileProblem):
     pass
 
 
@@ -75,7 +75,7 @@ def _decode(path: Path, max_pixels: int) -> tuple[Image.Image, dict[int, object]
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 if image.format not in ("JPEG", "MPO"):
-                    raise _NotDecodable(_("the content is a %(format)s") % {"format": image.format})
+                    raise _NotDecodable(_("the content is not a JPEG image"), image.format or "")
                 if image.size[0] * image.size[1] > max_pixels:
                     raise Image.DecompressionBombError(image.size)
                 exif = dict(image.getexif())
@@ -85,13 +85,12 @@ def _decode(path: Path, max_pixels: int) -> tuple[Image.Image, dict[int, object]
                 decoded = image.copy()
     except Image.DecompressionBombError:
         raise _NotDecodable(_("the image has too many pixels to be a photo")) from None
-    except UnidentifiedImageError:
-        raise _NotDecodable(_("the image data cannot be read")) from None
+    except UnidentifiedImageError as error:
+        raise _NotDecodable(_("the image data cannot be read"), technical(error)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        message = str(error)
-        if "truncated" in message:
-            raise _NotDecodable(_("the file is cut short (incomplete upload or copy)")) from None
-        raise _NotDecodable(_("the image data is damaged (%(error)s)") % {"error": message}) from None
+        if "truncated" in str(error):
+            raise _NotDecodable(_("the file is cut short (incomplete upload or copy)"), technical(error)) from None
+        raise _NotDecodable(_("the image data is damaged"), technical(error)) from None
     decoded.info["full_size"] = full_size
     return decoded, exif
 

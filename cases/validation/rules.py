@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.5"  # 2024.5: OOXML parts capped by size and ratio before reading
+RULESET_VERSION = "2024.6"  # 2024.5: OOXML parts capped by size and ratio before reading; 2024.6: technical detail apart from the Chinese message
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(

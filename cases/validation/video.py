@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.validation import rules
-from cases.validation.findings import Finding
+from cases.validation.findings import FileProblem, Finding, technical
 from cases.validation.isolation import ToolMissing, ToolTimeout, private_folder, run_tool
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
 from cases.validation.names import display_pattern, follows_pattern, placeholder_case_name, stem_and_extension
@@ -82,8 +83,10 @@ def validate_video(path: Path, context: ValidationContext, *, display_name: str 
             description = _probe(path, context, folder, ["-show_format", "-show_streams"])
         except ToolMissing:
             return [*findings, rules.TOOL_UNAVAILABLE.finding(found=_("ffprobe (FFmpeg, needed to read videos)"))]
-        except (ToolTimeout, ValueError) as problem:
-            return [rules.VIDEO_UNREADABLE.finding(found=str(problem) or _("probing took too long")), *findings]
+        except ToolTimeout:
+            return [rules.VIDEO_UNREADABLE.finding(found=_("probing took too long")), *findings]
+        except ProbeFailed as problem:
+            return [rules.VIDEO_UNREADABLE.finding_for(problem), *findings]
         streams = description.get("streams") or []
         video = next((s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")), None)
         if video is None:
@@ -109,19 +112,45 @@ def _probe(path: Path, context: ValidationContext, folder: Path, arguments: list
         description = {}
     if result.returncode != 0 or not description:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ValueError(detail[-1] if detail else _("the file cannot be read"))
+        raise ProbeFailed(_("the file is damaged or not a video"), technical(detail[-1] if detail else f"ffprobe exit {result.returncode}"))
     return description
+
+
+class ProbeFailed(FileProblem):
+    """ffprobe could not read the file; its last error line is the detail."""
+
+
+# Codecs by the names video software shows (ffprobe's long names are English descriptions, kept
+# for the 技术信息 line). A codec missing here is shown by its short name in capitals.
+CODEC_NAMES = {
+    "hevc": gettext_lazy("H.265 (HEVC)"), "h264": "H.264", "mpeg4": gettext_lazy("MPEG-4 Part 2"), "mpeg2video": "MPEG-2",
+    "mpeg1video": "MPEG-1", "vp8": "VP8", "vp9": "VP9", "av1": "AV1", "prores": "ProRes", "mjpeg": "Motion JPEG",
+    "h263": "H.263", "wmv3": "WMV", "msmpeg4v3": "MPEG-4 (Microsoft)", "aac": "AAC", "mp3": "MP3", "mp2": "MP2",
+    "ac3": "AC-3", "eac3": "E-AC-3", "opus": "Opus", "vorbis": "Vorbis", "flac": "FLAC", "alac": "ALAC",
+    "amr_nb": "AMR", "amr_wb": "AMR-WB",
+}
+
+
+def codec_finding(rule, stream: dict, **kwargs) -> Finding:
+    """A codec finding: the codec's usual name as `found`, ffprobe's description as detail."""
+    name = str(stream.get("codec_name") or "")
+    if name.startswith("pcm_"):
+        shown = _("uncompressed PCM")
+    else:
+        shown = str(CODEC_NAMES.get(name, name.upper() or _("unknown")))
+    detail = " / ".join(part for part in (name, str(stream.get("codec_long_name") or "")) if part)
+    return rule.finding(found=shown, detail=detail, **kwargs)
 
 
 def _check_streams(video: dict, streams: list[dict], context: ValidationContext) -> list[Finding]:
     findings: list[Finding] = []
     if video.get("codec_name") != NOTICE_FORMAT.video_codec:
-        findings.append(rules.VIDEO_CODEC.finding(found=video.get("codec_long_name") or video.get("codec_name") or "?"))
+        findings.append(codec_finding(rules.VIDEO_CODEC, video))
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     if not audio:
         findings.append(rules.VIDEO_AUDIO.finding(found=_("no sound track"), message=rules.VIDEO_NO_SOUND_MESSAGE))
     elif not any(s.get("codec_name") == NOTICE_FORMAT.audio_codec for s in audio):
-        findings.append(rules.VIDEO_AUDIO.finding(found=audio[0].get("codec_long_name") or audio[0].get("codec_name") or "?"))
+        findings.append(codec_finding(rules.VIDEO_AUDIO, audio[0]))
 
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     display_width, display_height = width * (_ratio(video.get("sample_aspect_ratio")) or 1.0), float(height)
@@ -164,8 +193,8 @@ def _check_end(path: Path, duration: float, context: ValidationContext, folder: 
         ).get("packets", [])
     except ToolTimeout:
         return [rules.VIDEO_UNREADABLE.finding(found=_("probing took too long"))]
-    except ValueError as problem:
-        return [rules.VIDEO_UNREADABLE.finding(found=str(problem))]
+    except ProbeFailed as problem:
+        return [rules.VIDEO_UNREADABLE.finding_for(problem)]
     file_size = path.stat().st_size
     last_end = 0.0
     for packet in packets:

@@ -19,7 +19,10 @@ class ScoreForm(forms.Form):
         fields = {}
         for criterion in criteria:
             fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.name}（{criterion.weight:g}）", min_value=0, max_value=criterion.max_points,
+                # The scale beside the weight: "（30）" alone read as a weight or a maximum, nobody knew which.
+                label=_("%(name)s (weight %(weight)s, 0–%(max)s points)") % {
+                    "name": criterion.name, "weight": f"{criterion.weight.normalize():f}", "max": criterion.max_points},
+                min_value=0, max_value=criterion.max_points,
                 help_text=criterion.description,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": criterion.max_points}),
             )

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.models import Campaign, Organisation
 from cases.generation import request_filled_forms
+from cases.rules import can_administer
 from cases.services import record_download
 from cases.views import document_wait_page
 from cases.uploads import UploadRejected
@@ -37,7 +38,7 @@ from review.closing.summaries import (
     summary_filename,
 )
 from review.closing.wechat import wechat_csv, wechat_rows, wechat_xlsx
-from review.views.access import campaign_or_404, require_province_staff
+from review.views.access import campaign_or_404, require_province_reader, require_province_staff
 
 CSV = "text/csv; charset=utf-8"
 
@@ -226,8 +227,10 @@ def _dashboard_charts(rows, problems) -> list:
 
 
 @login_required
+@require_safe
 def dashboard(request):
-    require_province_staff(request)
+    """Read by provincial staff and observers alike: it changes nothing."""
+    require_province_reader(request)
     campaign = campaign_or_404()
     now = timezone.now()
     rows = board.city_rows(campaign)
@@ -235,13 +238,14 @@ def dashboard(request):
     return render(request, "review/closing_dashboard.html", {
         "campaign": campaign, "rows": rows, "totals": board.province_totals(rows), "stages": board.STAGES,
         "countdowns": board.deadline_countdowns(campaign, now), "problems": problems,
-        "charts": _dashboard_charts(rows, problems), "tier_city": Tier.CITY,
+        "charts": _dashboard_charts(rows, problems), "tier_city": Tier.CITY, "read_only": not can_administer(request.user),
     })
 
 
 @login_required
+@require_safe
 def dashboard_export(request, fmt: str):
-    require_province_staff(request)
+    require_province_reader(request)
     campaign = campaign_or_404()
     header, table = board.dashboard_header(), board.dashboard_table(campaign)
     stem = f"{campaign.year}年全省进度"

@@ -12,16 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from cases.documents.spreadsheets import xlsx_row
 from cases.enums import AuditAction, Tier
 from cases.generation import request_filled_forms
+from cases.rules import can_administer
 from cases.services import record_download
 from cases.views import document_wait_page
 from review.forms import AuditFilterForm, ExtensionForm
 from review.queries import audit_entries, province_cases, province_city_rows
 from review.services import extend_deadline
-from review.views.access import campaign_or_404, require_province_staff
+from review.views.access import campaign_or_404, require_province_reader, require_province_staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,10 +31,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
+@require_safe
 def province_overview(request):
-    require_province_staff(request)
+    """Every city's progress. Observers read it too, without the exports of personal data and
+    the deadline extension (`can_administer` in the template)."""
+    require_province_reader(request)
     campaign = campaign_or_404()
-    context = {"campaign": campaign, "rows": province_city_rows(campaign, timezone.now()), "extension_form": ExtensionForm()}
+    context = {"campaign": campaign, "rows": province_city_rows(campaign, timezone.now()),
+               "can_administer": can_administer(request.user)}
     return render(request, "review/province_overview.html", context)
 
 
@@ -115,8 +121,9 @@ def province_packages(request):
 
 
 @login_required
+@require_safe
 def audit_log(request):
-    require_province_staff(request)
+    require_province_reader(request)
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries(**filters, limit=500)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.models import Case
 from cases.queries import current_campaign
@@ -133,6 +133,7 @@ def selection_finalise(request):
                 _("The result is final; winners have their certificates."))
 
 
+@require_safe
 def publicity(request):
     """公示: public, no sign-in. Empty until the selection is published."""
     campaign = current_campaign()
@@ -183,6 +184,7 @@ def certificate_zip(request):
     return _pdf_response(certificates_zip(campaign), f"{campaign.title}+优秀案例证书.zip", "application/zip")
 
 
+@require_safe
 def certificate_verify(request):
     """Public: anyone checks a certificate by its number."""
     number = request.GET.get("number", "")

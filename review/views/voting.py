@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal import ratelimit
@@ -62,6 +62,7 @@ def _with_device_cookie(request, response):
 
 
 @never_cache
+@require_safe
 def vote_gallery(request):
     campaign = campaign_or_404()
     now = timezone.now()

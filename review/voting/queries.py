@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -61,19 +62,35 @@ def gallery(campaign: Campaign) -> list[Candidate]:
     return result
 
 
+# A numbered outline heading at the start of a line: 一、 / 1. / （一） / 第一部分.
+NUMBERED_HEADING = re.compile(r"^\s*(第?[一二三四五六七八九十]+[、．.部分章节]|\d{1,2}\s*[、．.)）]|[（(][一二三四五六七八九十\d]{1,2}[)）])")
+HEADING_MAX_CHARS = 40
+SENTENCE_END = ("。", "！", "？", "；", ".", "!", "?", "…")
+
+
+def looks_like_heading(paragraph: str) -> bool:
+    """A short numbered line, or a short line without a sentence's end: a heading or a caption."""
+    text = paragraph.strip()
+    if len(text) > HEADING_MAX_CHARS:
+        return False
+    return bool(NUMBERED_HEADING.match(text)) or not text.endswith(SENTENCE_END)
+
+
 def narrative_summary(upload: Upload | None) -> str:
     """The first body paragraphs of the narrative (案例概要), shortened; cached by file hash."""
     if upload is None:
         return ""
-    key = f"vote:summary:{upload.sha256}"
+    key = f"vote:summary:2:{upload.sha256}"  # 2: headings left out
     cached = cache.get(key)
     if cached is not None:
         return cached
     # Only a narrative whose check passed, through the guarded reader, with a small part cap.
     body = [text.strip() for style, text in word_paragraphs(upload)
             if text.strip() and not (style or "").lower().startswith(("heading", "title", "标题"))]
-    # Skip the subtitle (the unit's name) when it is the first line.
-    text = "".join(body[1:] if len(body) > 1 and len(body[0]) <= 40 else body)
+    # Skip the subtitle (the unit's name) when it is the first line, and the outline's headings
+    # typed in the body style (一、企业简介及所获荣誉奖励): joined, they ran into the text.
+    body = body[1:] if len(body) > 1 and len(body[0]) <= 40 else body
+    text = "".join(paragraph for paragraph in body if not looks_like_heading(paragraph))
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS] + "…"
     if check_passed(upload):  # a narrative still being checked gets its summary later

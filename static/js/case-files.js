@@ -19,13 +19,15 @@
     box.hidden = !message;
   }
 
-  function flash(slot, message) {
+  function flash(slot, message, uploadId) {
     var note = document.createElement("p");
     note.className = "message upload-message";
     note.setAttribute("role", "status");
+    if (uploadId) { note.setAttribute("data-upload-note", uploadId); }
     note.textContent = message;
     var head = slot.querySelector(".slot-head");
     head.parentNode.insertBefore(note, head.nextSibling);
+    window.PortalSlots.settle(slot);
   }
 
   function upload(form, slot) {
@@ -68,7 +70,7 @@
       }
       var fresh = data.html ? replaceSlot(slot, data.html) : slot;
       var freshForm = fresh.querySelector("[data-upload-form]");
-      if (data.ok) { flash(fresh, data.message); poll(fresh); }
+      if (data.ok) { flash(fresh, data.message, data.upload); poll(fresh); }
       else if (freshForm) { showError(freshForm, data.message); }
     });
     xhr.addEventListener("error", function () {

@@ -242,9 +242,11 @@
       var note = document.createElement("p");
       note.className = "message upload-message";
       note.setAttribute("role", "status");
+      if (answer.data.upload) { note.setAttribute("data-upload-note", answer.data.upload); }
       note.textContent = answer.data.message;
       var head = fresh.querySelector(".slot-head");
       head.parentNode.insertBefore(note, head.nextSibling);
+      window.PortalSlots.settle(fresh);
       poll(fresh);
     });
   };

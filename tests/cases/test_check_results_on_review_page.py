@@ -71,3 +71,17 @@ def test_a_file_still_being_checked_says_so(client, submitted_case_and_reviewer)
 
     assert "已检查" not in page
     assert "等待检查" in page
+
+
+def test_a_broken_file_reads_in_chinese_with_the_library_text_folded_away(client, submitted_case_and_reviewer):
+    """Issue 13 item 7: a truncated PDF scan says 文件已损坏; pypdf's English is the 技术信息 line."""
+    case, reviewer, park = submitted_case_and_reviewer
+    scan = factories.pdf_bytes()
+    check_upload(factories.upload(case, UploadSlot.FORM_SCAN, scan[: len(scan) // 2], "推荐表盖章.pdf", state="pending").pk)
+
+    page = review_page(client, case, reviewer, park)
+
+    assert "文件无法作为 PDF 读取：文件已损坏。" in page
+    details = re.search(r'<details class="tech-detail"><summary>技术信息</summary><code>([^<]+)</code></details>', page)
+    assert details and details.group(1).startswith("PdfStreamError: ")
+    assert page.count("PdfStreamError") == 1  # only inside the folded line, never in the message

@@ -304,6 +304,22 @@ def test_the_status_fragment_shows_findings_and_whether_a_check_runs(signed_in, 
     assert "检查中…" in scene
 
 
+def test_a_findings_technical_detail_is_folded_into_a_technical_information_line(signed_in, case):
+    finding = {"rule": "pdf.unreadable", "severity": "error", "message": "文件无法作为 PDF 读取：文件已损坏。",
+               "found": "文件已损坏", "location": "", "fix": "请重新扫描", "detail": "PdfStreamError: Stream has ended unexpectedly"}
+    earlier = {key: value for key, value in finding.items() if key != "detail"}  # stored before the field existed
+    factories.upload(case, UploadSlot.FORM_SCAN, factories.pdf_bytes(), "推荐表.pdf", findings=[finding])
+    factories.upload(case, UploadSlot.PROOF, factories.pdf_bytes(), "证明.pdf", findings=[earlier])
+
+    scan = signed_in.get(reverse("cases:slot_status", args=[case.pk, UploadSlot.FORM_SCAN])).content.decode()
+    proof = signed_in.get(reverse("cases:slot_status", args=[case.pk, UploadSlot.PROOF])).content.decode()
+
+    assert ('<details class="tech-detail"><summary>技术信息</summary>'
+            "<code>PdfStreamError: Stream has ended unexpectedly</code></details>") in scan
+    assert scan.count("Stream has ended") == 1
+    assert "tech-detail" not in proof and "文件已损坏" in proof
+
+
 def test_the_files_page_has_no_inline_script(signed_in, case):
     html = signed_in.get(reverse("cases:case_files", args=[case.pk])).content.decode()
     scripts = [line.strip() for line in html.splitlines() if "<script" in line]

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = "public"  # anyone may open it; it must still leak nothing of the foreign subtree
 SCOPED = "scoped"  # lists what the user may see: it must show nothing of the foreign subtree
 PROVINCE_ONLY = "province_only"  # a 404 for every other role
+PROVINCE_READ = "province_read"  # the observer reads it (GET only, every other method a 405); a 404 for other roles
 OBJECT = "object"  # takes the id of a foreign object: a 404 (or 405 for a GET on a POST-only view)
 
 CLASSIFICATION = {
@@ -30,8 +31,8 @@ CLASSIFICATION = {
     "review:batch_generate": SCOPED, "review:batch_scan": SCOPED, "review:batch_forward": SCOPED,
     "review:batch_restore_order": SCOPED,
     "review:city_selection": SCOPED, "review:city_selection_check": SCOPED, "review:city_selection_apply": SCOPED,
-    "review:province_overview": PROVINCE_ONLY, "review:province_extend": PROVINCE_ONLY,
-    "review:province_export": PROVINCE_ONLY, "review:province_packages": PROVINCE_ONLY, "review:audit_log": PROVINCE_ONLY,
+    "review:province_overview": PROVINCE_READ, "review:province_extend": PROVINCE_ONLY,
+    "review:province_export": PROVINCE_ONLY, "review:province_packages": PROVINCE_ONLY, "review:audit_log": PROVINCE_READ,
     "review:expert_home": SCOPED, "review:score_overview": SCOPED, "review:expert_board": SCOPED,
     "review:expert_board_auto": SCOPED,
     "review:vote_gallery": PUBLIC, "review:vote_phone": PUBLIC, "review:vote_verify": PUBLIC, "review:vote_ballot": PUBLIC,
@@ -42,8 +43,8 @@ CLASSIFICATION = {
     "review:selection_publish": PROVINCE_ONLY, "review:selection_withdraw": PROVINCE_ONLY,
     "review:selection_finalise": PROVINCE_ONLY, "review:certificate_list": PROVINCE_ONLY,
     "review:certificate_issue": PROVINCE_ONLY, "review:certificate_zip": PROVINCE_ONLY,
-    "review:closing_home": PROVINCE_ONLY, "review:campaign_close": PROVINCE_ONLY, "review:closing_dashboard": PROVINCE_ONLY,
-    "review:closing_dashboard_export": PROVINCE_ONLY, "review:closing_wechat": PROVINCE_ONLY,
+    "review:closing_home": PROVINCE_ONLY, "review:campaign_close": PROVINCE_ONLY, "review:closing_dashboard": PROVINCE_READ,
+    "review:closing_dashboard_export": PROVINCE_READ, "review:closing_wechat": PROVINCE_ONLY,
     "review:closing_wechat_export": PROVINCE_ONLY, "review:closing_programme": PROVINCE_ONLY,
     "review:closing_programme_export": PROVINCE_ONLY, "review:closing_archive": PROVINCE_ONLY,
     "review:closing_campaign": PROVINCE_ONLY, "review:closing_campaign_close": PROVINCE_ONLY,
@@ -170,6 +171,11 @@ def test_no_role_reaches_or_sees_another_subtree(client, worlds, role):
             if kind == OBJECT and response.status_code not in (404, 405):
                 failures.append((name, method, response.status_code, "foreign object not a 404"))
             if kind == PROVINCE_ONLY and response.status_code not in (404, 405):
+                failures.append((name, method, response.status_code, "province page open"))
+            if kind == PROVINCE_READ and role == Role.OBSERVER:
+                if response.status_code != (200 if method == "get" else 405):
+                    failures.append((name, method, response.status_code, "observer's read-only page"))
+            elif kind == PROVINCE_READ and response.status_code not in (404, 405):
                 failures.append((name, method, response.status_code, "province page open"))
         if role is not None and kind == OBJECT and 404 not in statuses:
             failures.append((name, "any", statuses, "no method reached the object check"))

@@ -59,8 +59,53 @@ def test_embedded_default_needs_no_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        f"django.db.backends.sqlite3 True django.core.mail.backends.console.EmailBackend True {ROOT / 'var' / 'uploads'}"
+        f"django.db.backends.sqlite3 True django.core.mail.backends.console.EmailBackend False {ROOT / 'var' / 'uploads'}"
     )
+
+
+# Issue 13 item 8: the demo (`make run`, the embedded default) showed Django's English debug 404
+# listing every URL pattern. DEBUG is on only when DEBUG=1 is set.
+def _get_in_subprocess(env: dict, path: str) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        f"r = Client(raise_request_exception=False).get({path!r}, HTTP_HOST='127.0.0.1'); "
+        "page = r.content.decode(); "
+        "print(r.status_code, '页面不存在' in page, 'Using the URLconf' in page or 'Page not found at' in page)"
+    )
+    clean = {key: value for key, value in os.environ.items()
+             if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "HTTPS", "CELERY_QUEUE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_the_embedded_default_shows_the_chinese_404_page_not_the_debug_page():
+    result = _get_in_subprocess({"DEMO_MODE": "1"}, "/no-such-page/")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["404", "True", "False"]
+
+
+def test_the_debug_page_needs_an_explicit_debug_1():
+    result = _get_in_subprocess({"DEBUG": "1"}, "/no-such-page/")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["404", "False", "True"]
+
+
+def test_the_embedded_default_serves_static_files_and_plain_http_without_debug():
+    result = _settings_in_subprocess(
+        {"DJANGO_SETTINGS_MODULE": "portal.settings"},
+        "s.DEBUG, s.HTTPS, s.WHITENOISE_USE_FINDERS, s.STORAGES['staticfiles']['BACKEND']",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True", "django.contrib.staticfiles.storage.StaticFilesStorage"]
+
+
+def test_make_run_does_not_turn_debug_on():
+    recipe = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+
+    assert "runserver" in recipe
+    assert "DEBUG=" not in recipe
 
 
 def test_services_mode_uses_postgres_redis_and_a_real_broker():

@@ -310,3 +310,19 @@ def test_experts_get_no_document_that_carries_the_contacts_phone(client):
     assert client.get(reverse("cases:download_file", args=[case.pk, narrative.pk])).status_code == 200
     client.force_login(world.province_staff())  # the staff who handle the case still get everything
     assert client.get(reverse("cases:download_file", args=[case.pk, scan.pk])).status_code == 200
+
+
+def test_the_city_experts_scoring_form_states_the_scale_beside_each_weight(client, monkeypatch):
+    """Issue 13 item 10: the page showed “创新成果与效益（0.40）” and never said a criterion is scored 0–100."""
+    factories.freeze_now(monkeypatch, datetime.datetime(2024, 9, 8, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))))
+    case = world.city_case("太原市", status=CaseStatus.CITY_REVIEW)
+    expert = world.city_expert("太原市")
+    assign_expert(case=case, expert=expert, tier=Tier.CITY, actor=factories.user(Role.CITY_STAFF, organisation_=case.enterprise.association.parent.parent))
+    client.force_login(expert)
+
+    page = client.get(reverse("review:expert_case", args=[case.pk])).content.decode()
+
+    for name, weight in (("创新成果与效益", "0.4"), ("一线创新与转型升级", "0.3"), ("服务创新驱动发展战略", "0.3")):
+        assert f"{name}（权重 {weight}，0–100 分）" in page
+    assert "每项按整数打分，从 0 分到该项旁所示的最高分" in page
+    assert "加权总分满分为 100" in page

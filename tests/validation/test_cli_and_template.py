@@ -25,7 +25,7 @@ def test_json_output_has_one_object_per_file(tmp_path):
     assert [(result["file"], result["kind"]) for result in results] == [(str(good), "photo_exterior"), (str(bad), "photo_exterior")]
     assert results[0]["findings"] == []
     assert [(f["rule"], f["severity"]) for f in results[1]["findings"]] == [("photo.name", "warning"), ("photo.no_camera", "warning")]
-    assert set(results[1]["findings"][0]) == {"rule", "severity", "message", "expected", "found", "location", "fix"}
+    assert set(results[1]["findings"][0]) == {"rule", "severity", "message", "expected", "found", "location", "fix", "detail"}
 
 
 def test_readable_report(tmp_path):
@@ -51,10 +51,12 @@ def test_generated_narrative_with_real_photos_has_no_error_or_warning(tmp_path):
 
 
 def test_finding_to_dict_is_plain_json():
-    finding = Finding(rule="photo.too_small", severity="error", message="m", expected="e", found="f", location="l", fix="x")
+    finding = Finding(rule="photo.too_small", severity="error", message="m", expected="e", found="f", location="l", fix="x",
+                      detail="d")
 
     assert json.loads(json.dumps(finding.to_dict())) == {
         "rule": "photo.too_small", "severity": "error", "message": "m", "expected": "e", "found": "f", "location": "l", "fix": "x",
+        "detail": "d",
     }
 
 

@@ -129,6 +129,6 @@ def test_a_pdf_with_javascript_or_an_attached_file_is_refused(check):
     proof = pdf_bytes([{"text": "证明材料"}])
     assert check(proof, "pdf_document", "证明.pdf") == []
     scripted = check(with_javascript(proof), "pdf_document", "证明.pdf")
-    assert [(f.rule, f.found) for f in scripted] == [("pdf.active_content", "JavaScript")]
+    assert [(f.rule, f.found, f.detail) for f in scripted] == [("pdf.active_content", "scripts", "JavaScript")]
     attached = check(with_attachment(proof), "pdf_document", "证明.pdf")
-    assert [f.rule for f in attached] == ["pdf.active_content"] and "EmbeddedFile" in attached[0].found
+    assert [(f.rule, f.found, f.detail) for f in attached] == [("pdf.active_content", "attached files", "EmbeddedFile")]

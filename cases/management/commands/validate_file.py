@@ -3,7 +3,7 @@
 Provincial staff use it on packages that arrived by mail:
     python manage.py validate_file --json --kind package --unit-name U --case-name C 太原市+U+C.zip
 prints a JSON array, one object per file: {"file", "kind", "findings": [{"rule", "severity",
-"message", "expected", "found", "location", "fix"}]}; without --json, a readable report.
+"message", "expected", "found", "location", "fix", "detail"}]}; without --json, a readable report.
 """
 
 from __future__ import annotations
@@ -55,6 +55,6 @@ class Command(BaseCommand):
         for finding in findings:
             style = self.style.ERROR if finding["severity"] == "error" else self.style.WARNING if finding["severity"] == "warning" else str
             self.stdout.write(style(f"  {SEVERITY_MARKS[finding['severity']]} [{finding['rule']}] {finding['message']}"))
-            for label, key in ((_("where"), "location"), (_("expected"), "expected"), (_("found"), "found"), (_("fix"), "fix")):
+            for label, key in ((_("where"), "location"), (_("expected"), "expected"), (_("found"), "found"), (_("fix"), "fix"), (_("technical information"), "detail")):
                 if finding[key]:
                     self.stdout.write(f"      {label}: {finding[key]}")
