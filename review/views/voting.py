@@ -183,6 +183,7 @@ RECEIPT_LOOKUP_RATE = "30/600"
 
 
 @never_cache
+@require_safe  # a look-up: reading only, a POST is 405 like every public page
 def vote_receipt_lookup(request):
     """Public (回执查询): a receipt number → counted / under review / excluded, nothing personal.
     Rate-limited per client address; a plain visit without a number is not counted."""
