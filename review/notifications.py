@@ -80,14 +80,15 @@ def notify_expert_assigned(expert_id: int, assignment_ids: list[int]) -> int:
     assignments = list(
         ExpertAssignment.objects.active().filter(expert_id=expert_id, pk__in=assignment_ids)
         .select_related("expert", "case__campaign", "case__enterprise__association__parent__parent")
-        .order_by("tier", "case__title", "pk")
+        .order_by("tier", "case_id", "pk")
     )
     if not assignments or not assignments[0].expert.email:
         return 0
     expert = assignments[0].expert
     tier = Tier(assignments[0].tier)
     closes = [moment for moment in (scoring_closes_at(a.case, Tier(a.tier)) for a in assignments) if moment is not None]
-    lines = [f"- {a.case.title}（{a.case.enterprise.association.parent.parent.name}）" for a in assignments]
+    cities = [a.case.enterprise.association.parent.parent for a in assignments]
+    lines = [f"- {a.case.title}（{city.region or city.name}）" for a, city in zip(assignments, cities)]
     return send_templated(
         kind=kinds.EXPERT_ASSIGNED.key, to=[expert.email],
         key="expert_assigned:" + ",".join(str(a.pk) for a in sorted(assignments, key=lambda a: a.pk)),
