@@ -99,3 +99,15 @@ def render_mail(kind_key: str, values: dict) -> RenderedMail:
     if template.problem:
         MailTemplate.objects.filter(pk=template.pk).update(problem="", problem_at=None)
     return rendered
+
+
+def preview(kind: MailKind, subject: str, body: str) -> tuple[RenderedMail | None, list[str]]:
+    """The mail as the text would give it with the kind's example values, or the reasons it cannot
+    be rendered. Writes nothing."""
+    problems = template_problems(kind, subject, body)
+    if problems:
+        return None, problems
+    try:
+        return render_text(kind, subject, body, kind.examples()), []
+    except TemplateProblem as problem:
+        return None, [str(problem)]

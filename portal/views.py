@@ -6,6 +6,9 @@ from django.shortcuts import render
 from portal.demo import DEMO_PASSWORD
 from cases.queries import current_campaign, memberships_of
 from portal.queries import demo_accounts
+from cases.rules import can_administer
+from mail.queries import outbox_counts
+from review.announcements import announcements_for
 from review.queries import workbench_for
 
 
@@ -17,7 +20,10 @@ def home(request):
         "campaign": campaign,
         "panels": workbench_for(request.user, campaign),
         "has_roles": bool(memberships_of(request.user)),
+        "announcements": announcements_for(request.user),
     }
+    if can_administer(request.user):
+        context["failed_mails"] = outbox_counts()["failed"]
     return render(request, "portal/home.html", context)
 
 

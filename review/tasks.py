@@ -36,3 +36,11 @@ def quarantine_current_campaign_task() -> dict:
 
     campaign = Campaign.objects.current()
     return quarantine_suspicious_ballots_task(campaign.pk) if campaign else {}
+
+
+@shared_task(name="review.send_announcement_mails", acks_late=True)
+def send_announcement_mails_task(announcement_id: int) -> int:
+    """Mail an announcement of the province to its recipients through the outbox (safe to run twice)."""
+    from review.announcements import mail_announcement
+
+    return mail_announcement(announcement_id)
