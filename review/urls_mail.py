@@ -8,7 +8,7 @@ urlpatterns = [
     path("province/mail/<int:mail_id>/", mail.outbox_detail, name="mail_detail"),
     path("province/mail/<int:mail_id>/resend/", mail.outbox_resend, name="mail_resend"),
     path("province/mail/templates/", mail.mail_templates, name="mail_templates"),
-    path("province/mail/templates/<slug:kind>/", mail.mail_template_edit, name="mail_template_edit"),
+    path("province/mail/templates/<slug:mail_kind>/", mail.mail_template_edit, name="mail_template_edit"),
 ]
 
 from review.views import announcements  # noqa: E402

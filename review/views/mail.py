@@ -65,10 +65,11 @@ def mail_templates(request):
 
 
 @login_required
-def mail_template_edit(request, kind: str):
+def mail_template_edit(request, mail_kind: str):
     """GET: the form with the current text. POST action=preview renders it with example values
     (writes nothing); action=save stores it; action=reset goes back to the default."""
     require_province_staff(request)
+    kind = mail_kind
     definition = get_kind(kind)
     if definition.key != kind or not definition.editable:
         raise Http404
@@ -77,7 +78,7 @@ def mail_template_edit(request, kind: str):
     if request.method == "POST" and action == "reset":
         perform(request, lambda: reset_template(kind=kind, actor=request.user),
                 success=_("The default text is used again."))
-        return redirect("review:mail_template_edit", kind=kind)
+        return redirect("review:mail_template_edit", mail_kind=kind)
     current = row.template
     initial = {"subject": current.subject if current else str(definition.default_subject),
                "body": current.body if current else str(definition.default_body)}
@@ -92,7 +93,7 @@ def mail_template_edit(request, kind: str):
                 problems = [str(refused)]
             else:
                 messages.success(request, _("The template is saved; the next mails of this kind use it."))
-                return redirect("review:mail_template_edit", kind=kind)
+                return redirect("review:mail_template_edit", mail_kind=kind)
         else:
             rendered, problems = preview(definition, subject, body)
     context = {"kind": definition, "row": row, "form": form, "rendered": rendered, "problems": problems,

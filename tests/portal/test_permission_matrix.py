@@ -48,14 +48,16 @@ CLASSIFICATION = {
     "review:closing_campaign": PROVINCE_ONLY, "review:closing_campaign_close": PROVINCE_ONLY,
     "review:closing_campaign_archive": PROVINCE_ONLY,
     "review:closing_summaries": SCOPED,
+    "review:mail_outbox": PROVINCE_ONLY, "review:mail_resend_failed": PROVINCE_ONLY, "review:mail_templates": PROVINCE_ONLY,
+    "review:mail_template_edit": PROVINCE_ONLY, "review:announcement_list": PROVINCE_ONLY,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
-    "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city",
+    "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city", "mail_id": "mail",
 }
 FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
-                   "year": 2024}
+                   "year": 2024, "mail_kind": "case_returned"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt", "review:certificate_pdf"}
 
@@ -118,6 +120,10 @@ def worlds():
         "case": foreign_case.pk, "upload": foreign_upload.pk, "batch": batch.pk, "assignment": assignment.pk,
         "expert": foreign_expert.pk, "city": foreign_city.pk, "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT",
     }
+    from mail.models import OutboxMail
+
+    objects["mail"] = OutboxMail.objects.create(kind="case_returned", to="waidi@example.com", from_email="p@example.com",
+                                                subject="外地保密案例", body="外地联系人 13912345678").pk
     secrets = ["外地保密案例", "外地保密科技有限公司", "13912345678", "外地联系人", foreign_upload.sha256]
     return {"users": users, "objects": objects, "secrets": secrets}
 
