@@ -1,41 +1,61 @@
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils import timezone
 
 from cases.enums import CaseStatus, Role
 from cases.models import CaseTransition
+from cases.slots import SLOT_RULES
+from mail import kinds
+from mail.services import send_templated
 
 # Moves the enterprise hears about by mail, with the reviewer's reason.
 ENTERPRISE_NOTICES = {
-    CaseStatus.RETURNED: gettext_noop("Your case “%(title)s” was returned for revision. Reason: %(reason)s Sign in to revise and resubmit it."),
-    CaseStatus.ASSOCIATION_DECLINED: gettext_noop("Your case “%(title)s” was not recommended by your association. Reason: %(reason)s"),
-    CaseStatus.COUNTY_FAILED: gettext_noop("Your case “%(title)s” did not pass the county eligibility check. Reason: %(reason)s"),
+    CaseStatus.RETURNED: kinds.CASE_RETURNED.key,
+    CaseStatus.ASSOCIATION_DECLINED: kinds.CASE_DECLINED.key,
+    CaseStatus.COUNTY_FAILED: kinds.CASE_FAILED_ELIGIBILITY.key,
 }
+# The enterprise's own submissions get a receipt; an association taking back its decision (which
+# also moves the case to SUBMITTED) does not.
+SUBMITTED_BY_THE_ENTERPRISE = (CaseStatus.DRAFT, CaseStatus.RETURNED)
+
+
+def enterprise_emails(enterprise_id: int) -> list[str]:
+    return sorted(set(
+        get_user_model().objects.filter(
+            memberships__role=Role.ENTERPRISE_USER, memberships__enterprise_id=enterprise_id, is_active=True,
+        ).exclude(email="").values_list("email", flat=True)
+    ))
+
+
+def winner_materials_text() -> str:
+    """The winners' files, one line each with its rule, from the slots' rule home (cases.slots)."""
+    return "\n".join(f"- {rule.label}：{rule.describe()}" for rule in SLOT_RULES.values() if rule.winners_only)
 
 
 @shared_task(name="cases.notify_transition")
 def notify_transition(transition_id: int) -> int:
-    """Mail the enterprise users about a return or refusal. Returns how many mails were sent.
-    Safe to run twice: it only reads, and a duplicate mail is harmless."""
-    transition = CaseTransition.objects.select_related("case").filter(pk=transition_id).first()
-    if transition is None or transition.to_status not in ENTERPRISE_NOTICES:
+    """Mail the enterprise users about a move of their case: the receipt of a submission, a return
+    or refusal with the reviewer's reason, the request for the winners' materials. Returns how many
+    addresses were mailed. Safe to run twice: each mail has a key (the transition; for the winners'
+    request the case, so a result made final again does not ask twice) and is written once."""
+    transition = CaseTransition.objects.select_related("case__enterprise__association").filter(pk=transition_id).first()
+    if transition is None:
         return 0
-    recipients = list(
-        get_user_model().objects.filter(
-            memberships__role=Role.ENTERPRISE_USER, memberships__enterprise_id=transition.case.enterprise_id,
-            is_active=True,
-        ).exclude(email="").values_list("email", flat=True)
-    )
-    if not recipients:
+    case = transition.case
+    values = {"case_title": case.title, "enterprise": case.enterprise.name}
+    key = f"transition:{transition.pk}"
+    if transition.to_status in ENTERPRISE_NOTICES:
+        kind, values = ENTERPRISE_NOTICES[transition.to_status], {"case_title": case.title, "reason": transition.reason}
+    elif transition.to_status == CaseStatus.SUBMITTED and transition.from_status in SUBMITTED_BY_THE_ENTERPRISE:
+        kind = kinds.CASE_SUBMITTED.key
+        values |= {"association": case.enterprise.association.name,
+                   "submitted_at": timezone.localtime(transition.created_at).strftime("%Y-%m-%d %H:%M")}
+    elif transition.to_status == CaseStatus.WINNER:
+        kind, key = kinds.WINNER_MATERIALS.key, f"winner_materials:case:{case.pk}"
+        values |= {"materials": winner_materials_text()}
+    else:
         return 0
-    body = _(ENTERPRISE_NOTICES[transition.to_status]) % {"title": transition.case.title, "reason": transition.reason}
-    subject = _("[Innovation Case Portal] %(status)s: %(title)s") % {
-        "status": CaseStatus(transition.to_status).label, "title": transition.case.title,
-    }
-    send_mail(subject, body, None, recipients)
-    return len(recipients)
+    return send_templated(kind=kind, to=enterprise_emails(case.enterprise_id), values=values, key=key)
 
 
 @shared_task(name="cases.check_upload")

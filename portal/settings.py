@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "portal",
+    "mail",
     "cases",
     "quotas",
     "review",
@@ -167,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     # Work whose message was lost (broker down when it was queued, worker killed) is queued again;
     # often, so a worker that disappeared costs its task well under a minute (portal/recovery.py).
     "requeue-pending-work": {"task": "portal.requeue_pending_work", "schedule": timedelta(seconds=20)},
+    # Mails whose queued message was lost (broker down, worker gone) are queued again.
+    "send-due-mail": {"task": "mail.send_due", "schedule": crontab(minute="*")},
     # Resumable uploads abandoned half-way are removed at night.
     "discard-expired-resumable-uploads": {"task": "cases.discard_expired_resumable_uploads", "schedule": crontab(hour=3, minute=30)},
 }
@@ -274,16 +277,29 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- Mail -----------------------------------------------------------------------------
+# Every mail the portal writes (ours, Django's password reset, any plain send_mail) goes into the
+# outbox (mail.backend) and is sent by the `mail.send` task through MAIL_DELIVERY_BACKEND, with
+# retries: the province sees and resends failures on its outbox page.
+EMAIL_BACKEND = "mail.backend.OutboxBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    MAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "创新案例征集平台 <noreply@localhost>")
+# A mail server that does not answer must not hold a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+# Tries of one mail before it is marked failed, and the backoff between them (doubling from
+# MAIL_RETRY_SECONDS up to MAIL_RETRY_MAX_SECONDS): 8 tries span about two hours.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8, minimum=1)
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60, minimum=0)
+MAIL_RETRY_MAX_SECONDS = env_int("MAIL_RETRY_MAX_SECONDS", 3600, minimum=0)
+# A mail claimed by a worker that died while sending goes back to the queue after this many seconds.
+MAIL_CLAIM_TIMEOUT = env_int("MAIL_CLAIM_TIMEOUT", 600, minimum=1)
 
 # --- Security -------------------------------------------------------------------------
 # HTTPS: the site is served over TLS (by the reverse proxy). On by default outside DEBUG and

@@ -8,6 +8,9 @@ from accounts.queries import latest_registration_of, waiting_registration_counts
 from portal.demo import DEMO_PASSWORD
 from cases.queries import current_campaign, memberships_of
 from portal.queries import demo_accounts
+from cases.rules import can_administer
+from mail.queries import outbox_counts
+from review.announcements import announcements_for
 from review.queries import workbench_for
 
 
@@ -28,7 +31,10 @@ def home(request):
         "panels": panels,
         "has_roles": has_roles,
         "registration": None if has_roles else latest_registration_of(request.user),
+        "announcements": announcements_for(request.user),
     }
+    if can_administer(request.user):
+        context["failed_mails"] = outbox_counts()["failed"]
     return render(request, "portal/home.html", context)
 
 

@@ -87,3 +87,19 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=100)
+    message = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+    audiences = forms.MultipleChoiceField(
+        label=_("Send to"), widget=forms.CheckboxSelectMultiple,
+        choices=[("to_enterprises", _("enterprises")), ("to_associations", _("park / enterprise associations")),
+                 ("to_counties", _("county associations")), ("to_cities", _("city associations"))],
+        error_messages={"required": _("Choose who receives the announcement: enterprises, associations, counties or cities.")},
+    )
+    city = forms.ModelChoiceField(
+        label=_("Only in this city"), required=False, empty_label=_("The whole province"),
+        queryset=Organisation.objects.filter(kind="city").order_by("path"),
+        help_text=_("With a city chosen, only the chosen tiers under that city receive it."),
+    )

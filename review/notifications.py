@@ -1,13 +1,19 @@
-"""Mails of the pipeline, sent by workers: a forwarded list arrived, a deadline was extended."""
+"""Mails of the pipeline, sent by workers: a forwarded list arrived, a deadline was extended,
+an expert was assigned cases. Each is a kind of mail.kinds (its text editable by the province)
+written through mail.services.send_templated with a key, so a task that runs twice mails once."""
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from cases.deadlines import deadline_text
 from cases.enums import Role, Tier
 from cases.models import DeadlineExtension
+from mail import kinds
+from mail.services import send_templated
+from review.experts.rules import scoring_closes_at
 from review.models import Batch
+from review.models.scoring import ExpertAssignment
 
 RECEIVING_ROLE = {Tier.ASSOCIATION: Role.COUNTY_STAFF, Tier.COUNTY: Role.CITY_STAFF, Tier.CITY: Role.PROVINCE_STAFF}
 STAFF_ROLE_OF_TIER = {
@@ -34,16 +40,12 @@ def notify_batch_forwarded(batch_id: int) -> int:
     if not recipients:
         return 0
     count = batch.items.count()
-    values = {"sender": batch.organisation, "count": count}
     if batch.is_supplement:
-        subject = _("[Innovation Case Portal] %(sender)s forwarded %(count)d more cases (supplementary list)") % values
-        body = _("%(sender)s forwarded a supplementary list of %(count)d cases, decided after its first list, with its own "
-                 "signed summary table. Sign in to review them.") % values
+        list_name = _("supplementary list no. %(number)d") % {"number": batch.sequence}
     else:
-        subject = _("[Innovation Case Portal] %(sender)s forwarded %(count)d cases") % values
-        body = _("%(sender)s forwarded its ranked list of %(count)d cases with the signed summary table. Sign in to review them.") % values
-    send_mail(subject, body, None, recipients)
-    return len(recipients)
+        list_name = _("ranked list")
+    return send_templated(kind=kinds.BATCH_FORWARDED.key, to=recipients, key=f"batch_forwarded:{batch.pk}",
+                          values={"sender": batch.organisation.name, "count": count, "list_name": list_name})
 
 
 @shared_task(name="review.notify_extension")
@@ -61,13 +63,36 @@ def notify_extension(extension_id: int) -> int:
         ]
     else:
         recipients = emails_of(role=STAFF_ROLE_OF_TIER[tier], organisation_id=extension.organisation_id)
-    if not recipients:
-        return 0
-    send_mail(
-        _("[Innovation Case Portal] Deadline extended to %(day)s") % {"day": extension.closes_on.isoformat()},
-        _("The %(stage)s deadline of %(campaign)s for %(holder)s is extended to %(day)s (inclusive, Beijing time). Reason: %(reason)s")
-        % {"stage": tier.label, "campaign": extension.campaign, "holder": extension.organisation or extension.enterprise,
-           "day": extension.closes_on.isoformat(), "reason": extension.reason},
-        None, sorted(set(recipients)),
+    return send_templated(
+        kind=kinds.DEADLINE_EXTENDED.key, to=recipients, key=f"deadline_extended:{extension.pk}",
+        values={"stage": tier.label, "campaign": extension.campaign, "holder": extension.organisation or extension.enterprise,
+                "day": extension.closes_on.isoformat(), "reason": extension.reason},
     )
-    return len(set(recipients))
+
+
+EXPERT_STAGES = {Tier.CITY: _("city expert review"), Tier.PROVINCE: _("provincial expert review")}
+
+
+@shared_task(name="review.notify_expert_assigned")
+def notify_expert_assigned(expert_id: int, assignment_ids: list[int]) -> int:
+    """Mail an expert the cases just assigned to them (those still active), with the time scores
+    lock. One mail per call, keyed by the assignments, so running twice mails once."""
+    assignments = list(
+        ExpertAssignment.objects.active().filter(expert_id=expert_id, pk__in=assignment_ids)
+        .select_related("expert", "case__campaign", "case__enterprise__association__parent__parent")
+        .order_by("tier", "case_id", "pk")
+    )
+    if not assignments or not assignments[0].expert.email:
+        return 0
+    expert = assignments[0].expert
+    tier = Tier(assignments[0].tier)
+    closes = [moment for moment in (scoring_closes_at(a.case, Tier(a.tier)) for a in assignments) if moment is not None]
+    cities = [a.case.enterprise.association.parent.parent for a in assignments]
+    lines = [f"- {a.case.title}（{city.region or city.name}）" for a, city in zip(assignments, cities)]
+    return send_templated(
+        kind=kinds.EXPERT_ASSIGNED.key, to=[expert.email],
+        key="expert_assigned:" + ",".join(str(a.pk) for a in sorted(assignments, key=lambda a: a.pk)),
+        values={"expert": expert.get_full_name() or expert.get_username(), "stage": EXPERT_STAGES[tier],
+                "case_count": len(assignments), "case_list": "\n".join(lines),
+                "deadline": deadline_text(min(closes)) if closes else _("no deadline is set yet; the organisers will tell you")},
+    )

@@ -4,15 +4,15 @@ Run daily by Celery beat; safe to run more often: a reminder already sent is rec
 (DeadlineReminder) and not sent again.
 """
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cases.deadlines import stage_window
 from cases.enums import Role, Tier
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.queries import WAITING_FOR_TIER
+from mail import kinds
+from mail.services import send_templated
 from review.models import DeadlineReminder
 from review.notifications import STAFF_ROLE_OF_TIER, emails_of
 
@@ -52,15 +52,13 @@ def send_deadline_reminders(now=None) -> int:
                     continue
                 try:
                     with transaction.atomic():
-                        DeadlineReminder.objects.create(campaign=campaign, tier=tier, holder=key, days_before=days_before)
+                        reminder = DeadlineReminder.objects.create(campaign=campaign, tier=tier, holder=key, days_before=days_before)
                 except IntegrityError:
                     continue  # already reminded today
-                send_mail(
-                    _("[Innovation Case Portal] %(days)d day(s) left: %(stage)s deadline %(day)s") % {
-                        "days": days_before, "stage": tier.label, "day": day.isoformat()},
-                    _("Cases of %(holder)s still wait for you. The %(stage)s stage of %(campaign)s closes at the end of %(day)s (Beijing time). Sign in to finish them.") % {
-                        "holder": next(iter(holder.values())), "stage": tier.label, "campaign": campaign, "day": day.isoformat()},
-                    None, recipients,
+                send_templated(
+                    kind=kinds.DEADLINE_REMINDER.key, to=recipients, key=f"deadline_reminder:{reminder.pk}",
+                    values={"days": days_before, "stage": tier.label, "day": day.isoformat(),
+                            "holder": next(iter(holder.values())), "campaign": campaign},
                 )
                 sent += 1
     return sent

@@ -38,6 +38,14 @@ def quarantine_current_campaign_task() -> dict:
     return quarantine_suspicious_ballots_task(campaign.pk) if campaign else {}
 
 
+@shared_task(name="review.send_announcement_mails", acks_late=True)
+def send_announcement_mails_task(announcement_id: int) -> int:
+    """Mail an announcement of the province to its recipients through the outbox (safe to run twice)."""
+    from review.announcements import mail_announcement
+
+    return mail_announcement(announcement_id)
+
+
 # Registered with the worker here (task discovery imports each app's tasks module only); defined
 # beside the rest of the pipeline's mail.
 from review.notifications import notify_batch_forwarded, notify_extension  # noqa: E402, F401

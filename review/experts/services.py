@@ -28,6 +28,7 @@ from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Org
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
 from review.experts.queries import ASSIGNMENT_CASE, still_allowed
+from portal.queueing import enqueue_on_commit
 from review.experts.rules import (
     EXPERT_ROLE,
     SCORING_STATUS,
@@ -52,6 +53,7 @@ from review.models.scoring import (
     ExpertScore,
     ScoringCriterion,
 )
+from review.notifications import notify_expert_assigned
 from review.selection.rules import freezing_state
 
 
@@ -76,12 +78,14 @@ def _sync_view_permission(expert, case: Case) -> None:
 
 @transaction.atomic
 def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.datetime | None = None,
-                  automatic: bool = False) -> ExpertAssignment:
+                  automatic: bool = False, notify: bool = True) -> ExpertAssignment:
     """Assign `expert` to score `case` at `tier`.
 
     Guards: the actor manages experts of this case at this tier; the case is in that tier's review;
     the expert belongs to the tier's pool (provincial experts; the case city's experts) and has no
-    conflict with the case; the campaign is open. Side effects: the assignment row, the view permission.
+    conflict with the case; the campaign is open. Side effects: the assignment row, the view permission,
+    and after commit the "expert assigned" mail (unless `notify` is off: a caller assigning many
+    cases at once mails each expert one list instead, see assign_experts_automatically).
     """
     ensure_campaign_open(case.campaign, error=ReviewRefused)
     now = now or timezone.now()
@@ -105,6 +109,8 @@ def assign_expert(*, case: Case, expert, tier: Tier, actor, now: datetime.dateti
     except IntegrityError:
         raise ReviewRefused(_("This expert is already assigned to this case.")) from None
     assign_perm(VIEW_CASE, expert, case)
+    if notify:
+        enqueue_on_commit(notify_expert_assigned, expert.pk, [assignment.pk])
     return assignment
 
 
@@ -290,7 +296,8 @@ def assign_experts_automatically(*, campaign: Campaign, tier: Tier, actor, cases
     ties by user id, so the result is deterministic and loads differ by at most one where recusal
     allows. Never an expert of the case's own city (provincial tier) or enterprise, nor one with a
     declared conflict. Existing assignments are kept and counted. Refused when the campaign is closed.
-    Side effects: assignment rows and view permissions (through assign_expert).
+    Side effects: assignment rows and view permissions (through assign_expert); after commit one
+    mail per expert listing all the cases newly assigned to them.
     """
     ensure_campaign_open(campaign, error=ReviewRefused)
     now = now or timezone.now()
@@ -320,6 +327,7 @@ def assign_experts_automatically(*, campaign: Campaign, tier: Tier, actor, cases
             and not active_conflict_sources(profile_of(expert), case, tier, conflicts[(expert.pk, case.pk)])
         ]
     report = AssignmentReport()
+    new_assignments: dict[int, list[int]] = defaultdict(list)
     wanted = campaign.experts_per_case
     for case in sorted(scope, key=lambda c: (len(eligible[c.pk]), c.pk)):
         needed = wanted - len(assigned[case.pk])
@@ -327,12 +335,15 @@ def assign_experts_automatically(*, campaign: Campaign, tier: Tier, actor, cases
             continue
         chosen = sorted(eligible[case.pk], key=lambda e: (load[e.pk], e.pk))[:needed]
         for expert in chosen:
-            assign_expert(case=case, expert=expert, tier=tier, actor=actor, now=now, automatic=True)
+            assignment = assign_expert(case=case, expert=expert, tier=tier, actor=actor, now=now, automatic=True, notify=False)
+            new_assignments[expert.pk].append(assignment.pk)
             load[expert.pk] += 1
             assigned[case.pk].add(expert.pk)
             report.created += 1
         if len(chosen) < needed:
             report.short[case.pk] = needed - len(chosen)
+    for expert_id, assignment_ids in sorted(new_assignments.items()):
+        enqueue_on_commit(notify_expert_assigned, expert_id, assignment_ids)
     return report
 
 

@@ -14,3 +14,4 @@ from review.models.results import (  # noqa: E402
     Certificate, OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState,
 )
 from review.closing.models import CityWorkSummary  # noqa: E402
+from review.models.announcements import Announcement  # noqa: E402

@@ -54,14 +54,16 @@ CLASSIFICATION = {
     "password_reset_complete": PUBLIC, "accounts:password_reset_sms": PUBLIC, "accounts:password_reset_sms_confirm": PUBLIC,
     "accounts:register": PUBLIC, "accounts:register_invited": PUBLIC, "accounts:registration_status": SCOPED,
     "accounts:registration_list": SCOPED, "accounts:invite_create": SCOPED, "review:expert_sheet": SCOPED,
+    "review:mail_outbox": PROVINCE_ONLY, "review:mail_resend_failed": PROVINCE_ONLY, "review:mail_templates": PROVINCE_ONLY,
+    "review:mail_template_edit": PROVINCE_ONLY, "review:announcement_list": PROVINCE_ONLY,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
-    "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city",
+    "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city", "mail_id": "mail",
 }
 FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
-                   "year": 2024, "uidb64": "MQ", "token": "no-such-token"}
+                   "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 # (review:certificate_pdf is an OBJECT: only the winner's own enterprise, the staff above it and the province get it.)
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt"}
@@ -125,6 +127,10 @@ def worlds():
         "case": foreign_case.pk, "upload": foreign_upload.pk, "batch": batch.pk, "assignment": assignment.pk,
         "expert": foreign_expert.pk, "city": foreign_city.pk, "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT",
     }
+    from mail.models import OutboxMail
+
+    objects["mail"] = OutboxMail.objects.create(kind="case_returned", to="waidi@example.com", from_email="p@example.com",
+                                                subject="外地保密案例", body="外地联系人 13912345678").pk
     secrets = ["外地保密案例", "外地保密科技有限公司", "13912345678", "外地联系人", foreign_upload.sha256]
     return {"users": users, "objects": objects, "secrets": secrets}
 

@@ -55,11 +55,13 @@ def _settings_in_subprocess(env: dict, expression: str) -> subprocess.CompletedP
 def test_embedded_default_needs_no_environment():
     result = _settings_in_subprocess(
         {"DJANGO_SETTINGS_MODULE": "portal.settings"},
-        "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.DEBUG, str(s.MEDIA_ROOT)",
+        "s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.MAIL_DELIVERY_BACKEND, s.DEBUG, str(s.MEDIA_ROOT)",
     )
     assert result.returncode == 0, result.stderr
+    # Mail goes through the outbox and is delivered to the console.
     assert result.stdout.strip() == (
-        f"django.db.backends.sqlite3 True django.core.mail.backends.console.EmailBackend False {ROOT / 'var' / 'uploads'}"
+        "django.db.backends.sqlite3 True mail.backend.OutboxBackend django.core.mail.backends.console.EmailBackend "
+        f"False {ROOT / 'var' / 'uploads'}"
     )
 
 

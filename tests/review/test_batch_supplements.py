@@ -332,7 +332,7 @@ def test_the_county_is_mailed_that_a_supplement_arrived(county_world, mailoutbox
     assert notify_batch_forwarded(first_list.pk) == notify_batch_forwarded(supplement.pk) == 1
     first_mail, supplement_mail = mailoutbox
     assert "补报" not in first_mail.subject
-    assert supplement_mail.subject == "【创新案例征集平台】测试园区科协补报了 1 个案例"
+    assert supplement_mail.subject == "【创新案例征集平台】测试园区科协报送了 1 个案例（第2批补报名单）"
     assert "补报名单" in supplement_mail.body and supplement_mail.to == first_mail.to == ["county@example.com"]
 
 
