@@ -28,13 +28,16 @@ def _reference_data_after_flush(request):
     """Transactional tests flush every table, including the rows the 2024 data migration
     loaded; put them back (the migration's loader is idempotent) so each test starts alike."""
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    transactional = (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(request.fixturenames)
+    if transactional:
         import importlib
 
         from django.apps import apps
 
         request.getfixturevalue("transactional_db")
         importlib.import_module("quotas.migrations.0002_campaign_2024").load(apps, None)
+        # The 2024 征集标准 scoring criteria are reference data too (review's data migration).
+        importlib.import_module("review.migrations.0004_scoring_criteria_2024").load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,15 @@ def test_enterprise_user_signs_in_and_sees_own_workbench(page, live_server):
 
 
 def test_city_user_signs_in_on_a_phone_and_sees_the_city_workbench(phone_page, live_server):
+    # The city's stage is open (the workbench asks for the 附件6 only before the city's deadline).
+    import datetime
+
+    from cases.models import Campaign
+
+    today = datetime.date.today()
+    Campaign.objects.filter(year=2024).update(
+        enterprise_deadline=today + datetime.timedelta(days=10), association_deadline=today + datetime.timedelta(days=20),
+        county_deadline=today + datetime.timedelta(days=30), city_deadline=today + datetime.timedelta(days=40))
     factories.user(Role.CITY_STAFF, organisation_=factories.city("太原市"), username="city-browser")
     sign_in(phone_page, live_server, "city-browser", factories.PASSWORD)
     panel = phone_page.locator("section.panel[data-role=city_staff]")

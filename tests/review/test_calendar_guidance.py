@@ -106,8 +106,9 @@ def test_after_the_deadline_the_forward_button_is_disabled_with_the_reason(clien
     page = client.get(f"{reverse('review:batch_detail')}?org={county_world['park'].pk}").content.decode()
     reason = "本阶段已于 2024年9月6日 24:00（北京时间）截止：名单不能再报送。 " + ASK_EXTENSION
     assert f'<li class="rule bad">{reason}</li>' in page
-    button = re.search(r'<form method="post" action="%s".*?</form>' % reverse("review:batch_forward"), page, re.S).group()
-    assert "disabled" in button
+    # The button is shown disabled, outside any form, with the reasons beside it (no confirmation first).
+    assert '<button type="button" class="primary" disabled aria-describedby="forward-hold">' in page
+    assert 'action="%s"' % reverse("review:batch_forward") not in page
     response = client.post(reverse("review:batch_forward"), {"org": county_world["park"].pk, "batch": batch.pk}, follow=True)
     assert reason in response.content.decode()
     batch.refresh_from_db()

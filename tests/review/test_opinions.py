@@ -25,7 +25,7 @@ def test_the_park_writes_its_opinion_and_it_is_printed_on_the_form(client, count
     assert "意见已保存，将印在推荐表上。" in response.content.decode()
     case.refresh_from_db()
     assert case.recommender_opinion == "同意推荐。"
-    form = docx.Document(io.BytesIO(client.get(reverse("cases:filled_form", args=[case.pk])).content))
+    form = docx.Document(io.BytesIO(b"".join(client.get(reverse("cases:filled_form", args=[case.pk])).streaming_content)))
     assert "同意推荐。" in "\n".join(cell.text for table in form.tables for row in table.rows for cell in row.cells)
 
 

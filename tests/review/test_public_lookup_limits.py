@@ -19,6 +19,17 @@ from tests.review import review_world as world
 pytestmark = pytest.mark.django_db
 
 TOO_MANY = "<h1>请求过于频繁</h1>"
+
+
+@pytest.fixture(autouse=True)
+def _one_window(monkeypatch):
+    """The limits count in fixed windows: pin the limiter's clock inside one, so a slow run that
+    crosses a window boundary does not reset the count half-way through a test."""
+    import types
+
+    from portal import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))
 HERE, ELSEWHERE = "198.51.100.7", "198.51.100.8"
 
 
