@@ -41,7 +41,8 @@ from review.selection.rules import freezing_state
 from review.voting import limits
 from review.voting.limits import ClientInfo, keyed_hash
 from review.voting.queries import candidate_cases
-from review.voting.sms import gateway
+from sms.enums import SmsKind
+from sms.services import SmsRefused, queue_sms
 
 CODE_TTL = 600
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -123,7 +124,8 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     ballot would be refused, so no SMS is sent for it; nothing counted); code limits per address,
     per address block and per device; the phone has not voted yet (AlreadyVoted, no SMS); one code
     per phone per cooldown and a daily cap per phone.
-    Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
+    Side effects: the code's keyed digest in the cache for 10 minutes; the SMS, queued (sms.services.queue_sms:
+    its daily cap per number and global budget may refuse it).
     """
     now = now or timezone.now()
     _ensure_vote_open(campaign, now)
@@ -152,7 +154,11 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
         raise VoteRefused(_("Too many codes were requested; try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(_code_key(voter), _code_digest(voter, code), CODE_TTL)
-    gateway().send(phone, _("Your voting code is %(code)s, valid for 10 minutes. Do not share it.") % {"code": code})
+    try:  # queued: the voter does not wait for the provider
+        queue_sms(phone=phone, kind=SmsKind.VOTE_CODE, params={"code": code},
+                  text=_("Your voting code is %(code)s, valid for 10 minutes. Do not share it."))
+    except SmsRefused as refused:
+        raise VoteRefused(str(refused)) from None
     return voter
 
 
