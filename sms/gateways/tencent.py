@@ -72,14 +72,16 @@ def failure_of(code: str) -> SmsFailure:
 
 class TencentGateway:
     def __init__(self):
+        self.configured = bool(settings.SMS_TENCENT_SECRET_ID and settings.SMS_TENCENT_SECRET_KEY
+                               and settings.SMS_TENCENT_SDK_APP_ID and settings.SMS_SIGN_NAME)
+
+    def _client(self) -> sms_client.SmsClient:
         endpoint = urlsplit(settings.SMS_TENCENT_ENDPOINT)
         http_profile = HttpProfile(protocol=endpoint.scheme, endpoint=endpoint.netloc, reqTimeout=settings.SMS_TIMEOUT)
-        self.client = sms_client.SmsClient(
+        return sms_client.SmsClient(
             credential.Credential(settings.SMS_TENCENT_SECRET_ID, settings.SMS_TENCENT_SECRET_KEY),
             settings.SMS_TENCENT_REGION, ClientProfile(httpProfile=http_profile),
         )
-        self.configured = bool(settings.SMS_TENCENT_SECRET_ID and settings.SMS_TENCENT_SECRET_KEY
-                               and settings.SMS_TENCENT_SDK_APP_ID and settings.SMS_SIGN_NAME)
 
     def deliver(self, sms: OutgoingSms) -> str:
         if not (self.configured and sms.template):
@@ -92,7 +94,7 @@ class TencentGateway:
         request.TemplateId = sms.template
         request.TemplateParamSet = [str(value) for value in sms.params.values()]
         try:
-            response = self.client.SendSms(request)
+            response = self._client().SendSms(request)
         except TencentCloudSDKException as error:
             code = error.get_code() or ""
             raise SmsGatewayError(failure_of(code), code, str(error.get_message() or "")[:300]) from None
