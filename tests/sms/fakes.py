@@ -16,7 +16,7 @@ in the adapter shows up as the provider's own refusal.
 `received` holds the accepted messages ({"phone", "sign", "template", "params"}), `rejected` the
 refused requests with the code given; `script` lists outcomes to give to the next requests
 (provider codes, or (http_status, code)). `stop()` and `start()` keep the port, so a test can take
-the provider away and bring it back.
+the provider away and bring it back; `open.clear()` holds every answer until `open.set()`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class FakeProvider:
         self.port = 0
         self._server = None
         self._lock = threading.Lock()
+        self.open = threading.Event()
+        self.open.set()
 
     @property
     def url(self) -> str:
@@ -59,6 +61,7 @@ class FakeProvider:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                provider.open.wait(timeout=60)  # a test may hold the answers back (a slow provider)
                 with provider._lock:
                     status, answer = provider.answer(self, body)
                 raw = json.dumps(answer, ensure_ascii=False).encode()

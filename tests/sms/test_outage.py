@@ -14,7 +14,10 @@ from django.conf import settings
 from portal.celery import app as celery_app
 from sms.enums import SmsFailure, SmsKind, SmsState
 from sms.models import SmsMessage
+from review.voting.limits import ClientInfo
+from review.voting.services import request_code
 from sms.services import queue_sms
+from tests.review import review_world as world
 from tests.sms.fakes import FakeAliyun
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -68,6 +71,18 @@ def aliyun_and_sms_worker(django_db_setup, django_db_blocker):
     provider.stop()
 
 
+@pytest.fixture
+def aliyun(aliyun_and_sms_worker):
+    """The module's provider, as a fresh one: nothing received, answering."""
+    provider = aliyun_and_sms_worker
+    provider.received.clear()
+    provider.rejected.clear()
+    provider.open.set()
+    if provider._server is None:  # an earlier test stopped it and failed before starting it again
+        provider.start()
+    return provider
+
+
 def wait_for(condition, what: str, limit: float = 60):
     """Wait for the worker (not a speed assertion: the limit only ends a stuck run)."""
     deadline = time.monotonic() + limit
@@ -82,8 +97,8 @@ def states(ids) -> list[str]:
     return [SmsMessage.objects.get(pk=pk).state for pk in ids]
 
 
-def test_messages_queued_while_the_provider_is_down_are_delivered_once_it_is_back(aliyun_and_sms_worker):
-    provider = aliyun_and_sms_worker
+def test_messages_queued_while_the_provider_is_down_are_delivered_once_it_is_back(aliyun):
+    provider = aliyun
     codes = ["100001", "100002", "100003", "100004", "100005"]
     phones = [f"1380000000{n}" for n in range(1, 6)]
 
@@ -113,3 +128,19 @@ def test_messages_queued_while_the_provider_is_down_are_delivered_once_it_is_bac
     assert not SmsMessage.objects.exclude(params={}).exists()  # no code left in the table
     worker_log = LOG.read_text()
     assert not any(code in worker_log for code in codes) and not any(phone in worker_log for phone in phones)
+
+
+def test_the_voter_does_not_wait_for_the_provider(aliyun):
+    provider = aliyun
+    world.open_vote_window()
+    provider.open.clear()  # the provider takes its time: it answers nothing until told
+    try:
+        request_code(campaign=world.campaign(), phone="13912345678",
+                     client=ClientInfo(ip="198.51.100.7", block="198.51.100.0/24", device_hash="d" * 64, user_agent="t"))
+        # The request is over while the provider still holds its answer.
+        assert provider.received == []
+        assert SmsMessage.objects.get().state in (SmsState.QUEUED, SmsState.SENDING)
+    finally:
+        provider.open.set()
+    wait_for(lambda: SmsMessage.objects.get().state == SmsState.SENT, "the code once the provider answers")
+    assert [m["phone"] for m in provider.received] == ["13912345678"]
