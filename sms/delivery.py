@@ -77,7 +77,17 @@ def attempt_delivery(*, message_id: int, now: datetime.datetime | None = None) -
     return message
 
 
+def _scrub(message: SmsMessage, error: str) -> str:
+    """The provider's words without the code or the number: some echo the request back (Aliyun's
+    SignatureDoesNotMatch quotes the whole string it signed)."""
+    for value in [*map(str, message.params.values()), message.phone]:
+        if value:
+            error = error.replace(value, "***" if value != message.phone else message.masked_phone)
+    return error
+
+
 def _failed(message: SmsMessage, failure: SmsFailure, error: str, *, now) -> SmsMessage:
+    error = _scrub(message, error)
     message.failure = failure
     message.last_error = error[:500]
     delay = retry_delay(message.attempts)

@@ -192,3 +192,16 @@ def test_concurrent_requests_never_pass_the_budget_together(settings):
 
     assert sorted(outcomes) == ["queued"] * 3 + ["refused"] * 5
     assert SmsMessage.objects.count() == 3 and SmsDailyUsage.objects.get(scope="all").count == 3
+
+
+def test_a_provider_that_echoes_the_request_leaves_no_code_or_number_in_the_record_or_log(aliyun, settings, caplog):
+    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "not-the-secret"  # Aliyun answers with the string it signed
+
+    message = queue()
+
+    message.refresh_from_db()
+    assert (message.state, message.failure) == (SmsState.FAILED, SmsFailure.CREDENTIALS)
+    assert message.last_error.startswith("SignatureDoesNotMatch: Specified signature is not matched")
+    assert "138****5678" in message.last_error and "***" in message.last_error
+    for secret in ("519302", PHONE):
+        assert secret not in message.last_error and secret not in caplog.text
