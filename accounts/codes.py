@@ -15,6 +15,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.sms import send_sms
+from sms.enums import SmsKind
+from sms.services import SmsRefused
 from cases.refusals import Refused
 from portal.ratelimit import Rate, hit
 
@@ -40,9 +42,9 @@ def _locked(key: str) -> bool:
     return (cache.get(f"accounts:code-failures:{key}") or 0) >= FAILURES.limit
 
 
-def send_code(*, purpose: str, phone: str, message: str) -> None:
+def send_code(*, purpose: str, kind: SmsKind, phone: str, message: str) -> None:
     """Send a new code to `phone`; `message` holds %(code)s. Raises CodeRefused when the number
-    asked too often (cooldown, daily cap) or is locked out after wrong codes."""
+    asked too often (cooldown, daily cap, the portal's SMS caps) or is locked out after wrong codes."""
     key = _key(purpose, phone)
     if _locked(key):
         raise CodeRefused(_("Too many wrong codes for this number; try again in 30 minutes."))
@@ -52,7 +54,10 @@ def send_code(*, purpose: str, phone: str, message: str) -> None:
         raise CodeRefused(_("Too many codes were sent to this number today; try again tomorrow."))
     code = f"{secrets.randbelow(10**6):06d}"
     cache.set(f"accounts:code:{key}", _digest(key, code), CODE_TTL)
-    send_sms(phone, message % {"code": code})
+    try:
+        send_sms(phone=phone, kind=kind, text=message, code=code)
+    except SmsRefused as refused:
+        raise CodeRefused(str(refused)) from None
 
 
 def check_code(*, purpose: str, phone: str, code: str) -> bool:

@@ -31,6 +31,7 @@ from cases.rules import MOBILE_PATTERN, mask_phone, normalise_phone
 from cases.services import create_user, grant_role
 from portal.queueing import enqueue_on_commit
 from portal.ratelimit import Rate, hit
+from sms.enums import SmsKind
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def request_sms_reset(*, identifier: str) -> int | None:
     if not phone or not _account_allowance(user):
         return user.pk
     try:
-        codes.send_code(purpose=f"{PURPOSE_RESET}:{user.pk}", phone=phone, message=_(
+        codes.send_code(purpose=f"{PURPOSE_RESET}:{user.pk}", kind=SmsKind.PASSWORD_RESET, phone=phone, message=_(
             "Your password reset code for the Innovation Case Portal is %(code)s, valid for 10 minutes. "
             "If you did not ask for it, ignore this message."))
     except codes.CodeRefused as refused:
@@ -168,7 +169,7 @@ def complete_sms_reset(*, user_id: int | None, code: str, password: str):
 def send_registration_code(*, phone: str) -> str:
     """Send the code that proves the applicant holds `phone`. Returns the normalised number."""
     phone = mobile_or_refuse(phone)
-    codes.send_code(purpose=PURPOSE_REGISTRATION, phone=phone, message=_(
+    codes.send_code(purpose=PURPOSE_REGISTRATION, kind=SmsKind.REGISTRATION, phone=phone, message=_(
         "Your verification code for registering on the Innovation Case Portal is %(code)s, valid for 10 minutes."))
     return phone
 

@@ -1,18 +1,14 @@
 """Text messages of accounts (password reset codes, phone verification at registration).
 
-One function, so the day the gateway setting is renamed (VOTE_SMS_GATEWAY → SMS_GATEWAY) or
-sending is queued, only this changes. It uses the public vote's gateway interface: a class with
-`send(phone, message)` named by settings.VOTE_SMS_GATEWAY (review.voting.sms), read here by its
-dotted path so that accounts does not import the review app.
+One function: it queues the message through the portal's text messages (sms.services.queue_sms,
+settings.SMS_GATEWAY), which retry it, cap it per number and per day, and record its outcome.
 """
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
-DEFAULT_GATEWAY = "review.voting.sms.ConsoleGateway"
+from sms.enums import SmsKind
+from sms.services import queue_sms
 
 
-def send_sms(phone: str, message: str) -> None:
-    """Send `message` to the 11-digit mainland mobile number `phone` through the configured gateway."""
-    gateway_class = import_string(getattr(settings, "VOTE_SMS_GATEWAY", "") or DEFAULT_GATEWAY)
-    gateway_class().send(phone, message)
+def send_sms(*, phone: str, kind: SmsKind, text: str, code: str) -> None:
+    """Queue `text` (with its %(code)s placeholder) for the 11-digit mainland mobile number `phone`.
+    Raises sms.services.SmsRefused (a Refused) when the number's daily cap or the budget is reached."""
+    queue_sms(phone=phone, kind=kind, text=text, params={"code": code})

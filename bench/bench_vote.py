@@ -51,7 +51,7 @@ def main() -> None:
     setup_test_environment()
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["testserver"]
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     # Limits are counted and checked as in production, with ceilings high enough not to refuse.
     settings.VOTE_LIMITS = {"ballot_ip_hour": (10**9, 3600), "ballot_block_hour": (10**9, 3600),
                             "ballot_device_day": (10**9, 86400)}

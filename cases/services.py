@@ -32,6 +32,8 @@ PROVINCE_ADMIN_MODELS = {
     "auth": ("user",),
     # The account's phone (SMS resets) on the account page; registrations read-only.
     "accounts": ("accountprofile", "enterpriseregistration"),
+    # Text messages and their failures (read-only in the admin).
+    "sms": ("smsmessage",),
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from portal.env import env_bool, env_int, env_list, env_str, env_url
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "quotas",
     "review",
     "accounts",
+    "sms",
 ]
 
 MIDDLEWARE = [
@@ -133,9 +135,37 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The public vote's SMS gateway: a class with send(phone, message). The default prints the code in
-# development only; with DEBUG off it sends nothing and logs that no gateway is configured.
-VOTE_SMS_GATEWAY = env_str("VOTE_SMS_GATEWAY", "review.voting.sms.ConsoleGateway")
+# --- Text messages (sms/) -------------------------------------------------------------
+# The gateway of every SMS (vote codes, password resets, registration): aliyun, tencent, console,
+# or a dotted class path. The console prints in development only; with DEBUG off it sends
+# nothing and records the failure. VOTE_SMS_GATEWAY is the old name, still read (a warning says so).
+SMS_GATEWAY = env_str("SMS_GATEWAY") or env_str("VOTE_SMS_GATEWAY") or "console"
+SMS_GATEWAY_FROM_DEPRECATED_NAME = not env_str("SMS_GATEWAY") and bool(env_str("VOTE_SMS_GATEWAY"))
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")  # 短信签名, as approved by the provider
+# The provider's template id per kind of message; one verification-code template serves all unless
+# a kind has its own. Its one variable is the code (${code} at Aliyun, {1} at Tencent).
+SMS_TEMPLATES = {
+    kind: env_str(f"SMS_TEMPLATE_{kind.upper()}") or env_str("SMS_TEMPLATE_CODE", "")
+    for kind in ("vote_code", "password_reset", "registration", "test")
+}
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_url("SMS_ALIYUN_ENDPOINT", schemes=("https", "http")) or "https://dysmsapi.aliyuncs.com"
+SMS_ALIYUN_REGION = env_str("SMS_ALIYUN_REGION", "cn-hangzhou")
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_ENDPOINT = env_url("SMS_TENCENT_ENDPOINT", schemes=("https", "http")) or "https://sms.tencentcloudapi.com"
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 5, minimum=1)  # seconds per call to the provider
+# Abuse stops: messages per number per day (all kinds together) and in all per day.
+SMS_DAILY_LIMIT_PER_PHONE = env_int("SMS_DAILY_LIMIT_PER_PHONE", 10, minimum=1)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 5000, minimum=1)
+# Retries while the provider is unreachable: 10 s, 20 s, 40 s ... at most 120 s apart, within the
+# code's 10 minutes.
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 8, minimum=1)
+SMS_RETRY_BASE_SECONDS = env_int("SMS_RETRY_BASE_SECONDS", 10, minimum=1)
+SMS_RETRY_MAX_DELAY = env_int("SMS_RETRY_MAX_DELAY", 120, minimum=1)
 
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -158,6 +188,11 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # disappeared within about half a minute (portal/worker_presence.py). The failure drill sets it short.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal")
+# Text messages have a queue of their own, so a voter's code never waits behind document
+# conversions. A worker started without -Q serves both queues; `-Q <queue>.sms` a dedicated one.
+CELERY_SMS_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.sms"
+CELERY_TASK_QUEUES = (Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(CELERY_SMS_QUEUE))
+CELERY_TASK_ROUTES = {"sms.send": {"queue": CELERY_SMS_QUEUE}}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULE = {
@@ -172,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-mail": {"task": "mail.send_due", "schedule": crontab(minute="*")},
     # Resumable uploads abandoned half-way are removed at night.
     "discard-expired-resumable-uploads": {"task": "cases.discard_expired_resumable_uploads", "schedule": crontab(hour=3, minute=30)},
+    # Text messages whose task was lost (broker down) are queued again; codes too old to send expire.
+    "requeue-stalled-sms": {"task": "sms.requeue_stalled", "schedule": crontab(minute="*")},
 }
 # Publishing outside a request (beat, tasks queueing tasks) gives up after about two seconds.
 # Requests queue through portal/queueing.py instead: recorded in the database, then published on
@@ -348,6 +385,8 @@ LOGGING = {
         # The request line of portal.logging replaces Django's own per-request lines.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The Tencent SMS SDK logs whole requests (the number and the code) at DEBUG.
+        "tencentcloud_sdk_common": {"level": "WARNING"},
     },
 }
 # Celery keeps the configuration above instead of installing its own root handler.

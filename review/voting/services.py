@@ -42,7 +42,8 @@ from review.selection.rules import freezing_state
 from review.voting import limits
 from review.voting.limits import ClientInfo, keyed_hash
 from review.voting.queries import candidate_cases
-from review.voting.sms import gateway
+from sms.enums import SmsKind
+from sms.services import SmsRefused, queue_sms
 
 CODE_TTL = 600
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -129,7 +130,8 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     ballot would be refused, so no SMS is sent for it; nothing counted); code limits per address,
     per address block and per device; the phone has not voted yet (AlreadyVoted, no SMS); one code
     per phone per cooldown and a daily cap per phone.
-    Side effects: the code's keyed digest in the cache for 10 minutes; the SMS.
+    Side effects: the code's keyed digest in the cache for 10 minutes; the SMS, queued (sms.services.queue_sms:
+    its daily cap per number and global budget may refuse it).
     The codes and every limit above live in the cache (Redis): while it is unavailable the code
     could not be checked and the limits would not count, so nothing is sent and the voter is told
     so (before the limits, and again if the code was not kept).
@@ -166,7 +168,11 @@ def request_code(*, campaign: Campaign, phone: str, client: ClientInfo, now: dat
     cache.set(_code_key(voter), digest, CODE_TTL)
     if cache.get(_code_key(voter)) != digest:  # Redis went away meanwhile: an SMS now would be a code that fails
         raise _unavailable_before_sending()
-    gateway().send(phone, _("Your voting code is %(code)s, valid for 10 minutes. Do not share it.") % {"code": code})
+    try:  # queued: the voter does not wait for the provider
+        queue_sms(phone=phone, kind=SmsKind.VOTE_CODE, params={"code": code},
+                  text=_("Your voting code is %(code)s, valid for 10 minutes. Do not share it."))
+    except SmsRefused as refused:
+        raise VoteRefused(str(refused)) from None
     return voter
 
 

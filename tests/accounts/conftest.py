@@ -1,12 +1,12 @@
 import pytest
 
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 
 
 @pytest.fixture
 def sms(settings):
     """The SMS sent, through the test gateway of the vote's gateway interface: [(phone, message)]."""
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     yield MemoryGateway.outbox
     MemoryGateway.outbox.clear()

@@ -13,7 +13,7 @@ from accounts.models import AccountProfile, EnterpriseRegistration, Registration
 from cases.enums import CaseStatus, Role, Tier
 from cases.models import Campaign, Membership
 from review.models import ExpertAssignment
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 from tests import factories
 from tests.browser.conftest import screenshot, sign_in
 
@@ -24,7 +24,7 @@ OPEN = datetime.datetime(2024, 8, 20, 10, 0, tzinfo=BEIJING)
 
 @pytest.fixture
 def sms(settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     yield MemoryGateway.outbox
     MemoryGateway.outbox.clear()

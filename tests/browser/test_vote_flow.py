@@ -7,7 +7,7 @@ import pytest
 
 from cases.enums import UploadSlot
 from review.models import Ballot
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 from tests.browser.conftest import screenshot
 from tests.review import review_world as world
 
@@ -17,7 +17,7 @@ COLOURS = [(180, 40, 40), (40, 120, 180), (60, 150, 80), (200, 150, 30), (120, 6
 
 
 def test_a_voter_votes_on_a_phone(phone_page, live_server, settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     world.open_vote_window()
     candidates = []

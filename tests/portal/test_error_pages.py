@@ -39,9 +39,13 @@ def test_signed_in_pages_are_private_and_not_stored(client):
 
 
 def test_the_console_sms_gateway_sends_nothing_and_logs_no_code_in_production(settings, capsys, caplog):
-    from review.voting.sms import ConsoleGateway
+    from sms.enums import SmsFailure
+    from sms.gateways import ConsoleGateway, OutgoingSms, SmsGatewayError
 
     settings.DEBUG = False
-    ConsoleGateway().send("13812345678", "您的投票验证码为 123456")
+    with pytest.raises(SmsGatewayError) as refused:
+        ConsoleGateway().deliver(OutgoingSms(phone="13812345678", kind="vote_code", template="",
+                                             params={"code": "123456"}, text="您的投票验证码为 123456"))
+    assert refused.value.failure == SmsFailure.NOT_CONFIGURED
     assert "123456" not in capsys.readouterr().out
     assert "138****5678" in caplog.text and "13812345678" not in caplog.text and "123456" not in caplog.text

@@ -159,7 +159,7 @@ UNAVAILABLE_WHEN_CHECKING = "手机验证暂时不可用（平台服务故障）
 
 @pytest.fixture
 def open_vote(settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "review.voting.sms.MemoryGateway"
     MemoryGateway.outbox.clear()
     world.open_vote_window()
     for region in ("太原市", "大同市"):

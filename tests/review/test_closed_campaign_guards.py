@@ -29,7 +29,7 @@ from review.voting.services import (
     verify_code,
     voter_hash,
 )
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 from tests.review import review_world as world
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ CLOSED = "关闭并归档"
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     yield MemoryGateway.outbox
 

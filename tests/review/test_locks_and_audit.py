@@ -25,7 +25,7 @@ from review.selection.services import (
 )
 from review.voting.limits import ClientInfo
 from review.voting.services import VoteRefused, cast_ballot, decide_quarantined, open_vote, request_code, voter_hash
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 from tests import factories
 from tests.review import review_world as world
 
@@ -39,7 +39,7 @@ TOO_FREQUENT = "您所在网络或设备的投票过于频繁，请稍后再试�
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     yield MemoryGateway.outbox
 

@@ -24,7 +24,7 @@ from review.voting.services import (
     verify_code,
     voter_hash,
 )
-from review.voting.sms import MemoryGateway
+from sms.gateways import MemoryGateway
 from tests.review import review_world as world
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ CLIENT = ClientInfo(ip="198.51.100.7", block="198.51.100.0/24", device_hash="d" 
 
 @pytest.fixture(autouse=True)
 def memory_sms(settings):
-    settings.VOTE_SMS_GATEWAY = "review.voting.sms.MemoryGateway"
+    settings.SMS_GATEWAY = "sms.gateways.MemoryGateway"
     MemoryGateway.outbox.clear()
     yield MemoryGateway.outbox
 
