@@ -49,6 +49,7 @@ from cases.documents.docx_helpers import (
     text_width,
 )
 from cases.documents.naming import case_region, unit_name
+from cases.documents.package import PackageMember
 from cases.documents.recommendation_form import DATE_LINE, FORM_SUBJECT, province_name
 from cases.documents.spreadsheets import xlsx_cell
 from cases.enums import CaseType, EnterpriseType, Tier
@@ -362,3 +363,32 @@ def build_summary_xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- the tables as files: their names, and their place in a batch's zip ---------------------------
+
+# 附件1 lists the 推荐汇总表 among the electronic materials as "Word版和PDF盖章扫描版"; the Excel
+# version is the portal's extra, for the tier above to sort and filter.
+SUMMARY_FILE_PATTERNS = {
+    "docx": "{name}推荐汇总表{mark}.docx",
+    "xlsx": "{name}推荐汇总表{mark}.xlsx",
+    "scan": "{name}推荐汇总表{mark}（盖章扫描版）.pdf",
+}
+SUMMARY_FILE_FIELDS = {"docx": "summary_docx", "xlsx": "summary_xlsx", "scan": "signed_scan"}
+
+
+def summary_file_name(batch, kind: str) -> str:
+    """`{单位}推荐汇总表{（补报）}.docx` / `.xlsx` / `（盖章扫描版）.pdf`: the name every download and zip gives it."""
+    return SUMMARY_FILE_PATTERNS[kind].format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
+
+
+def summary_table_members(batch, fingerprint: str) -> list[PackageMember]:
+    """The batch's 推荐汇总表, Word and stamped PDF scan, as members of its zip — each only when it
+    shows the list as it is (`fingerprint`: review.queries.list_fingerprint of its items): a
+    table or scan of an earlier list would contradict the packages beside it."""
+    members = []
+    if batch.summary_docx and batch.generated_for == fingerprint:
+        members.append(PackageMember(summary_file_name(batch, "docx"), batch.summary_docx))
+    if batch.signed_scan and batch.signed_scan_for == fingerprint:
+        members.append(PackageMember(summary_file_name(batch, "scan"), batch.signed_scan))
+    return members

@@ -19,7 +19,9 @@ from cases.generation import request_filled_forms
 from cases.services import record_download
 from cases.views import document_wait_page
 from review.forms import AuditFilterForm, ExtensionForm
-from review.queries import audit_entries, province_cases, province_city_rows
+from cases.documents.naming import case_region, organisation_region
+from review.documents.summary_tables import summary_table_members
+from review.queries import audit_entries, lists_received_by_province, province_cases, province_city_rows
 from review.services import extend_deadline
 from review.views.access import campaign_or_404, require_province_staff
 
@@ -101,9 +103,16 @@ def province_packages(request):
         return document_wait_page(request, title=_("The packages of all cases are being prepared…"), progress=progress,
                                   back_url=reverse("review:province_overview"))
 
+    received = lists_received_by_province(campaign)
+
     def members():
+        # Each 地区 folder starts with the 推荐汇总表 (Word and stamped PDF) of the lists it sent
+        # the province (附件1), then a folder per case package.
+        for batch, fingerprint in received:
+            for member in summary_table_members(batch, fingerprint):
+                yield member.in_folder(organisation_region(batch.organisation))
         for case in cases:
-            folder = f"{case.enterprise.association.parent.parent.region}/{package_stem(case)}"
+            folder = f"{case_region(case)}/{package_stem(case)}"
             for member in package_members(case):
                 yield member.in_folder(folder)
 
