@@ -119,7 +119,7 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
         (_("Provincial selection"), {"fields": [
             "experts_per_case", "normalise_expert_scores", "expert_weight", "public_weight", "winners_count",
-            "presenters_count", "presenters_per_city_max", "scoring_closes_at", "vote_opens_at", "vote_closes_at",
+            "presenters_count", "presenters_per_city_max", "province_enforces_park_share", "scoring_closes_at", "vote_opens_at", "vote_closes_at",
             "vote_min_picks", "vote_max_picks", "objection_days",
         ]}),
     ]
