@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import Tier
-from cases.models import Campaign, Case, Enterprise, Membership, Organisation, Upload
+from cases.models import Campaign, CampaignContact, CampaignNotice, Case, Enterprise, Membership, Organisation, Upload
 from cases.queries import submitted_cases
 from cases.rules import CampaignClosed, campaign_is_open, ensure_campaign_open
 
@@ -69,6 +69,23 @@ class ArchivedCampaignRowAdmin:
         if row is not None and campaign_is_archived(row.campaign):
             warn_campaign_archived(request, row.campaign)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+class CampaignNoticeInline(ArchivedCampaignInline, admin.StackedInline):
+    """The notice's text and 附件1 as the public campaign page shows them."""
+
+    model = CampaignNotice
+    extra = 1
+    max_num = 1
+    fields = ["text", "materials_text"]
+
+
+class CampaignContactInline(ArchivedCampaignInline, admin.TabularInline):
+    """联系方式 (五) of the public campaign page: the province edits it here."""
+
+    model = CampaignContact
+    extra = 0
+    fields = ["position", "label", "value"]
 
 
 class CampaignAdminForm(forms.ModelForm):
@@ -129,7 +146,7 @@ class CampaignAdmin(admin.ModelAdmin):
         from quotas.admin import CityQuotaInline
         from review.admin import ScoringCriterionInline
 
-        return [CityQuotaInline, ScoringCriterionInline]
+        return [CampaignNoticeInline, CampaignContactInline, CityQuotaInline, ScoringCriterionInline]
 
     # A closed campaign is read-only, for superusers too: its archive must keep the numbers it had.
     def has_change_permission(self, request, obj=None):
