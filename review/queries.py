@@ -256,6 +256,9 @@ INBOX_COLUMNS = (
     "title", "status", "submitted_at", "updated_at", "enterprise__name",
     "enterprise__association__name", "enterprise__association__parent__region",
     "enterprise__association__parent__parent__region",
+    # Organisation.place reads the kinds: the association's parent may be a county, a city or the province.
+    "enterprise__association__kind", "enterprise__association__region", "enterprise__association__parent__kind",
+    "enterprise__association__parent__parent__kind",
 )
 
 

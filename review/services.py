@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import stage_window
-from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
+from cases.enums import REVIEW_STATUS, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
@@ -432,7 +432,8 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
     problems = forward_problems(batch, items)
     if problems:
         raise BatchRefused(" ".join(problems))
-    target = FORWARD_MOVES[Tier(batch.tier)][1]
+    # The next tier up: the county, or for an association above county level its city or the province.
+    target = REVIEW_STATUS[batch.organisation.receiving_tier]
     for item in items:
         transition_case(item.case, to=target, actor=actor, now=now, reason=_("Forwarded in the ranked list, rank %(rank)d.") % {"rank": item.rank})
         Case.objects.filter(pk=item.case_id).update(is_presenter_candidate=item.is_presenter_candidate)

@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cases.documents.spreadsheets import xlsx_row
-from cases.enums import AuditAction, Tier
+from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.generation import request_filled_forms
 from cases.services import record_download
 from cases.views import document_wait_page
@@ -72,8 +72,9 @@ def province_export(request):
     yes, no = "是", "否"
     for number, case in enumerate(province_cases(campaign), start=1):
         association = case.enterprise.association
+        county = association.ancestor(OrganisationKind.COUNTY)  # none above county level
         sheet.append(xlsx_row(sheet, [
-            number, association.parent.parent.region, association.parent.region, association.name, case.title,
+            number, organisation_region(association), county.region if county else "", association.name, case.title,
             case.completing_unit or case.enterprise.name, case.contact_name, case.contact_phone,
             case.get_case_type_display(), case.get_enterprise_type_display(),
             yes if case.has_park_association else no, yes if case.has_enterprise_association else no,
