@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import Tier
-from cases.models import Campaign, Case, Enterprise, Membership, Organisation, Upload
+from cases.models import Campaign, CampaignContact, CampaignNotice, Case, Enterprise, Membership, Organisation, Upload
 from cases.queries import submitted_cases
 from cases.rules import CampaignClosed, campaign_is_open, ensure_campaign_open
 
@@ -71,6 +71,23 @@ class ArchivedCampaignRowAdmin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class CampaignNoticeInline(ArchivedCampaignInline, admin.StackedInline):
+    """The notice's text and 附件1 as the public campaign page shows them."""
+
+    model = CampaignNotice
+    extra = 1
+    max_num = 1
+    fields = ["text", "materials_text"]
+
+
+class CampaignContactInline(ArchivedCampaignInline, admin.TabularInline):
+    """联系方式 (五) of the public campaign page: the province edits it here."""
+
+    model = CampaignContact
+    extra = 0
+    fields = ["position", "label", "value"]
+
+
 class CampaignAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
@@ -119,7 +136,7 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
         (_("Provincial selection"), {"fields": [
             "experts_per_case", "normalise_expert_scores", "expert_weight", "public_weight", "winners_count",
-            "presenters_count", "presenters_per_city_max", "scoring_closes_at", "vote_opens_at", "vote_closes_at",
+            "presenters_count", "presenters_per_city_max", "province_enforces_park_share", "scoring_closes_at", "vote_opens_at", "vote_closes_at",
             "vote_min_picks", "vote_max_picks", "objection_days",
         ]}),
     ]
@@ -129,7 +146,7 @@ class CampaignAdmin(admin.ModelAdmin):
         from quotas.admin import CityQuotaInline
         from review.admin import ScoringCriterionInline
 
-        return [CityQuotaInline, ScoringCriterionInline]
+        return [CampaignNoticeInline, CampaignContactInline, CityQuotaInline, ScoringCriterionInline]
 
     # A closed campaign is read-only, for superusers too: its archive must keep the numbers it had.
     def has_change_permission(self, request, obj=None):

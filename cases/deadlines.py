@@ -8,7 +8,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.enums import TRANSITIONS, CaseStatus, Tier
+from cases.enums import TRANSITIONS, CaseStatus, OrganisationKind, Tier
 from cases.models import CAMPAIGN_TIME_ZONE, Campaign, Case, DeadlineExtension, Enterprise, Organisation
 
 
@@ -68,9 +68,10 @@ def holder_of(case: Case, tier: Tier) -> dict:
     if tier == Tier.ASSOCIATION:
         return {"organisation": association}
     if tier == Tier.COUNTY:
-        return {"organisation": association.parent}
+        return {"organisation": association.ancestor(OrganisationKind.COUNTY)}
     if tier == Tier.CITY:
-        return {"organisation": association.parent.parent}
+        # Above county level the association's parent may be the city itself (or the province: no city).
+        return {"organisation": association.ancestor(OrganisationKind.CITY)}
     return {}
 
 

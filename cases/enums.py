@@ -16,13 +16,16 @@ class OrganisationKind(models.TextChoices):
 
 ASSOCIATION_KINDS = (OrganisationKind.PARK_ASSOCIATION, OrganisationKind.ENTERPRISE_ASSOCIATION)
 
-# The kind a parent must have, by the kind of the child: the tree of SPEC §2.
-PARENT_KIND = {
-    OrganisationKind.PROVINCE: None,
-    OrganisationKind.CITY: OrganisationKind.PROVINCE,
-    OrganisationKind.COUNTY: OrganisationKind.CITY,
-    OrganisationKind.PARK_ASSOCIATION: OrganisationKind.COUNTY,
-    OrganisationKind.ENTERPRISE_ASSOCIATION: OrganisationKind.COUNTY,
+# The kinds a parent may have, by the kind of the child: the tree of SPEC §2. A 园区科协 or 企业科协
+# (a 军工企事业单位's among them: the notice is addressed to them directly) may also sit above county
+# level, directly under a city or under the province, without a pseudo-county: its list then goes
+# to that city or to the province (ASSOCIATION_RECEIVERS).
+PARENT_KINDS = {
+    OrganisationKind.PROVINCE: (),
+    OrganisationKind.CITY: (OrganisationKind.PROVINCE,),
+    OrganisationKind.COUNTY: (OrganisationKind.CITY,),
+    OrganisationKind.PARK_ASSOCIATION: (OrganisationKind.COUNTY, OrganisationKind.CITY, OrganisationKind.PROVINCE),
+    OrganisationKind.ENTERPRISE_ASSOCIATION: (OrganisationKind.COUNTY, OrganisationKind.CITY, OrganisationKind.PROVINCE),
 }
 
 
@@ -195,11 +198,14 @@ class AuditAction(models.TextChoices):
 
 @dataclass(frozen=True)
 class Move:
-    """An allowed move of a case: who makes it, whose deadline closes it, whether it needs a reason."""
+    """An allowed move of a case: who makes it, whose deadline closes it, whether it needs a reason,
+    and for a forward the tier that receives the case (it must be the next tier above the case's
+    association: forward_receiver)."""
 
     actor: Tier
     deadline: Tier | None
     reason_required: bool = False
+    receiver: Tier | None = None
 
 
 S = CaseStatus
@@ -214,17 +220,20 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.SUBMITTED, S.ASSOCIATION_DECLINED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, reason_required=True),
     (S.ASSOCIATION_RECOMMENDED, S.SUBMITTED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
     (S.ASSOCIATION_DECLINED, S.SUBMITTED): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
-    (S.ASSOCIATION_RECOMMENDED, S.COUNTY_REVIEW): Move(Tier.ASSOCIATION, Tier.ASSOCIATION),
+    (S.ASSOCIATION_RECOMMENDED, S.COUNTY_REVIEW): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, receiver=Tier.COUNTY),
+    # An association above county level hands its list straight to its city or to the province.
+    (S.ASSOCIATION_RECOMMENDED, S.CITY_REVIEW): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, receiver=Tier.CITY),
+    (S.ASSOCIATION_RECOMMENDED, S.PROVINCE_REVIEW): Move(Tier.ASSOCIATION, Tier.ASSOCIATION, receiver=Tier.PROVINCE),
     (S.COUNTY_REVIEW, S.COUNTY_PASSED): Move(Tier.COUNTY, Tier.COUNTY),
     (S.COUNTY_REVIEW, S.COUNTY_FAILED): Move(Tier.COUNTY, Tier.COUNTY, reason_required=True),
     (S.COUNTY_PASSED, S.COUNTY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
     (S.COUNTY_FAILED, S.COUNTY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
-    (S.COUNTY_PASSED, S.CITY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY),
+    (S.COUNTY_PASSED, S.CITY_REVIEW): Move(Tier.COUNTY, Tier.COUNTY, receiver=Tier.CITY),
     (S.CITY_REVIEW, S.CITY_SELECTED): Move(Tier.CITY, Tier.CITY),
     (S.CITY_REVIEW, S.CITY_NOT_SELECTED): Move(Tier.CITY, Tier.CITY),
     (S.CITY_SELECTED, S.CITY_REVIEW): Move(Tier.CITY, Tier.CITY),
     (S.CITY_NOT_SELECTED, S.CITY_REVIEW): Move(Tier.CITY, Tier.CITY),
-    (S.CITY_SELECTED, S.PROVINCE_REVIEW): Move(Tier.CITY, Tier.CITY),
+    (S.CITY_SELECTED, S.PROVINCE_REVIEW): Move(Tier.CITY, Tier.CITY, receiver=Tier.PROVINCE),
     (S.PROVINCE_REVIEW, S.WINNER): Move(Tier.PROVINCE, None),
     (S.PROVINCE_REVIEW, S.NOT_WINNER): Move(Tier.PROVINCE, None),
     (S.WINNER, S.PROVINCE_REVIEW): Move(Tier.PROVINCE, None),
@@ -232,12 +241,39 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
 }
 del S
 
-# The moves that hand a case up to the next tier (done by a batch forward).
+# The moves that hand a case up to the next tier (done by a batch forward): the status a case is
+# forwarded from, and the one it arrives in at the usual receiver. An association above county
+# level forwards to its city or the province instead (forward_receiver, REVIEW_STATUS).
 FORWARD_MOVES = {
     Tier.ASSOCIATION: (CaseStatus.ASSOCIATION_RECOMMENDED, CaseStatus.COUNTY_REVIEW),
     Tier.COUNTY: (CaseStatus.COUNTY_PASSED, CaseStatus.CITY_REVIEW),
     Tier.CITY: (CaseStatus.CITY_SELECTED, CaseStatus.PROVINCE_REVIEW),
 }
+# The status in which a case arrives at each receiving tier.
+REVIEW_STATUS = {
+    Tier.COUNTY: CaseStatus.COUNTY_REVIEW, Tier.CITY: CaseStatus.CITY_REVIEW, Tier.PROVINCE: CaseStatus.PROVINCE_REVIEW,
+}
+# An association's path is /province/city/county/association/; above county level the county (under
+# a city) or the city and the county (under the province) are missing. The tier of each id, by the
+# path's length: the tree's shape (PARENT_KINDS) makes the length say which are there.
+ASSOCIATION_PATH_TIERS = {
+    4: (Tier.PROVINCE, Tier.CITY, Tier.COUNTY, Tier.ASSOCIATION),
+    3: (Tier.PROVINCE, Tier.CITY, Tier.ASSOCIATION),
+    2: (Tier.PROVINCE, Tier.ASSOCIATION),
+}
+
+
+def association_tier_ids(path: str) -> dict[Tier, int]:
+    """The id of the organisation at each tier above (and including) an association, from its path."""
+    ids = [int(part) for part in path.strip("/").split("/")]
+    return dict(zip(ASSOCIATION_PATH_TIERS[len(ids)], ids, strict=True))
+
+
+def forward_receiver(sender_tier: Tier, association_path: str) -> Tier:
+    """The tier that receives a forward from `sender_tier` for a case of the association at
+    `association_path`: the next tier that exists above the sender."""
+    present = association_tier_ids(association_path)
+    return next(tier for tier in Tier if tier > sender_tier and tier in present)
 
 # Statuses in which the enterprise may edit the form and its files.
 EDITABLE_STATUSES = (CaseStatus.DRAFT, CaseStatus.RETURNED)

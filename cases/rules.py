@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from cases.enums import Role, Tier, UploadSlot
+from cases.enums import Role, Tier, UploadSlot, association_tier_ids
 from cases.queries import has_role, memberships_of
 
 
@@ -30,10 +30,9 @@ ACTING_ROLE = {
 
 def organisation_id_for_tier(case, tier: Tier) -> int | None:
     """The id of the case's organisation at `tier`, read from its association's path
-    (/province/city/county/association/)."""
-    ids = [int(part) for part in case.enterprise.association.path.strip("/").split("/")]
-    index = {Tier.PROVINCE: 0, Tier.CITY: 1, Tier.COUNTY: 2, Tier.ASSOCIATION: 3}.get(tier)
-    return None if index is None else ids[index]
+    (/province/city/county/association/); None for a tier the case's tree does not have (an
+    association directly under a city has no county, one under the province neither)."""
+    return association_tier_ids(case.enterprise.association.path).get(tier)
 
 
 def may_act_for_tier(user, case, tier: Tier) -> bool:

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 PROVINCE_ADMIN_GROUP = "省级管理员"
 # The models provincial staff manage in the Django admin.
 PROVINCE_ADMIN_MODELS = {
-    "cases": ("campaign", "organisation", "enterprise", "membership"),
+    "cases": ("campaign", "campaignnotice", "campaigncontact", "organisation", "enterprise", "membership"),
     "quotas": ("cityquota",),
     "review": ("scoringcriterion", "expertprofile"),
     "auth": ("user",),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/<int:pk>/uploads/<int:upload_id>/withdraw/", views.withdraw_file, name="withdraw_file"),
     path("cases/<int:pk>/recommendation-form.docx", views.filled_form, name="filled_form"),
     path("cases/<int:pk>/package.zip", views.package_download, name="package"),
+    path("cases/<int:pk>/photos.zip", views.photo_folder_download, name="photo_folder"),
     path("cases/<int:pk>/proof-cover.docx", views.proof_cover, name="proof_cover"),
     path("cases/<int:pk>/paper-checklist.docx", views.paper_checklist, name="paper_checklist"),
     # The winners' materials (附件1 七、八) and the resumable upload protocol (cases/resumable.py).

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
-from cases.documents.package import package_filename, stream_package
+from cases.documents.package import package_filename, photo_folder_filename, stream_package, stream_photo_folder
 from cases.documents.recommendation_form import build_blank_form, form_title, printed_form_fingerprint
 from cases.documents.wechat import suggest_short_names, wechat_display_name
 from cases.enums import AuditAction, CaseStatus, Tier, ValidationState
@@ -550,6 +550,20 @@ def package_download(request, pk: int):
     record_download(actor=request.user, case=case, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Package downloaded: %(name)s") % {"name": filename})
     response = StreamingHttpResponse(stream_package(case), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def photo_folder_download(request, pk: int):
+    """The photo folder `单位名称+照片` zipped on its own (附件1 “照片压缩文件夹”), streamed. Photos
+    carry no personal data: whoever may open the case and its photos may have it."""
+    case = _visible_case_or_404(request, pk)
+    filename = photo_folder_filename(case)
+    record_download(actor=request.user, case=case, action=AuditAction.FILE_DOWNLOADED,
+                    summary=_("Photo folder downloaded: %(name)s") % {"name": filename})
+    response = StreamingHttpResponse(stream_photo_folder(case), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response

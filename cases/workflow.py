@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import holder_of, stage_window
-from cases.enums import TRANSITIONS, CaseStatus, Tier
+from cases.enums import TRANSITIONS, CaseStatus, Tier, forward_receiver
 from cases.models import Case, CaseTransition
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open, may_act_for_tier
@@ -41,6 +41,15 @@ def transition_case(
             raise TransitionRefused(
                 _("This case is now “%(status)s”, so it cannot become “%(target)s”. Reload the page to see its current state.")
                 % {"status": CaseStatus(locked.status).label, "target": CaseStatus(to).label}
+            )
+        if move.receiver is not None and move.receiver != forward_receiver(move.actor, locked.enterprise.association.path):
+            # A forward goes to the next tier above the case's association: its county, or — for an
+            # association above county level — its city or the province; never past one that exists.
+            raise TransitionRefused(
+                _("This case goes from “%(status)s” to the %(receiver)s above its association, not to “%(target)s”.")
+                % {"status": CaseStatus(locked.status).label,
+                   "receiver": Tier(forward_receiver(move.actor, locked.enterprise.association.path)).label,
+                   "target": CaseStatus(to).label}
             )
         if not may_act_for_tier(actor, locked, move.actor):
             raise TransitionRefused(_("Only %(tier)s of this case may do this.") % {"tier": Tier(move.actor).label})

@@ -59,6 +59,9 @@ DEFAULT_RATE_LIMITS = {
     # per address like any other public look-up by key.
     "password_reset_confirm": ("30/600", "ip", ("GET", "HEAD", "POST")),
     "accounts:register_invited": ("30/600", "ip", ("GET", "HEAD", "POST")),
+    # The public campaign page's Word attachments are built on each request: an office downloading
+    # all six a few times is far below this, a loop is not.
+    "campaign_attachment": ("60/600", "ip", ("GET", "HEAD")),
 }
 
 # url name → rate of the look-ups that find nothing, per address. For public pages where counting

@@ -16,6 +16,9 @@ urlpatterns = [
     path("healthz", views_health.healthz, name="healthz"),
     path("readyz", views_health.readyz, name="readyz"),
     path("login/", views.LoginView.as_view(), name="login"),
+    # The campaign's public page and its attachments (附件1–6): no sign-in.
+    path("campaign/", views.campaign_page, name="campaign_page"),
+    path("campaign/attachments/<int:attachment>.docx", views.campaign_attachment, name="campaign_attachment"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -12,7 +12,7 @@ from quotas.models import CityQuota
 RULES_CARRIED_OVER = (
     "park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise", "experts_per_case",
     "normalise_expert_scores", "expert_weight", "public_weight", "winners_count", "presenters_count",
-    "presenters_per_city_max", "vote_min_picks", "vote_max_picks", "objection_days",
+    "presenters_per_city_max", "province_enforces_park_share", "vote_min_picks", "vote_max_picks", "objection_days",
 )
 
 

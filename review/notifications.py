@@ -15,7 +15,9 @@ from review.experts.rules import scoring_closes_at
 from review.models import Batch
 from review.models.scoring import ExpertAssignment
 
-RECEIVING_ROLE = {Tier.ASSOCIATION: Role.COUNTY_STAFF, Tier.COUNTY: Role.CITY_STAFF, Tier.CITY: Role.PROVINCE_STAFF}
+# The staff role of the tier that receives a list (the sender's parent's tier: an association above
+# county level sends to its city or to the province).
+RECEIVING_ROLE = {Tier.COUNTY: Role.COUNTY_STAFF, Tier.CITY: Role.CITY_STAFF, Tier.PROVINCE: Role.PROVINCE_STAFF}
 STAFF_ROLE_OF_TIER = {
     Tier.ASSOCIATION: Role.ASSOCIATION_STAFF, Tier.COUNTY: Role.COUNTY_STAFF, Tier.CITY: Role.CITY_STAFF,
 }
@@ -33,9 +35,8 @@ def emails_of(*, role: str, organisation_id: int | None = None, enterprise_id: i
 @shared_task(name="review.notify_batch_forwarded")
 def notify_batch_forwarded(batch_id: int) -> int:
     batch = Batch.objects.select_related("organisation__parent", "campaign").get(pk=batch_id)
-    tier = Tier(batch.tier)
     receiver = batch.organisation.parent
-    role = RECEIVING_ROLE[tier]
+    role = RECEIVING_ROLE[batch.organisation.receiving_tier]
     recipients = emails_of(role=role, organisation_id=None if role == Role.PROVINCE_STAFF else receiver.pk)
     if not recipients:
         return 0

@@ -1,6 +1,7 @@
 """Reads for the workbench (工作台): what each of a user's roles has to do now."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -258,6 +259,9 @@ INBOX_COLUMNS = (
     "title", "status", "submitted_at", "updated_at", "enterprise__name",
     "enterprise__association__name", "enterprise__association__parent__region",
     "enterprise__association__parent__parent__region",
+    # Organisation.place reads the kinds: the association's parent may be a county, a city or the province.
+    "enterprise__association__kind", "enterprise__association__region", "enterprise__association__parent__kind",
+    "enterprise__association__parent__parent__kind",
 )
 
 
@@ -303,6 +307,23 @@ def batches_received_by_province():
     """Every forwarded list, of every tier: what the province sees of the lists (batches_visible_to)
     and what its campaign archive holds. A list still being prepared is nobody's but its organisation's."""
     return Batch.objects.filter(status=BatchStatus.FORWARDED)
+
+
+def list_fingerprint(items) -> str:
+    """What the summary table shows: cases, order and presenter marks. A signed scan belongs to one."""
+    text = ";".join(f"{item.case_id}:{item.rank}:{int(item.is_presenter_candidate)}" for item in items)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def lists_received_by_province(campaign) -> list[tuple[Batch, str]]:
+    """The forwarded lists handed to the province itself — the cities', and those of organisations
+    directly under the province — each with the fingerprint of its items
+    (list_fingerprint), in the tree's order."""
+    batches = list(
+        batches_received_by_province().filter(campaign=campaign, organisation__parent__kind=OrganisationKind.PROVINCE)
+        .select_related("organisation__parent").prefetch_related("items").order_by("organisation__path", "sequence")
+    )
+    return [(batch, list_fingerprint(sorted(batch.items.all(), key=lambda item: item.rank))) for batch in batches]
 
 
 def batch_items_visible_to(user, batch):

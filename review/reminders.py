@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.deadlines import stage_window
-from cases.enums import Role, Tier
+from cases.enums import Role, Tier, association_tier_ids
 from cases.models import Campaign, Case, Enterprise, Organisation
 from cases.queries import WAITING_FOR_TIER
 from mail import kinds
@@ -26,9 +26,10 @@ def _unfinished_holders(campaign: Campaign, tier: Tier):
         for enterprise in Enterprise.objects.filter(pk__in=waiting.values("enterprise_id")):
             yield f"enterprise:{enterprise.pk}", {"enterprise": enterprise}, emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise.pk)
         return
-    depth = {Tier.ASSOCIATION: 4, Tier.COUNTY: 3, Tier.CITY: 2}[tier]
+    # The tier's organisation on each waiting case's path (cases.enums.association_tier_ids: an
+    # association above county level has no county, or no city, on its path).
     organisation_ids = {
-        int(path.strip("/").split("/")[depth - 1])
+        association_tier_ids(path)[tier]
         for path in waiting.values_list("enterprise__association__path", flat=True)
     }
     for organisation in Organisation.objects.filter(pk__in=organisation_ids):

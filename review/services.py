@@ -2,7 +2,6 @@
 deadline extensions. Every status change goes through cases.workflow.transition_case."""
 
 import datetime
-import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import stage_window
-from cases.enums import FORWARD_MOVES, AuditAction, CaseStatus, Tier
+from cases.enums import REVIEW_STATUS, AuditAction, CaseStatus, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
@@ -20,7 +19,7 @@ from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
 from review.list_order import default_order
-from review.queries import ready_cases
+from review.queries import list_fingerprint, ready_cases
 
 # The decisions each tier takes on one case, and the status each leads to.
 DECISIONS: dict[Tier, dict[str, str]] = {
@@ -125,12 +124,6 @@ def record_opinion(*, case: Case, tier: Tier, text: str, actor) -> Case:
     setattr(case, field, text)
     case.save(update_fields=[field, "updated_at"])
     return case
-
-
-def list_fingerprint(items) -> str:
-    """What the summary table shows: cases, order and presenter marks. A signed scan belongs to one."""
-    text = ";".join(f"{item.case_id}:{item.rank}:{int(item.is_presenter_candidate)}" for item in items)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -439,7 +432,8 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
     problems = forward_problems(batch, items)
     if problems:
         raise BatchRefused(" ".join(problems))
-    target = FORWARD_MOVES[Tier(batch.tier)][1]
+    # The next tier up: the county, or for an association above county level its city or the province.
+    target = REVIEW_STATUS[batch.organisation.receiving_tier]
     for item in items:
         transition_case(item.case, to=target, actor=actor, now=now, reason=_("Forwarded in the ranked list, rank %(rank)d.") % {"rank": item.rank})
         Case.objects.filter(pk=item.case_id).update(is_presenter_candidate=item.is_presenter_candidate)

@@ -42,16 +42,27 @@ def join_name(*parts: str, extension: str = "") -> str:
 
 
 def case_city(case: Case) -> Organisation | None:
-    """The 地级市 association above the case's enterprise (None if the tree has no city)."""
+    """The 地级市 association above the case's enterprise (None if the tree has no city: an
+    organisation directly under the province)."""
     return case.enterprise.association.ancestor("city")
+
+
+def organisation_region(organisation: Organisation) -> str:
+    """地区 of an organisation as the notice writes it (附件4–6 注4: 所在地级市名称, e.g. 太原市): its
+    city's. An organisation directly under the province (a 军工企事业单位's 企业科协) has no city
+    above it: its own region says where it is, else the province's."""
+    city = organisation.ancestor("city")
+    if city is not None:
+        return city.region or city.name
+    if organisation.region:
+        return organisation.region
+    province = organisation.ancestor("province")
+    return (province.region or province.name) if province is not None else ""
 
 
 def case_region(case: Case) -> str:
     """地区 as the notice writes it in file names and summary tables, e.g. 太原市."""
-    city = case_city(case)
-    if city is None:
-        return ""
-    return city.region or city.name
+    return organisation_region(case.enterprise.association)
 
 
 def city_short_name(city: Organisation | None) -> str:

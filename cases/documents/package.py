@@ -1,8 +1,13 @@
 """The electronic package of a case (附件1): one zip named `地区名+单位名称+案例名称.zip`, streamed.
 
-Inside: the 推荐表 Word version (the enterprise's own, or the one a worker built, cases.generation), its stamped scan, the 证明材料, the 案例概要 narrative and a folder
-`单位名称+照片/` with `案例名称+企业外景.jpg`, `案例名称+实物图.jpg`, `案例名称+场景图.jpg`. Uploaded
-files are copied byte for byte from storage, a chunk at a time.
+Inside: the 推荐表 Word version (the enterprise's own, or the one a worker built, cases.generation), its stamped scan, the 证明材料, the 案例概要 narrative,
+the exterior photo once more on its own (`案例名称+企业外景.jpg`: 附件1 二、1 “另再以文件名为‘案例名称+
+企业外景’单独发送1份电子版”) and a folder `单位名称+照片/` with `案例名称+企业外景.jpg`,
+`案例名称+实物图.jpg`, `案例名称+场景图.jpg`. The photo folder is also offered as a zip of its own,
+`单位名称+照片.zip` (附件1 “照片压缩文件夹以‘单位名称+照片’为标题”: photo_folder_members). A tier's
+batch zip adds its 推荐汇总表 (Word and the stamped PDF scan) beside the cases' packages
+(review.documents.summary_tables.summary_table_members). Uploaded files are copied byte for byte
+from storage, a chunk at a time.
 
 Streaming uses the standard library: `zipfile` writes into a sink that is not seekable, so it
 puts each entry's CRC and sizes in a data descriptor after the data instead of seeking back, and
@@ -23,6 +28,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
 
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from cases.documents.naming import case_region, join_name, sanitize_name_part, unit_name
@@ -53,20 +59,24 @@ PHOTO_SLOTS = (UploadSlot.PHOTO_EXTERIOR, UploadSlot.PHOTO_PRODUCT, UploadSlot.P
 
 
 class PackageMember(NamedTuple):
-    """One file of the package: its path in the zip and where its bytes come from — an Upload
-    (read from storage in chunks) or a callable building the bytes (a generated document)."""
+    """One file of the package: its path in the zip and where its bytes come from — an Upload or a
+    stored file (read from storage in chunks), or a callable building the bytes (a generated document)."""
 
     arcname: str
-    source: Upload | Callable[[], bytes]
+    source: Upload | FieldFile | Callable[[], bytes]
 
     def open(self) -> IO[bytes]:
         if isinstance(self.source, Upload):
             return self.source.file.storage.open(self.source.file.name, "rb")
+        if isinstance(self.source, FieldFile):
+            return self.source.storage.open(self.source.name, "rb")
         return io.BytesIO(self.source())
 
     @property
     def size_hint(self) -> int | None:
-        return self.source.size if isinstance(self.source, Upload) else None
+        if isinstance(self.source, Upload):
+            return self.source.size
+        return None
 
     @property
     def modified(self) -> datetime.datetime:
@@ -74,8 +84,10 @@ class PackageMember(NamedTuple):
         return timezone.localtime(when or timezone.now())
 
     def in_folder(self, folder: str) -> PackageMember:
-        """The same member under `folder/` (the batch zip puts each case in a folder of its own)."""
-        return self._replace(arcname=f"{sanitize_name_part(folder)}/{self.arcname}")
+        """The same member under `folder/` (the batch zip puts each case in a folder of its own);
+        `folder` may nest ("太原市/…"), each level made safe on its own."""
+        safe = "/".join(sanitize_name_part(level) for level in folder.split("/"))
+        return self._replace(arcname=f"{safe}/{self.arcname}")
 
 
 def package_filename(case: Case) -> str:
@@ -91,6 +103,11 @@ def package_stem(case: Case) -> str:
 def photo_folder(case: Case) -> str:
     """`单位名称+照片`."""
     return join_name(unit_name(case), PHOTO_FOLDER_SUFFIX)
+
+
+def photo_folder_filename(case: Case) -> str:
+    """`单位名称+照片.zip`: the 照片压缩文件夹 offered on its own."""
+    return f"{photo_folder(case)}.{PACKAGE_EXTENSION}"
 
 
 def current_uploads(case: Case) -> dict[str, list[Upload]]:
@@ -148,7 +165,18 @@ def package_members(case: Case) -> list[PackageMember]:
             members.append(PackageMember(join_name(case.title, label, extension=accepted[0]), build))
             continue
         members.extend(_slot_members(case, slot, uploads.get(slot, [])))
+    # 附件1 二、1: the exterior photo “另再…单独发送1份”: once more on its own, beside the folder.
+    members.extend(_slot_members(case, UploadSlot.PHOTO_EXTERIOR, uploads.get(UploadSlot.PHOTO_EXTERIOR, [])))
+    members.extend(photo_folder_members(case, uploads))
+    return _unique(members)
+
+
+def photo_folder_members(case: Case, uploads: dict[str, list[Upload]] | None = None) -> list[PackageMember]:
+    """The photo folder `单位名称+照片/` with its three photos: inside the package, and on its own
+    as `单位名称+照片.zip` (photo_folder_filename)."""
+    uploads = current_uploads(case) if uploads is None else uploads
     folder = photo_folder(case)
+    members: list[PackageMember] = []
     for slot in PHOTO_SLOTS:
         members.extend(_slot_members(case, slot, uploads.get(slot, []), folder=folder))
     return _unique(members)
@@ -230,3 +258,8 @@ def stream_zip(members: Iterable[PackageMember], *, chunk_size: int = CHUNK_SIZE
 def stream_package(case: Case, *, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The case's package as a stream of bytes chunks, for StreamingHttpResponse."""
     return stream_zip(package_members(case), chunk_size=chunk_size)
+
+
+def stream_photo_folder(case: Case, *, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """The case's photo folder `单位名称+照片/` zipped on its own."""
+    return stream_zip(photo_folder_members(case), chunk_size=chunk_size)

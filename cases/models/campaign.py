@@ -48,6 +48,15 @@ class Campaign(models.Model):
     winners_count = models.PositiveSmallIntegerField(_("number of winners"), default=100)
     presenters_count = models.PositiveSmallIntegerField(_("number of presenters"), default=10)
     presenters_per_city_max = models.PositiveSmallIntegerField(_("presenters per city at most"), default=2)
+    # 附件2 说明1 (≥30% through a 园区科协) binds the cities' lists; the province picks its ~10
+    # presenters by score, ≤ presenters_per_city_max per city (三(三)4). The notice's reading, the
+    # default: the park share of the province's presenters is shown, not enforced. A campaign may
+    # decide otherwise by ticking this.
+    province_enforces_park_share = models.BooleanField(
+        _("the province's presenters must also meet the park association share"), default=False,
+        help_text=_("Off (the notice's reading): the share of 附件2 binds the cities' lists and is only shown for the "
+                    "province's presenters. On: the province's presenters must meet it too."),
+    )
     scoring_closes_at = models.DateTimeField(_("expert scores lock at"), null=True, blank=True)
     vote_opens_at = models.DateTimeField(_("public vote opens at"), null=True, blank=True)
     vote_closes_at = models.DateTimeField(_("public vote closes at"), null=True, blank=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.credit_code import validate_credit_code
 from cases.enums import (
     ASSOCIATION_KINDS,
-    PARENT_KIND,
+    PARENT_KINDS,
     ROLE_ORGANISATION_KINDS,
     TIER_OF_KIND,
     EnterpriseType,
@@ -62,18 +62,34 @@ class Organisation(models.Model):
         return TIER_OF_KIND[self.kind]
 
     @property
+    def receiving_tier(self) -> Tier | None:
+        """The tier this organisation forwards its list to: its parent's (a county's or, for an
+        association above county level, its city's or the province's). None for the province."""
+        return TIER_OF_KIND[self.parent.kind] if self.parent_id else None
+
+    @property
+    def place(self) -> str:
+        """Where an association is, as lists show it: its city's and county's regions ("太原市 小店区"),
+        only the city's above county level, its own region directly under the province."""
+        city, county = self.ancestor(OrganisationKind.CITY), self.ancestor(OrganisationKind.COUNTY)
+        if city is None:
+            return self.region
+        return " ".join(part for part in (city.region, county.region if county else "") if part)
+
+    @property
     def is_association(self) -> bool:
         return self.kind in ASSOCIATION_KINDS
 
     def clean(self) -> None:
-        expected = PARENT_KIND.get(self.kind)
+        allowed = PARENT_KINDS.get(self.kind, ())
         actual = self.parent.kind if self.parent_id else None
-        if expected != actual:
-            if expected is None:
-                raise ValidationError({"parent": _("A provincial organisation has no parent.")})
+        if not allowed and actual is not None:
+            raise ValidationError({"parent": _("A provincial organisation has no parent.")})
+        if allowed and actual not in allowed:
             raise ValidationError(
                 {"parent": _("A %(kind)s must belong to a %(parent)s.")
-                 % {"kind": OrganisationKind(self.kind).label, "parent": OrganisationKind(expected).label}}
+                 % {"kind": OrganisationKind(self.kind).label,
+                    "parent": _(" or ").join(str(OrganisationKind(kind).label) for kind in allowed)}}
             )
 
     def save(self, *args, **kwargs) -> None:

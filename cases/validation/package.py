@@ -1,5 +1,8 @@
 """The electronic package (附件1): a zip named “地区名+单位名称+案例名称” holding the 推荐表 (Word and
-stamped PDF scan), 证明材料 (optional), and the photos in a folder “单位名称+照片”.
+stamped PDF scan), 证明材料 (optional), the photos in a folder “单位名称+照片”, and the exterior
+photo once more on its own at the top (附件1 二、1 “另再…单独发送1份”).
+When the region, unit or case name is not given, it is read from the zip's own name
+(package_name_parts); a name that does not carry them is reported.
 
 Safety first, before anything is inflated: member count, total size, per-member ratio, overlapping
 entries (the non-recursive zip bomb), encrypted members, links, absolute paths, drive letters and
@@ -16,7 +19,7 @@ import stat
 import zipfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
@@ -113,7 +116,10 @@ def validate_package(path: Path, context: ValidationContext, validate_member: Me
     head = read_head(path)
     if not head.startswith(b"PK"):
         return [rules.PACKAGE_UNREADABLE.finding(found=_("the content is a %(format)s") % {"format": describe_content(head)})]
-    findings = _check_package_name(display_name or path.name, context)
+    name = display_name or path.name
+    # Names not given are read from the zip's own name; the members are then judged by them.
+    context = context_from_package_name(name, context)
+    findings = _check_package_name(name, context)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -219,13 +225,71 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path)
         raise _Unsafe(_("a damaged member"), technical(error)) from None
 
 
+# The `+` of “地区名+单位名称+案例名称” as people type it (half- or full-width).
+NAME_PART_JOINERS = re.compile(r"\s*[+＋]\s*")
+
+
+@dataclass(frozen=True)
+class PackageName:
+    """The three parts a package's own file name carries: 地区名, 单位名称, 案例名称."""
+
+    region_name: str
+    unit_name: str
+    case_name: str
+
+
+def package_name_parts(file_name: str) -> PackageName | None:
+    """The parts of `地区名+单位名称+案例名称.zip`, or None when the name does not have them.
+
+    Read from the name alone, the `+` is what tells the parts apart (with other separators or none,
+    "太原市甲公司智能焦化" could be cut anywhere). The region and the unit are the first two parts;
+    the rest is the case name, which may itself hold a `+` (“5G+工业互联网”)."""
+    stem, _extension = stem_and_extension(file_name)
+    parts = [part.strip() for part in NAME_PART_JOINERS.split(stem.strip())]
+    if len(parts) < 3 or not all(parts):
+        return None
+    return PackageName(region_name=parts[0], unit_name=parts[1], case_name="+".join(parts[2:]))
+
+
+def context_from_package_name(file_name: str, context: ValidationContext) -> ValidationContext:
+    """`context` with the names it lacks taken from the package's own file name (a clerk checking a
+    mailbox of zips does not type them for each); unchanged when it has all three or the name
+    has no parts to take."""
+    if context.region_name and context.unit_name and context.case_name:
+        return context
+    parsed = package_name_parts(file_name)
+    if parsed is None:
+        return context
+    return replace(
+        context,
+        region_name=context.region_name or parsed.region_name,
+        unit_name=context.unit_name or parsed.unit_name,
+        case_name=context.case_name or parsed.case_name,
+    )
+
+
 def _check_package_name(file_name: str, context: ValidationContext) -> list[Finding]:
     stem, _extension = stem_and_extension(file_name)
     leading = [context.region_name, context.unit_name, context.case_name]
-    if follows_pattern(stem, leading=leading):
+    placeholders = [placeholder_region_name(), placeholder_unit_name(), placeholder_case_name()]
+    expected = display_pattern(leading, placeholders)
+    # A part still unknown here was neither given nor readable from the name: "乙公司的材料.zip"
+    # names no region, unit and case, whatever it holds.
+    if all(leading) and follows_pattern(stem, leading=leading):
         return []
-    expected = display_pattern(leading, [placeholder_region_name(), placeholder_unit_name(), placeholder_case_name()])
     return [rules.PACKAGE_NAME.finding(found=file_name, expected=expected)]
+
+
+def _at_top(name: str) -> bool:
+    return str(PurePosixPath(name.replace("\\", "/")).parent) in ("", ".")
+
+
+def _separate_exterior_copy(names: list[str]) -> str | None:
+    """Of two exterior photos, the one at the top of the package when the other is in a folder."""
+    if len(names) != 2:
+        return None
+    top = [name for name in names if _at_top(name)]
+    return top[0] if len(top) == 1 else None
 
 
 def _check_slots_and_folder(members: list[tuple[zipfile.ZipInfo, str]], context: ValidationContext) -> list[Finding]:
@@ -238,8 +302,16 @@ def _check_slots_and_folder(members: list[tuple[zipfile.ZipInfo, str]], context:
             findings.append(rules.PACKAGE_UNEXPECTED.finding(location=name))
             continue
         by_slot.setdefault(slot.key, []).append(name)
-        if slot.key.startswith("photo_"):
-            photo_folders.add(str(PurePosixPath(name.replace("\\", "/")).parent))
+    separate = _separate_exterior_copy(by_slot.get("photo_exterior", []))
+    if separate is not None:
+        # 附件1 二、1: the exterior photo is “另再…单独发送1份”, sent once more on its own beside
+        # the photo folder: that copy is neither a duplicate nor a photo outside the folder.
+        by_slot["photo_exterior"].remove(separate)
+    for key, names in by_slot.items():
+        if key.startswith("photo_"):
+            # A photo at the top is in folder "" (PurePosixPath says "."), shown as "/".
+            photo_folders.update("" if _at_top(name) else str(PurePosixPath(name.replace("\\", "/")).parent)
+                                 for name in names)
     for slot in SLOTS:
         names = by_slot.get(slot.key, [])
         if slot.required and not names:

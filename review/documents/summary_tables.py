@@ -49,6 +49,7 @@ from cases.documents.docx_helpers import (
     text_width,
 )
 from cases.documents.naming import case_region, unit_name
+from cases.documents.package import PackageMember
 from cases.documents.recommendation_form import DATE_LINE, FORM_SUBJECT, province_name
 from cases.documents.spreadsheets import xlsx_cell
 from cases.enums import CaseType, EnterpriseType, Tier
@@ -77,7 +78,9 @@ NOTES_LABEL = "注："
 # 注1: whose list it is, its deadline (from the campaign) and where it goes.
 NOTE_1 = "填写{scope}典型创新案例候选名单（按排名顺序填报）及其中的宣讲典型案例候选代表，填写内容完整无空缺，请于{deadline}前提交本表及相关报送材料至{recipient}；"
 NOTE_1_SCOPES = {Tier.ASSOCIATION: "本园区（企业）", Tier.COUNTY: "本区县所属园区（企业）", Tier.CITY: "本市所辖园区（企业）"}
-NOTE_1_RECIPIENTS = {Tier.ASSOCIATION: "所在县（市、区）科协", Tier.COUNTY: "所在市科协", Tier.CITY: "省科技创新服务中心"}
+# The recipient named in 注1, by the tier receiving the list: an association's table names its
+# county, or — above county level — its city or the provincial center (附件4 → city or province).
+NOTE_1_RECIPIENTS = {Tier.COUNTY: "所在县（市、区）科协", Tier.CITY: "所在市科协", Tier.PROVINCE: "省科技创新服务中心"}
 NOTES_2_TO_5: tuple[str, ...] = (
     "“案例类型”填写属于组织创新、技术创新、工艺创新；",
     "“企业类型”填写所在企业属于中央企业、国有企业、民营企业500强、专精特新“小巨人”企业等；",
@@ -216,10 +219,12 @@ def contact_text(contact: str) -> str:
     return f"{CONTACT_LABEL}{contact.strip()}"
 
 
-def notes(campaign: Campaign, tier: Tier) -> list[str]:
-    """注1–5, numbered as the notice numbers them, 注1 with the tier's deadline from the campaign."""
+def notes(campaign: Campaign, tier: Tier, receiver: Tier | None = None) -> list[str]:
+    """注1–5, numbered as the notice numbers them, 注1 with the tier's deadline from the campaign and
+    the receiving tier (`receiver`; by default the next tier up)."""
+    receiver = receiver or Tier(tier + 1)
     first = NOTE_1.format(
-        scope=NOTE_1_SCOPES[tier], deadline=deadline_text(campaign.deadline_for(tier)), recipient=NOTE_1_RECIPIENTS[tier],
+        scope=NOTE_1_SCOPES[tier], deadline=deadline_text(campaign.deadline_for(tier)), recipient=NOTE_1_RECIPIENTS[receiver],
     )
     return [f"{number}.{text}" for number, text in enumerate((first, *NOTES_2_TO_5), start=1)]
 
@@ -262,7 +267,7 @@ def build_summary_docx(
 
     label = add_paragraph(document, NOTES_LABEL, font=FANGSONG, size_pt=SIZE_XIAOSI, space_before_pt=6)
     label.paragraph_format.keep_with_next = True  # never alone at the foot of a page
-    for note in notes(campaign, tier):
+    for note in notes(campaign, tier, organisation.receiving_tier):
         add_paragraph(document, note, font=FANGSONG, size_pt=SIZE_XIAOSI, first_line_chars=2)
     document.core_properties.subject = organisation.name
     return document_bytes(document)
@@ -339,7 +344,7 @@ def build_summary_xlsx(
 
     notes_row = XLSX_FIRST_DATA_ROW + len(rows) + 1
     sheet.cell(notes_row, 1, NOTES_LABEL).font = Font(name=FANGSONG, size=SIZE_XIAOSI)
-    for offset, note in enumerate(notes(campaign, tier), start=1):
+    for offset, note in enumerate(notes(campaign, tier, organisation.receiving_tier), start=1):
         row_number = notes_row + offset
         sheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=len(COLUMNS))
         cell = sheet.cell(row_number, 1, note)
@@ -362,3 +367,32 @@ def build_summary_xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- the tables as files: their names, and their place in a batch's zip ---------------------------
+
+# 附件1 lists the 推荐汇总表 among the electronic materials as "Word版和PDF盖章扫描版"; the Excel
+# version is the portal's extra, for the tier above to sort and filter.
+SUMMARY_FILE_PATTERNS = {
+    "docx": "{name}推荐汇总表{mark}.docx",
+    "xlsx": "{name}推荐汇总表{mark}.xlsx",
+    "scan": "{name}推荐汇总表{mark}（盖章扫描版）.pdf",
+}
+SUMMARY_FILE_FIELDS = {"docx": "summary_docx", "xlsx": "summary_xlsx", "scan": "signed_scan"}
+
+
+def summary_file_name(batch, kind: str) -> str:
+    """`{单位}推荐汇总表{（补报）}.docx` / `.xlsx` / `（盖章扫描版）.pdf`: the name every download and zip gives it."""
+    return SUMMARY_FILE_PATTERNS[kind].format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
+
+
+def summary_table_members(batch, fingerprint: str) -> list[PackageMember]:
+    """The batch's 推荐汇总表, Word and stamped PDF scan, as members of its zip — each only when it
+    shows the list as it is (`fingerprint`: review.queries.list_fingerprint of its items): a
+    table or scan of an earlier list would contradict the packages beside it."""
+    members = []
+    if batch.summary_docx and batch.generated_for == fingerprint:
+        members.append(PackageMember(summary_file_name(batch, "docx"), batch.summary_docx))
+    if batch.signed_scan and batch.signed_scan_for == fingerprint:
+        members.append(PackageMember(summary_file_name(batch, "scan"), batch.signed_scan))
+    return members

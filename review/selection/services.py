@@ -7,9 +7,11 @@ final score = campaign.expert_weight × normalised expert score + campaign.publi
 Ties break, in order, by the higher expert score, more votes, then the lower case id (the earlier
 entry): a total, deterministic order.
 Winners: the top campaign.winners_count. Presenters: winners that are presenter candidates, in rank
-order, at most campaign.presenters_per_city_max per city, campaign.presenters_count in all, and at
-least the 附件2 share (campaign.park_presenter_share_percent, quotas.rules.percent_of) through a
-园区科协. Staff overrides keep their reason and are re-applied when the ranking is recomputed;
+order, at most campaign.presenters_per_city_max per city (三(三)4 各市不超过2个; the organisations
+directly under the province count as one such group), campaign.presenters_count in all. The 附件2
+share through a 园区科协 (campaign.park_presenter_share_percent, quotas.rules.percent_of) binds the
+cities' lists; at the province it is shown (presenter_park_share), and enforced — topped up by
+swapping, required to publish — only when campaign.province_enforces_park_share says so. Staff overrides keep their reason and are re-applied when the ranking is recomputed;
 they choose which cases win, never how many: winners_count and presenters_count hold through them
 (count_problems shows a list that exceeds a count lowered later, and the 公示 waits for it).
 The 公示 waits until the votes and the cities' lists are complete (review.selection.readiness).
@@ -100,9 +102,10 @@ def rank_cases(campaign: Campaign, cases: list[Case]) -> list[Ranked]:
 def choose_presenters(ranked_winners: list[Case], campaign: Campaign, *,
                       forced: frozenset[int] | set[int] = frozenset(),
                       dropped: frozenset[int] | set[int] = frozenset()) -> set[int]:
-    """Presenter candidates among the winners, in rank order, ≤ per-city max, presenters_count in all,
-    then the park share topped up by swapping the weakest non-park presenters for the best park
-    candidates left (never breaking the per-city limit). Staff decisions come first: the winners
+    """Presenter candidates among the winners, in rank order, ≤ per-city max, presenters_count in all;
+    when the campaign enforces the park share at the province, then the park share topped up by
+    swapping the weakest non-park presenters for the best park candidates left (never breaking the
+    per-city limit). Staff decisions come first: the winners
     staff made presenters (`forced`) take their places before the computed ones and are never
     swapped out; those staff took off (`dropped`) are never chosen."""
     limit, per_city = campaign.presenters_count, campaign.presenters_per_city_max
@@ -115,6 +118,8 @@ def choose_presenters(ranked_winners: list[Case], campaign: Campaign, *,
         if case.pk not in forced and cities[case_city_id(case)] < per_city:
             chosen.append(case)
             cities[case_city_id(case)] += 1
+    if not campaign.province_enforces_park_share:
+        return {case.pk for case in chosen}
     required = percent_of(campaign.park_presenter_share_percent, len(chosen))
     spare = [case for case in eligible if case not in chosen and via_park(case)]
     while sum(via_park(c) for c in chosen) < required and spare:
@@ -211,21 +216,59 @@ def compute_selection(*, campaign: Campaign, actor, now: datetime.datetime | Non
     return selection
 
 
+@dataclass(frozen=True)
+class ParkShare:
+    """How many of the province's presenters come through a 园区科协, against the 附件2 share."""
+
+    actual: int
+    total: int
+    required: int
+    percent: int
+    enforced: bool  # campaign.province_enforces_park_share
+
+    @property
+    def met(self) -> bool:
+        return self.actual >= self.required
+
+    @property
+    def message(self) -> str:
+        values = {"actual": self.actual, "total": self.total, "required": self.required, "percent": self.percent}
+        if self.enforced:
+            if self.met:
+                return _("%(actual)d of the %(total)d presenters come through a park association; this campaign requires "
+                         "at least %(required)d (%(percent)d%%).") % values
+            return _("Only %(actual)d of the %(total)d presenters come through a park association; at least "
+                     "%(required)d are needed.") % values
+        return _("For information: %(actual)d of the %(total)d presenters come through a park association "
+                 "(%(percent)d%% would be %(required)d). The share of 附件2 binds the cities' lists; the province "
+                 "chooses its presenters by score, at most the per-city limit, and this campaign does not require "
+                 "the share here.") % values
+
+
+def presenter_park_share(selection: Selection) -> ParkShare:
+    """The park share of the current presenters: information at the province, or a rule when the
+    campaign enforces it there (campaign.province_enforces_park_share)."""
+    campaign = selection.campaign
+    presenters = list(selection.entries.filter(is_presenter=True).select_related("case__enterprise__association"))
+    return ParkShare(
+        actual=sum(via_park(entry.case) for entry in presenters), total=len(presenters),
+        required=percent_of(campaign.park_presenter_share_percent, len(presenters)),
+        percent=campaign.park_presenter_share_percent, enforced=campaign.province_enforces_park_share,
+    )
+
+
 def presenter_problems(selection: Selection) -> list[str]:
-    """The presenter rules the current entries break (per-city limit, park share), in Chinese."""
+    """The presenter rules the current entries break (per-city limit; the park share when the
+    campaign enforces it at the province), in Chinese."""
     campaign = selection.campaign
     presenters = list(selection.entries.filter(is_presenter=True).select_related("case__enterprise__association"))
     problems = []
     per_city = Counter(case_city_id(entry.case) for entry in presenters)
     if per_city and max(per_city.values()) > campaign.presenters_per_city_max:
         problems.append(_("A city has more than %(max)d presenters.") % {"max": campaign.presenters_per_city_max})
-    required = percent_of(campaign.park_presenter_share_percent, len(presenters))
-    actual = sum(via_park(entry.case) for entry in presenters)
-    if actual < required:
-        problems.append(
-            _("Only %(actual)d of the %(total)d presenters come through a park association; at least %(required)d are needed.")
-            % {"actual": actual, "total": len(presenters), "required": required}
-        )
+    share = presenter_park_share(selection)
+    if share.enforced and not share.met:
+        problems.append(share.message)
     return problems
 
 
@@ -267,8 +310,8 @@ def override_selection(*, campaign: Campaign, case: Case, field: str, value: boo
     Guards: draft selection; a reason; a real change (not the current value); a new winner only
     while there are fewer than winners_count;
     a presenter must be a winner and a presenter candidate, there must be fewer than
-    presenters_count and its city must stay within presenters_per_city_max; the park share must
-    still hold after taking a park presenter off. Side effects: the override row; the entry
+    presenters_count and its city must stay within presenters_per_city_max; where the campaign
+    enforces the park share at the province, it must still hold after taking a park presenter off. Side effects: the override row; the entry
     (un-winning also un-presents).
     The counts are read after the selection row is locked, and the campaign again after it:
     two staff adding the last winner at the same moment are served one after the other, and the

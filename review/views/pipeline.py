@@ -22,6 +22,7 @@ from cases.views import document_wait_page
 from portal.actions import perform
 from review.list_order import default_order_text, order_source
 from review.views.access import campaign_or_404
+from review.documents.summary_tables import SUMMARY_FILE_FIELDS, summary_file_name, summary_table_members
 from review.forms import DecisionForm, InboxFilterForm, SignedScanForm
 from review.models import Batch, BatchStatus
 from review.queries import (
@@ -43,6 +44,7 @@ from review.services import (
     forward_batch,
     forward_problems,
     forwarded_city_batch_of,
+    list_fingerprint,
     open_batch,
     rank_batch,
     record_opinion,
@@ -285,13 +287,6 @@ def batch_forward(request):
     )
 
 
-BATCH_FILES = {
-    "docx": ("summary_docx", "{name}推荐汇总表{mark}.docx"),
-    "xlsx": ("summary_xlsx", "{name}推荐汇总表{mark}.xlsx"),
-    "scan": ("signed_scan", "{name}推荐汇总表{mark}（盖章扫描版）.pdf"),
-}
-
-
 @login_required
 def batch_packages(request, batch_id: int):
     """The packages of every case of a batch in one streamed zip, a folder per case in rank order."""
@@ -310,6 +305,8 @@ def batch_packages(request, batch_id: int):
                                   back_url=reverse("review:inbox"))
 
     def members():
+        # 附件1: the list's 推荐汇总表 (Word and stamped PDF) goes with the cases' materials.
+        yield from summary_table_members(batch, list_fingerprint(items))
         for item in items:
             folder = f"{item.rank:02d} {package_stem(item.case)}"
             for member in package_members(item.case):
@@ -332,15 +329,12 @@ def batch_file(request, batch_id: int, kind: str):
     from review.queries import batches_visible_to
 
     batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
-    if kind not in BATCH_FILES:
+    if kind not in SUMMARY_FILE_FIELDS:
         raise Http404
-    field, pattern = BATCH_FILES[kind]
-    stored = getattr(batch, field)
+    stored = getattr(batch, SUMMARY_FILE_FIELDS[kind])
     if not stored:
         raise Http404
-    from review.documents.summary_tables import supplement_mark
-
-    filename = pattern.format(name=batch.organisation.name, mark=supplement_mark(batch.sequence))
+    filename = summary_file_name(batch, kind)
     record_download(actor=request.user, case=None, action=AuditAction.PERSONAL_DATA_DOWNLOADED,
                     summary=_("Summary table of %(organisation)s (%(file)s)") % {"organisation": batch.organisation, "file": filename},
                     details={"batch": batch.pk, "file": kind})

@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cases.documents.spreadsheets import xlsx_row
-from cases.enums import AuditAction, Tier
+from cases.enums import AuditAction, OrganisationKind, Tier
 from cases.generation import request_filled_forms
 from cases.rules import can_administer
 from cases.services import record_download
 from cases.views import document_wait_page
 from review.forms import AuditFilterForm, ExtensionForm
-from review.queries import audit_entries, province_cases, province_city_rows
+from cases.documents.naming import case_region, organisation_region
+from review.documents.summary_tables import summary_table_members
+from review.queries import audit_entries, lists_received_by_province, province_cases, province_city_rows
 from review.services import extend_deadline
 from review.views.access import campaign_or_404, require_province_reader, require_province_staff
 
@@ -76,8 +78,9 @@ def province_export(request):
     yes, no = "是", "否"
     for number, case in enumerate(province_cases(campaign), start=1):
         association = case.enterprise.association
+        county = association.ancestor(OrganisationKind.COUNTY)  # none above county level
         sheet.append(xlsx_row(sheet, [
-            number, association.parent.parent.region, association.parent.region, association.name, case.title,
+            number, organisation_region(association), county.region if county else "", association.name, case.title,
             case.completing_unit or case.enterprise.name, case.contact_name, case.contact_phone,
             case.get_case_type_display(), case.get_enterprise_type_display(),
             yes if case.has_park_association else no, yes if case.has_enterprise_association else no,
@@ -107,9 +110,16 @@ def province_packages(request):
         return document_wait_page(request, title=_("The packages of all cases are being prepared…"), progress=progress,
                                   back_url=reverse("review:province_overview"))
 
+    received = lists_received_by_province(campaign)
+
     def members():
+        # Each 地区 folder starts with the 推荐汇总表 (Word and stamped PDF) of the lists it sent
+        # the province (附件1), then a folder per case package.
+        for batch, fingerprint in received:
+            for member in summary_table_members(batch, fingerprint):
+                yield member.in_folder(organisation_region(batch.organisation))
         for case in cases:
-            folder = f"{case.enterprise.association.parent.parent.region}/{package_stem(case)}"
+            folder = f"{case_region(case)}/{package_stem(case)}"
             for member in package_members(case):
                 yield member.in_folder(folder)
 

@@ -29,6 +29,7 @@ from review.selection.services import (
     finalise_selection,
     override_selection,
     decision_problems,
+    presenter_park_share,
     publish_selection,
     withdraw_publication,
 )
@@ -68,6 +69,8 @@ def selection_board(request):
         "readiness": readiness,
         "winner_total": sum(1 for entry in entries if entry.is_winner),
         "presenter_total": sum(1 for entry in entries if entry.is_presenter),
+        # 附件2's park share at the province: information, or a rule when the campaign says so.
+        "park_share": presenter_park_share(selection) if selection and entries else None,
         # The buttons publish_selection and finalise_selection would refuse are shown disabled, with why.
         "publish_hold": _publish_hold(readiness, problems, entries),
         "objection_running": bool(selection and selection.state == SelectionState.PUBLISHED

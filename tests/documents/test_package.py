@@ -91,6 +91,7 @@ def test_package_holds_exactly_the_named_members_with_utf8_flags(full_case):
         f"{CASE_TITLE}+推荐表（盖章扫描版）.pdf",
         f"{CASE_TITLE}+证明材料.pdf",
         f"{CASE_TITLE}+案例概要.docx",
+        f"{CASE_TITLE}+企业外景.jpg",  # 附件1 二、1: “另再…单独发送1份”
         f"{PHOTO_FOLDER}/{CASE_TITLE}+企业外景.jpg",
         f"{PHOTO_FOLDER}/{CASE_TITLE}+实物图.jpg",
         f"{PHOTO_FOLDER}/{CASE_TITLE}+场景图.jpg",
@@ -106,6 +107,7 @@ def test_uploaded_files_are_copied_byte_for_byte(full_case):
 
     with read_zip(case) as archive:
         for slot, name in [
+            (UploadSlot.PHOTO_EXTERIOR, f"{CASE_TITLE}+企业外景.jpg"),
             (UploadSlot.PHOTO_EXTERIOR, f"{PHOTO_FOLDER}/{CASE_TITLE}+企业外景.jpg"),
             (UploadSlot.PHOTO_PRODUCT, f"{PHOTO_FOLDER}/{CASE_TITLE}+实物图.jpg"),
             (UploadSlot.PHOTO_SCENE, f"{PHOTO_FOLDER}/{CASE_TITLE}+场景图.jpg"),
@@ -202,6 +204,7 @@ def test_only_current_uploads_are_packaged_and_several_proofs_are_numbered(case,
         f"{CASE_TITLE}+推荐表.docx",
         f"{CASE_TITLE}+证明材料1.pdf",
         f"{CASE_TITLE}+证明材料2.pdf",
+        f"{CASE_TITLE}+企业外景.jpg",
         f"{PHOTO_FOLDER}/{CASE_TITLE}+企业外景.jpg",
     ]
     with read_zip(case) as archive:
@@ -279,3 +282,34 @@ def test_stream_package_is_a_generator_that_starts_lazily(case, make_upload):
 
     assert first.startswith(b"PK\x03\x04")
     stream.close()
+
+
+@pytest.mark.django_db
+def test_the_photo_folder_is_also_its_own_zip(full_case):
+    case, photos = full_case
+
+    with zipfile.ZipFile(io.BytesIO(b"".join(package.stream_photo_folder(case)))) as archive:
+        names = archive.namelist()
+        data = {name: archive.read(name) for name in names}
+
+    assert package.photo_folder_filename(case) == f"{PHOTO_FOLDER}.zip"
+    assert names == [f"{PHOTO_FOLDER}/{CASE_TITLE}+企业外景.jpg", f"{PHOTO_FOLDER}/{CASE_TITLE}+实物图.jpg",
+                     f"{PHOTO_FOLDER}/{CASE_TITLE}+场景图.jpg"]
+    assert [data[name] for name in names] == [photos[UploadSlot.PHOTO_EXTERIOR], photos[UploadSlot.PHOTO_PRODUCT],
+                                              photos[UploadSlot.PHOTO_SCENE]]
+
+
+@pytest.mark.django_db
+def test_the_package_passes_the_portals_own_package_check_for_names_and_slots(full_case, tmp_path):
+    # What the portal writes is what validate_file --kind package accepts: the exterior photo on its
+    # own beside the folder is the notice's separate copy, not a duplicate or a stray.
+    from cases.validation import ValidationContext, validate_file
+
+    case, _photos = full_case
+    generate_filled_form(case.pk)
+    path = tmp_path / package.package_filename(case)
+    path.write_bytes(b"".join(package.stream_package(case)))
+
+    findings = validate_file(path, "package", context=ValidationContext(), display_name=path.name)
+
+    assert [f.rule for f in findings if f.rule.startswith("package.")] == []

@@ -76,7 +76,7 @@ def change_form_data(campaign: Campaign, **changes) -> dict:
             data[name] = value.isoformat()
         else:
             data[name] = str(value)
-    for prefix in ("quotas", "criteria"):
+    for prefix in ("quotas", "criteria", "notice", "contacts"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     for name in ("scoring_closes_at", "vote_opens_at", "vote_closes_at"):

@@ -23,7 +23,7 @@ PROVINCE_READ = "province_read"  # the observer reads it (GET only, every other 
 OBJECT = "object"  # takes the id of a foreign object: a 404 (or 405 for a GET on a POST-only view)
 
 CLASSIFICATION = {
-    "home": SCOPED, "healthz": PUBLIC, "readyz": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
+    "home": SCOPED, "campaign_page": PUBLIC, "campaign_attachment": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
     "password_change": SCOPED, "password_change_done": SCOPED,
     "cases:directory_import": PROVINCE_ONLY, "cases:directory_import_template": PROVINCE_ONLY,
     "cases:case_list": SCOPED, "cases:case_create": SCOPED, "cases:blank_form": PUBLIC,
@@ -62,8 +62,8 @@ OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
     "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city", "mail_id": "mail",
 }
-FIXED_ARGUMENTS = {"slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer", "fmt": "csv",
-                   "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned"}
+FIXED_ARGUMENTS = {"attachment": 4, "slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer",
+                   "fmt": "csv", "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 # (review:certificate_pdf is an OBJECT: only the winner's own enterprise, the staff above it and the province get it.)
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt"}

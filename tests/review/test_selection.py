@@ -88,8 +88,9 @@ def test_winners_are_the_top_n_and_presenters_at_most_two_per_city():
     assert not entries[-1].is_winner
 
 
-def test_presenters_top_up_the_park_share_by_swapping_the_weakest():
-    set_campaign(winners_count=10, presenters_count=3, presenters_per_city_max=2, park_presenter_share_percent=30)
+def test_presenters_top_up_the_park_share_by_swapping_the_weakest_when_the_campaign_enforces_it():
+    set_campaign(winners_count=10, presenters_count=3, presenters_per_city_max=2, park_presenter_share_percent=30,
+                 province_enforces_park_share=True)
     staff = world.province_staff()
     ea = [world.enterprise_association_case(region, title=f"企业科协{i}", is_presenter_candidate=True)
           for i, region in enumerate(("太原市", "大同市", "朔州市"))]
