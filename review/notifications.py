@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
-from cases.enums import Role, Tier
+from cases.enums import Role, Stage, Tier
 from cases.models import DeadlineExtension
 from review.models import Batch
 
@@ -49,7 +49,7 @@ def notify_batch_forwarded(batch_id: int) -> int:
 @shared_task(name="review.notify_extension")
 def notify_extension(extension_id: int) -> int:
     extension = DeadlineExtension.objects.select_related("organisation", "enterprise", "campaign").get(pk=extension_id)
-    tier = Tier(extension.tier)
+    tier = Stage(extension.tier)
     if extension.enterprise_id:
         recipients = emails_of(role=Role.ENTERPRISE_USER, enterprise_id=extension.enterprise_id)
     elif tier == Tier.ENTERPRISE:
@@ -59,8 +59,12 @@ def notify_extension(extension_id: int) -> int:
             email for enterprise_id in extension.organisation.enterprises.values_list("pk", flat=True)
             for email in emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)
         ]
-    else:
-        recipients = emails_of(role=STAFF_ROLE_OF_TIER[tier], organisation_id=extension.organisation_id)
+    elif tier == Stage.WINNER_MATERIALS:  # granted to an association: for its winning enterprises
+        recipients = [email for enterprise_id in extension.organisation.enterprises.values_list("pk", flat=True)
+                      for email in emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)]
+    else:  # a tier's own stage, or its activity plan / work summary: the organisation's staff
+        role = STAFF_ROLE_OF_TIER.get(Tier(extension.organisation.tier))
+        recipients = emails_of(role=role, organisation_id=extension.organisation_id) if role else []
     if not recipients:
         return 0
     send_mail(

@@ -35,6 +35,7 @@ def _reference_data_after_flush(request):
 
         request.getfixturevalue("transactional_db")
         importlib.import_module("quotas.migrations.0002_campaign_2024").load(apps, None)
+        importlib.import_module("review.migrations.0008_work_documents_paper_copies").load_co_organisers(apps, None)
 
 
 @pytest.fixture(autouse=True)
