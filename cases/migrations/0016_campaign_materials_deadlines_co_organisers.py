@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('proof_materials__in', ['optional', 'required'])), name='campaign_proof_materials_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('proof_materials__in', ['optional', 'required'])), name='campaign_proof_materials_valid', violation_error_message='Choose whether proof materials are optional or required.'),
         ),
         migrations.AddField(
             model_name='coorganiser',

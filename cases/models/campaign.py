@@ -127,7 +127,9 @@ class Campaign(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(proof_materials__in=ProofMaterials.values), name="campaign_proof_materials_valid"),
+                condition=Q(proof_materials__in=ProofMaterials.values), name="campaign_proof_materials_valid",
+                violation_error_message=_("Choose whether proof materials are optional or required."),
+            ),
             models.CheckConstraint(
                 condition=Q(vote_min_picks__lte=models.F("vote_max_picks")), name="campaign_vote_picks_in_order",
                 violation_error_message=_(

@@ -86,7 +86,7 @@ def _material_text(upload: Upload | None, late: bool = False) -> str:
     if upload is None:
         return _("not yet uploaded")
     text = f"{upload.original_name}（{describe_bytes(upload.size)}）"
-    return f"{text} {_('(late)')}" if late else text
+    return _("%(file)s (late)") % {"file": text} if late else text
 
 
 def _header() -> list[str]:
