@@ -11,7 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cases.deadlines import stage_window
 from cases.enums import CaseStatus, Role, Stage, Tier
@@ -81,11 +81,11 @@ def _stages(campaign: Campaign):
 
 
 REMINDER_BODY = {
-    Stage.WINNER_MATERIALS: _lazy("The talk text, slides or video of an outstanding case of %(holder)s are still missing. The "
+    Stage.WINNER_MATERIALS: gettext_lazy("The talk text, slides or video of an outstanding case of %(holder)s are still missing. The "
                                   "deadline for them in %(campaign)s is the end of %(day)s (Beijing time). Sign in to upload them."),
-    Stage.ACTIVITY_PLAN: _lazy("The activity plan (活动方案) of %(holder)s for %(campaign)s is not uploaded yet; the deadline is "
+    Stage.ACTIVITY_PLAN: gettext_lazy("The activity plan (活动方案) of %(holder)s for %(campaign)s is not uploaded yet; the deadline is "
                                "the end of %(day)s (Beijing time). Sign in and upload it on the page Work summaries and plans."),
-    Stage.WORK_SUMMARY: _lazy("The work summary (工作总结) of %(holder)s for %(campaign)s is not uploaded yet; the deadline is "
+    Stage.WORK_SUMMARY: gettext_lazy("The work summary (工作总结) of %(holder)s for %(campaign)s is not uploaded yet; the deadline is "
                               "the end of %(day)s (Beijing time). Sign in and upload it on the page Work summaries and plans."),
 }
 
@@ -109,7 +109,7 @@ def send_deadline_reminders(now=None) -> int:
             except IntegrityError:
                 continue  # already reminded today
             values = {"holder": name, "stage": Stage(tier).label, "campaign": campaign, "day": day.isoformat()}
-            body = REMINDER_BODY.get(tier) or _lazy(
+            body = REMINDER_BODY.get(tier) or gettext_lazy(
                 "Cases of %(holder)s still wait for you. The %(stage)s stage of %(campaign)s closes at the end of "
                 "%(day)s (Beijing time). Sign in to finish them.")
             send_mail(
