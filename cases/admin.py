@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.enums import Tier
-from cases.models import Campaign, CampaignContact, CampaignNotice, Case, Enterprise, Membership, Organisation, Upload
+from cases.models import Campaign, CampaignContact, CampaignNotice, Case, CoOrganiser, Enterprise, Membership, Organisation, Upload
 from cases.queries import submitted_cases
 from cases.rules import CampaignClosed, campaign_is_open, ensure_campaign_open
 
@@ -110,6 +110,16 @@ class CampaignAdminForm(forms.ModelForm):
         return super()._get_validation_exclusions() | {"is_current"}
 
 
+class CoOrganiserInline(ArchivedCampaignInline, admin.TabularInline):
+    """The co-organising departments (they upload an activity plan and a work summary) and the
+    accounts that upload for them."""
+
+    model = CoOrganiser
+    extra = 0
+    fields = ["position", "name", "members"]
+    filter_horizontal = ["members"]
+
+
 def _one_year_later(day: datetime.date) -> datetime.date:
     try:
         return day.replace(year=day.year + 1)
@@ -133,6 +143,10 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["year", "title", "document_number", "is_current", "closed_at"]}),
         (_("Deadlines (inclusive, Beijing time)"), {"fields": ["enterprise_deadline", "association_deadline", "county_deadline", "city_deadline"]}),
+        (_("Other deadlines (inclusive, Beijing time; empty: none)"), {"fields": [
+            "activity_plan_deadline", "work_summary_deadline", "winner_materials_deadline"]}),
+        (_("Materials (附件1, 附件3)"), {"fields": [
+            "narrative_notice_chars", "narrative_max_chars", "proof_materials", "forward_requires_paper"]}),
         (_("Rules of the quota table (附件2)"), {"fields": ["park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise"]}),
         (_("Provincial selection"), {"fields": [
             "experts_per_case", "normalise_expert_scores", "expert_weight", "public_weight", "winners_count",
@@ -146,7 +160,7 @@ class CampaignAdmin(admin.ModelAdmin):
         from quotas.admin import CityQuotaInline
         from review.admin import ScoringCriterionInline
 
-        return [CampaignNoticeInline, CampaignContactInline, CityQuotaInline, ScoringCriterionInline]
+        return [CampaignNoticeInline, CampaignContactInline, CityQuotaInline, ScoringCriterionInline, CoOrganiserInline]
 
     # A closed campaign is read-only, for superusers too: its archive must keep the numbers it had.
     def has_change_permission(self, request, obj=None):

@@ -20,7 +20,7 @@ from cases.models import Case, Upload
 from cases.previews import queue_preview_after_check
 from cases.slots import SLOT_RULES
 from cases.validation import RULESET_VERSION, validate_file
-from cases.validation.limits import ValidationContext
+from cases.validation.limits import ValidationContext, campaign_limits
 
 COPY_CHUNK = 1024 * 1024
 
@@ -30,8 +30,10 @@ def validation_context_for(upload: Upload) -> ValidationContext:
 
 
 def case_validation_context(case: Case) -> ValidationContext:
-    """The case's names the rules read (file-name patterns, the narrative's subtitle)."""
-    return ValidationContext(unit_name=unit_name(case), case_name=case.title, region_name=case_region(case))
+    """The case's names the rules read (file-name patterns, the narrative's subtitle) and its
+    campaign's limits."""
+    return ValidationContext(unit_name=unit_name(case), case_name=case.title, region_name=case_region(case),
+                             limits=campaign_limits(case.campaign))
 
 
 def uploads_to_recheck(case_id: int) -> list[int]:
@@ -45,7 +47,7 @@ def uploads_to_recheck(case_id: int) -> list[int]:
     again too (check_upload does nothing when its key is still current). The marking is
     conditional on the row being unchanged since it was read, so a check finishing meanwhile
     is not overwritten."""
-    case = Case.objects.select_related("enterprise__association__parent__parent").get(pk=case_id)
+    case = Case.objects.select_related("enterprise__association__parent__parent", "campaign").get(pk=case_id)
     context = case_validation_context(case)
     queued = []
     for upload in Upload.objects.filter(case_id=case_id, superseded_at__isnull=True).order_by("pk"):
@@ -83,7 +85,7 @@ def check_upload(upload_id: int) -> Upload | None:
     """Check one upload and store its findings. Idempotent: a finished check is not redone unless
     its key changed (other rules, or the case was renamed), and a crash leaves the row to be
     checked again."""
-    upload = Upload.objects.select_related("case__enterprise__association__parent__parent").filter(pk=upload_id).first()
+    upload = Upload.objects.select_related("case__enterprise__association__parent__parent", "case__campaign").filter(pk=upload_id).first()
     if upload is None:
         return None
     context = validation_context_for(upload)

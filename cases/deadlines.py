@@ -8,7 +8,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.enums import TRANSITIONS, CaseStatus, OrganisationKind, Tier
+from cases.enums import TRANSITIONS, CaseStatus, OrganisationKind, Stage, Tier
 from cases.models import CAMPAIGN_TIME_ZONE, Campaign, Case, DeadlineExtension, Enterprise, Organisation
 
 
@@ -161,6 +161,12 @@ class StageWindow:
             return _("The campaign is closed and archived: nothing can be submitted or changed any more, and no "
                      "deadline can be extended. Files and documents can still be downloaded.")
         if self.state == StageState.DEADLINE_PASSED:
+            if self.tier == Stage.WINNER_MATERIALS:
+                return _("Files sent now are still accepted and marked late. If you need more time, ask the provincial "
+                         "center to extend your deadline.")
+            if self.tier in (Stage.ACTIVITY_PLAN, Stage.WORK_SUMMARY):
+                return _("A file uploaded now is still accepted and marked late; the provincial center may extend "
+                         "your deadline.")
             if self.tier == Tier.ENTERPRISE:
                 return _("If you still need to submit, ask your association to request an extension of your deadline "
                          "from the provincial center; once it is granted this page opens again.")
@@ -229,3 +235,41 @@ def case_window(case: Case, now: datetime.datetime | None = None) -> StageWindow
     if tier is None:
         return None
     return stage_window(case.campaign, tier, now=now, **holder_of(case, tier))
+
+
+def winner_materials_window(case: Case, now: datetime.datetime | None = None) -> StageWindow:
+    """The winning enterprise's window for the talk text, slides and video (附件1 七、八): the
+    campaign's day (Campaign.winner_materials_deadline; none: no countdown, nothing late), an
+    extension for the enterprise or its association counted."""
+    return stage_window(case.campaign, Stage.WINNER_MATERIALS, now=now, enterprise=case.enterprise)
+
+
+def uploaded_late(upload, window: StageWindow) -> bool:
+    """Whether a file came after the holder's deadline (extensions counted, so an extension granted
+    later clears the mark). Files are kept either way; lists mark the late ones."""
+    return window.closes_at is not None and upload.uploaded_at >= window.closes_at
+
+
+def winner_materials_windows(cases, now: datetime.datetime | None = None) -> dict[int, StageWindow]:
+    """winner_materials_window of each case (by pk) with one query for all their extensions, for
+    lists (the programme, the close page). The cases need campaign and enterprise loaded."""
+    now = now or timezone.now()
+    cases = list(cases)
+    holders = {case.pk: _holders(enterprise=case.enterprise) for case in cases}
+    condition = Q(pk__in=[])
+    for case in cases:
+        organisations, enterprises = holders[case.pk]
+        condition |= Q(campaign_id=case.campaign_id) & (Q(organisation_id__in=organisations) | Q(enterprise_id__in=enterprises))
+    rows = list(DeadlineExtension.objects.filter(condition, tier=Stage.WINNER_MATERIALS).values_list(
+        "campaign_id", "organisation_id", "enterprise_id", "closes_on")) if cases else []
+    windows = {}
+    for case in cases:
+        organisations, enterprises = holders[case.pk]
+        day = case.campaign.deadline_for(Stage.WINNER_MATERIALS)
+        days = [closes_on for campaign_id, organisation_id, enterprise_id, closes_on in rows
+                if campaign_id == case.campaign_id and (organisation_id in organisations or enterprise_id in enterprises)]
+        if day is not None and days:
+            day = max(day, *days)
+        windows[case.pk] = StageWindow(tier=Stage.WINNER_MATERIALS, closes_at=None if day is None else _end_of_day(day),
+                                       now=now, campaign_closed_at=case.campaign.closed_at)
+    return windows

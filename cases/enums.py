@@ -39,6 +39,28 @@ class Tier(models.IntegerChoices):
     PROVINCE = 5, _("Province")
 
 
+class Stage(models.IntegerChoices):
+    """Everything a deadline closes: the tiers' stages of the pipeline (the same numbers as Tier, so a
+    Tier is a Stage) and the deadlines outside it (附件1 七、八; 四(三) 活动方案 and 工作总结). A
+    DeadlineExtension names one of these; cases.deadlines.stage_window answers for each."""
+
+    ENTERPRISE = 1, _("Enterprise")
+    ASSOCIATION = 2, _("Park / enterprise association")
+    COUNTY = 3, _("County association")
+    CITY = 4, _("City association")
+    PROVINCE = 5, _("Province")
+    WINNER_MATERIALS = 11, _("Winners' materials (talk text, slides, video)")
+    ACTIVITY_PLAN = 12, _("Activity plan (活动方案)")
+    WORK_SUMMARY = 13, _("Work summary (工作总结)")
+
+
+class ProofMaterials(models.TextChoices):
+    """What a campaign asks of 证明材料: 附件1 lists them among the materials, 附件3 says 可另附."""
+
+    OPTIONAL = "optional", _("Optional, with a reminder on submission and on the paper checklist")
+    REQUIRED = "required", _("Required: a case cannot be submitted without them")
+
+
 TIER_OF_KIND = {
     OrganisationKind.PROVINCE: Tier.PROVINCE,
     OrganisationKind.CITY: Tier.CITY,
@@ -194,6 +216,9 @@ class AuditAction(models.TextChoices):
     REGISTRATION_INVITE_CREATED = "registration_invite_created", _("Registration invitation link created")
     EXPERT_ACCOUNT_CREATED = "expert_account_created", _("Expert account created")
     EXPERT_RECUSED = "expert_recused", _("Expert assignment ended by recusal")
+    PAPER_SENT = "paper_sent", _("Paper copies posted")
+    PAPER_RECEIVED = "paper_received", _("Paper copies received")
+    WORK_DOCUMENT_UPLOADED = "work_document_uploaded", _("Activity plan or work summary uploaded")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from cases.enums import (
     statuses_reaching,
 )
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation, Upload
-from cases.slots import missing_required_slots
+from cases.slots import missing_required_slots, proof_reminder, slot_rules_for
 from cases.validation import rules as check_rules
 
 # Roles whose holders see the whole province's cases.
@@ -280,6 +280,15 @@ def scan_shows_older_form(case: Case, scan: Upload) -> bool:
     return printed is not None and printed != printed_form_fingerprint(case)
 
 
+def submission_reminders(case: Case, uploads: dict[str, list] | None = None) -> list[str]:
+    """What the enterprise may still want to add before submitting, without being held back by it
+    (the optional 证明材料, cases.slots.proof_reminder); empty: nothing to remind of."""
+    if uploads is None:
+        uploads, _earlier = case_uploads(case)
+    reminder = proof_reminder(case.campaign, uploads)
+    return [reminder] if reminder else []
+
+
 def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> list[str]:
     """Why the case cannot be submitted yet, in Chinese, in the order to fix them; empty: ready.
 
@@ -299,7 +308,7 @@ def submission_problems(case: Case, uploads: dict[str, list] | None = None) -> l
         too_long = short_name_problem(field_name, getattr(case, field_name))
         if too_long:
             problems.append(too_long)
-    for slot in missing_required_slots(uploads):
+    for slot in missing_required_slots(uploads, rules=slot_rules_for(case.campaign)):
         problems.append(_("Upload the file “%(slot)s”.") % {"slot": UploadSlot(slot).label})
     not_attachable = narrative_attachment_problem((uploads.get(UploadSlot.NARRATIVE) or [None])[0])
     if not_attachable:

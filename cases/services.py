@@ -16,7 +16,7 @@ from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Org
 from cases.queries import memberships_of, submission_problems
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open, may_act_for_tier
-from cases.slots import SLOT_RULES
+from cases.slots import SLOT_RULES, slot_rules_for
 from cases.uploads import UploadRejected, check_received_file
 from cases.validation.units import describe_bytes
 from cases.workflow import transition_case
@@ -314,7 +314,7 @@ def withdraw_upload(*, upload: Upload, actor, now: datetime.datetime | None = No
     with transaction.atomic():
         _lock_editable_case(upload.case, actor=actor, now=now)
         current = Upload.objects.select_for_update().get(pk=upload.pk)
-        if not SLOT_RULES[current.slot].removable:
+        if not slot_rules_for(upload.case.campaign)[current.slot].removable:
             raise CaseNotEditable(_("This file can only be replaced by uploading a new one."))
         if current.superseded_at is None:
             current.superseded_at = now

@@ -2,15 +2,15 @@
 whether it is required. Views, templates, the submission check and the package ask here."""
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import UploadSlot
+from cases.enums import ProofMaterials, UploadSlot
 from cases.validation import KIND_TRAITS
 from cases.validation import rules as check_rules
-from cases.validation.limits import NOTICE_FORMAT, ValidationLimits
+from cases.validation.limits import NOTICE_FORMAT, ValidationLimits, campaign_limits
 from cases.validation.units import describe_bytes, describe_seconds
 
 
@@ -26,6 +26,8 @@ class SlotRule:
     # may carry the narrative inside it).
     not_required_with: str | None = None
     rule_text: Promise | str = ""
+    # The campaign's limits the rule text quotes (slot_rules_for); None: the portal's defaults.
+    limits: ValidationLimits | None = None
 
     @property
     def removable(self) -> bool:
@@ -44,7 +46,7 @@ class SlotRule:
 
     def describe(self, limits: ValidationLimits | None = None) -> str:
         """The rule shown before upload, with the numbers taken from the notice's rule home."""
-        return str(self.rule_text) % rule_parameters(limits)
+        return str(self.rule_text) % rule_parameters(limits or self.limits)
 
     @property
     def accept(self) -> str:
@@ -56,6 +58,7 @@ def rule_parameters(limits: ValidationLimits | None = None) -> dict:
     limits = limits or ValidationLimits()
     return {
         "max_chars": limits.narrative_max_chars,
+        "notice_chars": limits.narrative_notice_chars,
         "exterior": NOTICE_FORMAT.exterior_images,
         "case_photos": NOTICE_FORMAT.case_images,
         "min_photo": describe_bytes(limits.min_photo_bytes),
@@ -75,7 +78,7 @@ SLOT_RULES: dict[str, SlotRule] = {
     for rule in [
         SlotRule(
             UploadSlot.NARRATIVE, "narrative", ("docx", "doc"), required=True, not_required_with=UploadSlot.FORM_WORD,
-            rule_text=_("Word file. Title in style 标题1, 三号黑体; subtitle = unit name, 三号楷体; body 四号宋体, first-line indent 2 characters, line spacing fixed 22 pt; the four outline parts; at most %(max_chars)d 字; %(exterior)d exterior + %(case_photos)d case photos (at least %(min_photo)s each, wrapped 上下型)."),
+            rule_text=_("Word file. Title in style 标题1, 三号黑体; subtitle = unit name, 三号楷体; body 四号宋体, first-line indent 2 characters, line spacing fixed 22 pt; the four outline parts; generally at most %(notice_chars)d 字 (a warning above %(max_chars)d); %(exterior)d exterior + %(case_photos)d case photos (at least %(min_photo)s each, wrapped 上下型)."),
         ),
         SlotRule(
             UploadSlot.FORM_WORD, "form_word", ("docx", "doc"), required=False,
@@ -116,6 +119,30 @@ SLOT_RULES: dict[str, SlotRule] = {
     ]
 }
 
+# 证明材料 as a campaign asks for them (Campaign.proof_materials): the slot's flag and its text.
+PROOF_REQUIRED_TEXT = _("Required in this campaign: PDF files of the proof materials (certificates, awards). One or more; post one bound copy with its cover too.")
+PROOF_REMINDER = _("Proof materials (证明材料) are optional (附件3: 如有其他证明材料，可另附), and none are uploaded: if you have certificates or awards that support the case, upload them as PDF in the slot “Proof materials (PDF)” and post one bound copy with its cover (download the cover on the case page).")
+
+
+def slot_rules_for(campaign) -> dict[str, SlotRule]:
+    """The slots as `campaign` asks for them: SLOT_RULES with 证明材料 required or optional
+    (Campaign.proof_materials) and the rule texts quoting the campaign's limits. Every page,
+    the submission check and the removal of a file ask here, never SLOT_RULES' flag directly."""
+    limits = campaign_limits(campaign)
+    rules = {slot: replace(rule, limits=limits) for slot, rule in SLOT_RULES.items()}
+    if campaign.proof_materials == ProofMaterials.REQUIRED:
+        rules[UploadSlot.PROOF] = replace(rules[UploadSlot.PROOF], required=True, rule_text=PROOF_REQUIRED_TEXT)
+    return rules
+
+
+def proof_reminder(campaign, current_slots: Collection[str] | Mapping[str, list]) -> str:
+    """The reminder about optional 证明材料 while none is uploaded (on submission and on the
+    paper checklist); empty when the campaign requires them (then they are a missing slot) or some are there."""
+    if campaign.proof_materials != ProofMaterials.OPTIONAL or UploadSlot.PROOF in current_slots:
+        return ""
+    return str(PROOF_REMINDER)
+
+
 SUBMISSION_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if not rule.winners_only)
 WINNER_SLOTS = tuple(slot for slot, rule in SLOT_RULES.items() if rule.winners_only)
 
@@ -126,15 +153,17 @@ NOT_A_STAND_IN_RULES = frozenset({check_rules.FORM_WITHOUT_NARRATIVE.code, check
 
 
 def missing_required_slots(
-    current_slots: Collection[str] | Mapping[str, list], slots: tuple[str, ...] = SUBMISSION_SLOTS
+    current_slots: Collection[str] | Mapping[str, list], slots: tuple[str, ...] = SUBMISSION_SLOTS,
+    rules: Mapping[str, SlotRule] = SLOT_RULES,
 ) -> list[str]:
     """The required slots of `slots` without a current file, in display order.
 
     `current_slots`: the slots holding a current file, or better the current uploads by slot
-    (then a stand-in file whose check found it carries no narrative does not count as one)."""
+    (then a stand-in file whose check found it carries no narrative does not count as one).
+    `rules`: the campaign's (slot_rules_for), so a slot it requires counts."""
     missing = []
     for slot in slots:
-        rule = SLOT_RULES[slot]
+        rule = rules[slot]
         if not rule.required or slot in current_slots:
             continue
         if rule.not_required_with and _stands_in(current_slots, rule.not_required_with):

@@ -25,6 +25,7 @@ from cases.documents.wechat import suggest_short_names, wechat_display_name
 from cases.enums import AuditAction, CaseStatus, Tier, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
 from cases.generation import request_filled_form, request_filled_forms
+from cases.deadlines import winner_materials_window
 from cases.guidance import case_guidance, cases_guidance, new_case_refusal, new_case_window
 from cases.importing import import_directory
 from cases.importing_template import build_import_template
@@ -41,6 +42,7 @@ from cases.queries import (
     is_editable,
     latest_return,
     submission_problems,
+    submission_reminders,
 )
 from cases.rules import (
     PERSONAL_DATA_SLOTS,
@@ -60,7 +62,7 @@ from cases.services import (
     submit_case,
     withdraw_upload,
 )
-from cases.slots import SLOT_RULES, SUBMISSION_SLOTS
+from cases.slots import SLOT_RULES, SUBMISSION_SLOTS, slot_rules_for
 from cases.uploads import FILE_FIELD, SlotUploadHandler, UploadRejected
 from cases.validation.units import describe_bytes
 from portal.actions import perform
@@ -355,20 +357,23 @@ def case_detail(request, pk: int):
     guidance = case_guidance(case, now)
     editable = own and guidance.may_edit
     uploads, _earlier = case_uploads(case)
+    rules = slot_rules_for(case.campaign)
     context = {
         "case": case, "own": own, "editable": editable, "guidance": guidance,
         "returned": latest_return(case) if case.status == CaseStatus.RETURNED else None,
         "history": case_history(case),
         "problems": submission_problems(case, uploads) if editable else [],
         "wechat_name": wechat_display_name(case),
-        "slots": [(SLOT_RULES[slot], uploads.get(slot, [])) for slot in SUBMISSION_SLOTS],
+        "reminders": submission_reminders(case, uploads) if editable else [],
+        "slots": [(rules[slot], uploads.get(slot, [])) for slot in SUBMISSION_SLOTS],
         "show_contact": may_see_contact_details(request.user, case),
+        "winner_window": winner_materials_window(case, now) if case.status == CaseStatus.WINNER else None,
     }
     return render(request, "cases/case_detail.html", context)
 
 
 def _slot_context(case: Case, slot: str, current: dict, earlier: dict, editable: bool) -> dict:
-    rule = SLOT_RULES[slot]
+    rule = slot_rules_for(case.campaign)[slot]
     files = current.get(slot, [])
     return {
         "case": case, "rule": rule, "slot": slot, "files": files, "earlier": earlier.get(slot, []),
@@ -459,8 +464,10 @@ def withdraw_file(request, pk: int, upload_id: int):
 @require_POST
 def case_submit(request, pk: int):
     case = _own_case_or_404(request, pk)
-    perform(request, lambda: submit_case(case=case, actor=request.user, now=timezone.now()),
-            success=_("Submitted to your association. You can follow its review on this page."))
+    if perform(request, lambda: submit_case(case=case, actor=request.user, now=timezone.now()),
+               success=_("Submitted to your association. You can follow its review on this page.")):
+        for reminder in submission_reminders(case):
+            messages.info(request, reminder)
     return redirect("cases:case_detail", pk=case.pk)
 
 

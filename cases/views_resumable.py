@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.deadlines import uploaded_late, winner_materials_window
 from cases.enums import CaseStatus, Tier
 from cases.guidance import case_guidance
 from cases.models import Case, ResumableUpload
@@ -32,12 +33,15 @@ def winner_slots_editable(user, case: Case) -> bool:
     return case_guidance(case, timezone.now()).may_add_winner_materials and may_act_for_tier(user, case, Tier.ENTERPRISE)
 
 
-def _winner_slot_context(request, case: Case, slot: str, current=None, earlier=None) -> dict:
+def _winner_slot_context(request, case: Case, slot: str, current=None, earlier=None, window=None) -> dict:
     if current is None:
         current, earlier = case_uploads(case)
+    window = window or winner_materials_window(case)
     context = _slot_context(case, slot, current, earlier, winner_slots_editable(request.user, case))
     context["resumable"] = True
     context["chunk_size"] = CHUNK_SIZE
+    # Files sent after the winners' deadline are kept and marked (extensions counted).
+    context["late_ids"] = {upload.pk for upload in context["files"] if uploaded_late(upload, window)}
     return context
 
 
@@ -53,9 +57,10 @@ def winner_files(request, pk: int):
     """宣讲文字材料, 宣讲PPT and the video of a winning case: the enterprise uploads, reviewers read."""
     case = _winner_case_or_404(request, pk)
     current, earlier = case_uploads(case)
-    slots = [_winner_slot_context(request, case, slot, current, earlier) for slot in WINNER_SLOTS]
+    window = winner_materials_window(case)
+    slots = [_winner_slot_context(request, case, slot, current, earlier, window) for slot in WINNER_SLOTS]
     return render(request, "cases/upload_winner.html", {
-        "case": case, "slots": slots, "editable": winner_slots_editable(request.user, case),
+        "case": case, "slots": slots, "editable": winner_slots_editable(request.user, case), "window": window,
     })
 
 

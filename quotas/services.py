@@ -13,6 +13,7 @@ RULES_CARRIED_OVER = (
     "park_case_share_percent", "park_presenter_share_percent", "max_cases_per_enterprise", "experts_per_case",
     "normalise_expert_scores", "expert_weight", "public_weight", "winners_count", "presenters_count",
     "presenters_per_city_max", "province_enforces_park_share", "vote_min_picks", "vote_max_picks", "objection_days",
+    "narrative_notice_chars", "narrative_max_chars", "proof_materials", "forward_requires_paper",
 )
 
 
@@ -42,6 +43,8 @@ def start_campaign_from(
         for quota in source.quotas.all()
     )
     copy_scoring_criteria(source=source, target=campaign)
+    for co_organiser in source.co_organisers.all():  # the same departments usually co-organise again
+        campaign.co_organisers.create(name=co_organiser.name, position=co_organiser.position)
     return campaign
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import CaseStatus, Tier
+from cases.enums import CaseStatus, Stage
 from cases.models import Enterprise, Organisation
 from review.queries import INBOX_ORDERINGS
 
@@ -60,7 +60,7 @@ class OrganisationTreeField(forms.ModelChoiceField):
 
 class ExtensionForm(forms.Form):
     tier = forms.TypedChoiceField(label=_("Stage"), coerce=int,
-                                  choices=[(t.value, t.label) for t in Tier if t != Tier.PROVINCE])
+                                  choices=[(s.value, s.label) for s in Stage if s != Stage.PROVINCE])
     organisation = OrganisationTreeField(label=_("Organisation"), required=False,
                                          queryset=Organisation.objects.exclude(kind="province"),
                                          empty_label=_("Choose an organisation (or give an enterprise's code below)"))

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from cases.deadlines import deadline_text
-from cases.enums import Role, Tier
+from cases.enums import Role, Stage, Tier
 from cases.models import DeadlineExtension
 from mail import kinds
 from mail.services import send_templated
@@ -52,7 +52,7 @@ def notify_batch_forwarded(batch_id: int) -> int:
 @shared_task(name="review.notify_extension")
 def notify_extension(extension_id: int) -> int:
     extension = DeadlineExtension.objects.select_related("organisation", "enterprise", "campaign").get(pk=extension_id)
-    tier = Tier(extension.tier)
+    tier = Stage(extension.tier)
     if extension.enterprise_id:
         recipients = emails_of(role=Role.ENTERPRISE_USER, enterprise_id=extension.enterprise_id)
     elif tier == Tier.ENTERPRISE:
@@ -62,10 +62,16 @@ def notify_extension(extension_id: int) -> int:
             email for enterprise_id in extension.organisation.enterprises.values_list("pk", flat=True)
             for email in emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)
         ]
-    else:
-        recipients = emails_of(role=STAFF_ROLE_OF_TIER[tier], organisation_id=extension.organisation_id)
+    elif tier == Stage.WINNER_MATERIALS:  # granted to an association: for its winning enterprises
+        recipients = [email for enterprise_id in extension.organisation.enterprises.values_list("pk", flat=True)
+                      for email in emails_of(role=Role.ENTERPRISE_USER, enterprise_id=enterprise_id)]
+    else:  # a tier's own stage, or its activity plan / work summary: the organisation's staff
+        role = STAFF_ROLE_OF_TIER.get(Tier(extension.organisation.tier))
+        recipients = emails_of(role=role, organisation_id=extension.organisation_id) if role else []
+    if not recipients:
+        return 0
     return send_templated(
-        kind=kinds.DEADLINE_EXTENDED.key, to=recipients, key=f"deadline_extended:{extension.pk}",
+        kind=kinds.DEADLINE_EXTENDED.key, to=sorted(set(recipients)), key=f"deadline_extended:{extension.pk}",
         values={"stage": tier.label, "campaign": extension.campaign, "holder": extension.organisation or extension.enterprise,
                 "day": extension.closes_on.isoformat(), "reason": extension.reason},
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.deadlines import stage_window
-from cases.enums import REVIEW_STATUS, AuditAction, CaseStatus, Tier
+from cases.enums import REVIEW_STATUS, AuditAction, CaseStatus, Stage, Tier
 from cases.models import AuditEvent, Campaign, Case, CaseTransition, DeadlineExtension, Enterprise, Organisation
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
@@ -18,6 +18,7 @@ from cases.uploads import pdf_problems
 from cases.workflow import TransitionRefused, transition_case
 from portal.queueing import enqueue_on_commit
 from review.models import Batch, BatchItem, BatchStatus
+from review.paper.queries import paper_forward_problems
 from review.list_order import default_order
 from review.queries import list_fingerprint, ready_cases
 
@@ -355,6 +356,7 @@ def forward_problems(batch: Batch, items: list[BatchItem]) -> list[str]:
         problems.append(_("Your city association forwarded its list to the province on %(when)s, so cases forwarded "
                           "now can no longer be considered. Contact your city association.") % {
             "when": timezone.localtime(city_batch.forwarded_at).strftime("%Y-%m-%d %H:%M")})
+    problems += paper_forward_problems(batch, items)  # only when the campaign asks for the paper first
     if batch.tier == Tier.CITY:
         from quotas.rules import checks_from_campaign
         from quotas.models import CityQuota
@@ -454,7 +456,7 @@ def forward_batch(*, batch: Batch, actor, now: datetime.datetime | None = None) 
 
 
 @transaction.atomic
-def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date, reason: str, actor,
+def extend_deadline(*, campaign: Campaign, tier: Tier | Stage, closes_on: datetime.date, reason: str, actor,
                     organisation: Organisation | None = None, enterprise: Enterprise | None = None) -> DeadlineExtension:
     """Give one organisation (or enterprise) a later closing day for one stage. Audited; mails them."""
     ensure_campaign_open(campaign, error=ValidationError)
@@ -474,7 +476,7 @@ def extend_deadline(*, campaign: Campaign, tier: Tier, closes_on: datetime.date,
     AuditEvent.objects.create(
         action=AuditAction.DEADLINE_EXTENDED, actor=actor,
         summary=_("%(stage)s deadline for %(holder)s extended to %(day)s") % {
-            "stage": Tier(tier).label, "holder": holder, "day": closes_on.isoformat()},
+            "stage": Stage(tier).label, "holder": holder, "day": closes_on.isoformat()},
         details={"extension": extension.pk, "tier": int(tier), "closes_on": closes_on.isoformat(), "reason": reason,
                  "organisation": organisation.pk if organisation else None, "enterprise": enterprise.pk if enterprise else None},
     )

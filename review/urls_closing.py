@@ -18,6 +18,6 @@ urlpatterns = [
     path("review/province/closing/<int:year>/archive.zip", closing.archive_download, name="closing_campaign_archive"),
     path("review/closing/summaries/", closing.summary_list, name="closing_summaries"),
     path("review/closing/summaries/<int:city_id>/draft.docx", closing.summary_draft, name="closing_summary_draft"),
-    path("review/closing/summaries/<int:city_id>/upload/", closing.summary_upload, name="closing_summary_upload"),
-    path("review/closing/summaries/<int:city_id>/uploaded/", closing.summary_download, name="closing_summary_download"),
+    path("review/closing/documents/<str:holder>/<str:kind>/upload/", closing.document_upload, name="closing_document_upload"),
+    path("review/closing/documents/<str:holder>/<str:kind>/", closing.document_download, name="closing_document_download"),
 ]

@@ -38,6 +38,7 @@ def _reference_data_after_flush(request):
         importlib.import_module("quotas.migrations.0002_campaign_2024").load(apps, None)
         # The 2024 征集标准 scoring criteria are reference data too (review's data migration).
         importlib.import_module("review.migrations.0004_scoring_criteria_2024").load(apps, None)
+        importlib.import_module("review.migrations.0009_work_documents_paper_copies").load_co_organisers(apps, None)
 
 
 @pytest.fixture(autouse=True)

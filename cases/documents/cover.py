@@ -37,6 +37,7 @@ from cases.documents.docx_helpers import (
 )
 from cases.documents.naming import case_region, unit_name
 from cases.models import Case
+from cases.slots import proof_reminder
 
 BOX_EMPTY = "□"
 
@@ -50,8 +51,10 @@ COVER_LABEL_UNIT = "单位名称"
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One thing to post: what, how many copies, how it is bound."""
+    """One thing to post: what, how many copies, how it is bound. `code` names it in the paper
+    copies' receipts (review.paper: the items a receiver marks missing)."""
 
+    code: str
     material: str
     copies: str
     binding: str
@@ -63,11 +66,19 @@ CHECKLIST_HEADING = "纸质材料报送清单"
 CHECKLIST_SOURCE = "依据：报送材料要求（附件1）"
 CHECKLIST_COLUMNS = ("序号", "材料", "份数", "装订要求", "已备")
 PAPER_CHECKLIST: tuple[ChecklistItem, ...] = (
-    ChecklistItem("推荐表盖章件", "3份", "逐份单独装订"),
-    ChecklistItem("证明材料", "1份", "单独装订，加封皮并标注案例名称、地区和单位名称"),
-    ChecklistItem("汇总表", "1份", "—"),
+    ChecklistItem("form", "推荐表盖章件", "3份", "逐份单独装订"),
+    ChecklistItem("proof", "证明材料", "1份", "单独装订，加封皮并标注案例名称、地区和单位名称"),
+    ChecklistItem("summary_table", "汇总表", "1份", "—"),
 )
 PAPER_FINAL_STEP = "以上材料再用双耳夹整体装订。"
+# 附件3 注：如有其他证明材料，可另附. Printed under the list while the campaign leaves them optional
+# (Campaign.proof_materials) and the case has none uploaded: the same reminder as on submission.
+PROOF_OPTIONAL_NOTE = "注：证明材料可另附（附件3：如有其他证明材料，可另附）。本案例尚未上传电子版证明材料；如有，请上传并按上表装订1份一并报送。"
+
+
+def paper_checklist_items() -> dict[str, ChecklistItem]:
+    """The checklist by code, for the pages and receipts that name its items."""
+    return {item.code: item for item in PAPER_CHECKLIST}
 
 
 def paper_checklist_lines() -> list[str]:
@@ -157,6 +168,12 @@ def build_paper_checklist(case: Case | None = None) -> bytes:
     set_cell_text(final.cells[4], BOX_EMPTY, font=FANGSONG, size_pt=SIZE_SIHAO, align="center")
 
     add_paragraph(document, CHECKLIST_SOURCE, font=FANGSONG, size_pt=SIZE_XIAOSI, space_before_pt=6)
+    if case is not None and proof_reminder(case.campaign, _current_slots(case)):
+        add_paragraph(document, PROOF_OPTIONAL_NOTE, font=FANGSONG, size_pt=SIZE_XIAOSI, space_before_pt=6)
     if case is not None:
         document.core_properties.subject = case.title
     return document_bytes(document)
+
+
+def _current_slots(case: Case) -> set[str]:
+    return set(case.uploads.filter(superseded_at__isnull=True).values_list("slot", flat=True))

@@ -1,5 +1,5 @@
 from cases.models.audit import AuditEvent, CaseTransition, DeadlineExtension
-from cases.models.campaign import CAMPAIGN_TIME_ZONE, Campaign
+from cases.models.campaign import CAMPAIGN_TIME_ZONE, Campaign, CoOrganiser
 from cases.models.case import Case
 from cases.models.generated import GeneratedDocument
 from cases.models.notice import CampaignContact, CampaignNotice
@@ -8,6 +8,6 @@ from cases.models.resumable import ResumableState, ResumableUpload
 from cases.models.uploads import Upload, upload_storage_path
 
 __all__ = [
-    "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "CampaignContact", "CampaignNotice", "Case", "CaseTransition", "DeadlineExtension", "Enterprise",
+    "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "CampaignContact", "CampaignNotice", "Case", "CaseTransition", "CoOrganiser", "DeadlineExtension", "Enterprise",
     "GeneratedDocument", "Membership", "Organisation", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
 ]

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import AuditAction, CaseStatus, Tier
+from cases.enums import AuditAction, CaseStatus, Stage
 from cases.models.campaign import Campaign
 from cases.models.case import Case
 from cases.models.organisations import Enterprise, Organisation
@@ -36,7 +36,7 @@ class DeadlineExtension(models.Model):
     """A later closing day for one organisation's (or one enterprise's) stage, granted by the province."""
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="extensions")
-    tier = models.PositiveSmallIntegerField(_("stage"), choices=Tier.choices)
+    tier = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

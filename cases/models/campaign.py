@@ -4,12 +4,13 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import Tier
+from cases.enums import ProofMaterials, Stage, Tier
 
 CAMPAIGN_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 # The stages hand their work up in this order, so their deadlines may not go backwards.
@@ -63,6 +64,33 @@ class Campaign(models.Model):
     vote_min_picks = models.PositiveSmallIntegerField(_("fewest cases a ballot picks"), default=5)
     vote_max_picks = models.PositiveSmallIntegerField(_("most cases a ballot picks"), default=10)
     objection_days = models.PositiveSmallIntegerField(_("days of the public notice (objection period)"), default=7)
+    # Deadlines outside the forwarding stages. The notice fixes no day for them ("及时", "按时提交"):
+    # empty means no deadline (no reminder, nothing late); a day set here works like the stages'.
+    winner_materials_deadline = models.DateField(
+        _("deadline: winners send the talk text, slides and video"), null=True, blank=True,
+        help_text=_("附件1 七、八. Files sent later are still accepted and marked late; the province may extend it for one enterprise."),
+    )
+    activity_plan_deadline = models.DateField(
+        _("deadline: every tier uploads its activity plan (活动方案)"), null=True, blank=True,
+        help_text=_("四(三) 认真制定活动方案: uploaded at the start by the cities, counties, park / enterprise associations and co-organisers."),
+    )
+    work_summary_deadline = models.DateField(
+        _("deadline: every tier uploads its work summary (工作总结)"), null=True, blank=True,
+        help_text=_("四(三) 按时提交工作总结: the cities, counties, park / enterprise associations and co-organisers."),
+    )
+    # 附件3: 字数一般不超过2000字. Above the first number a case narrative gets a note, above the second a
+    # warning (the portal's tolerance for "一般"); neither blocks submission.
+    narrative_notice_chars = models.PositiveIntegerField(
+        _("narrative length the notice asks for (字, a note above it)"), default=2000)
+    narrative_max_chars = models.PositiveIntegerField(
+        _("narrative length tolerated (字, a warning above it)"), default=2200)
+    # 附件1 lists 证明材料 among the materials to send; 附件3 says 如有其他证明材料，可另附.
+    proof_materials = models.CharField(
+        _("proof materials (证明材料)"), max_length=16, choices=ProofMaterials.choices, default=ProofMaterials.OPTIONAL)
+    # 附件1 三–六: the paper copies go up the chain like the electronic ones. With this ticked a tier
+    # forwards its list only once it has marked the paper copies of every case on it received.
+    forward_requires_paper = models.BooleanField(
+        _("a list is forwarded only once its paper copies were received"), default=False)
     # Closing the campaign (its archive kept) makes every case, file and batch of it read-only.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -98,6 +126,18 @@ class Campaign(models.Model):
                     "The weights of the expert score and of the public vote must each be between 0 and 1 "
                     "(for example 0.70 and 0.30)."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(narrative_notice_chars__lte=models.F("narrative_max_chars")),
+                name="campaign_narrative_lengths_in_order",
+                violation_error_message=_(
+                    "The narrative length tolerated cannot be below the length the notice asks for: raise the "
+                    "tolerated length or lower the other one."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(proof_materials__in=ProofMaterials.values), name="campaign_proof_materials_valid",
+                violation_error_message=_("Choose whether proof materials are optional or required."),
             ),
             models.CheckConstraint(
                 condition=Q(vote_min_picks__lte=models.F("vote_max_picks")), name="campaign_vote_picks_in_order",
@@ -137,22 +177,58 @@ class Campaign(models.Model):
                 "This is fewer than the fewest cases a ballot picks (%(fewest)d): enter %(fewest)d or more, "
                 "or lower the fewest."
             ) % {"fewest": self.vote_min_picks}
+        if (self.narrative_notice_chars is not None and self.narrative_max_chars is not None
+                and self.narrative_notice_chars > self.narrative_max_chars):
+            errors["narrative_max_chars"] = _(
+                "This is below the length the notice asks for (%(notice)d 字): enter %(notice)d or more, or lower "
+                "that length."
+            ) % {"notice": self.narrative_notice_chars}
+        if self.winner_materials_deadline is not None and self.city_deadline is not None \
+                and self.winner_materials_deadline < self.city_deadline:
+            errors["winner_materials_deadline"] = _(
+                "The winners are chosen after the cities forward their lists (%(day)s): choose a later day."
+            ) % {"day": self.city_deadline.isoformat()}
         if errors:
             raise ValidationError(errors)
 
-    def deadline_for(self, tier: Tier) -> datetime.date | None:
-        """The last day on which `tier` may hand its work up; the province has none."""
+    def deadline_for(self, tier: Tier | Stage) -> datetime.date | None:
+        """The last day of a stage: the day `tier` hands its work up (the province has none), or the
+        day of a stage outside the pipeline (None when the campaign sets none)."""
         return {
-            Tier.ENTERPRISE: self.enterprise_deadline,
-            Tier.ASSOCIATION: self.association_deadline,
-            Tier.COUNTY: self.county_deadline,
-            Tier.CITY: self.city_deadline,
+            Stage.ENTERPRISE: self.enterprise_deadline,
+            Stage.ASSOCIATION: self.association_deadline,
+            Stage.COUNTY: self.county_deadline,
+            Stage.CITY: self.city_deadline,
+            Stage.WINNER_MATERIALS: self.winner_materials_deadline,
+            Stage.ACTIVITY_PLAN: self.activity_plan_deadline,
+            Stage.WORK_SUMMARY: self.work_summary_deadline,
         }.get(tier)
 
-    def closes_at(self, tier: Tier) -> datetime.datetime | None:
+    def closes_at(self, tier: Tier | Stage) -> datetime.datetime | None:
         """The instant the tier's stage closes: the midnight after its (inclusive) deadline day."""
         day = self.deadline_for(tier)
         if day is None:
             return None
         next_day = day + datetime.timedelta(days=1)
         return datetime.datetime.combine(next_day, datetime.time.min, tzinfo=CAMPAIGN_TIME_ZONE)
+
+
+class CoOrganiser(models.Model):
+    """A co-organising department of a campaign (the notice's header: 省科技厅, 省工信厅 …). It is not a
+    tier of the tree (it forwards no cases) but writes its 活动方案 and 工作总结 (四(三)) like the
+    tiers; `members` are the accounts (usually observers) who upload them for it."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="co_organisers")
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("accounts that upload for it"),
+                                     blank=True, related_name="co_organisers")
+
+    class Meta:
+        verbose_name = _("co-organising department")
+        verbose_name_plural = _("co-organising departments")
+        ordering = ["campaign", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "name"], name="co_organiser_name_unique_in_campaign")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,7 +8,7 @@ Messages receive these numbers as parameters and never restate them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 KIB = 1024
@@ -63,7 +63,10 @@ NOTICE_FORMAT = NoticeFormat()
 class ValidationLimits:
     """Campaign settings and safety limits. Defaults are the portal's readings of the notice."""
 
-    narrative_max_chars: int = 2200  # 约2000字 + 10%, counted as Word's 字数
+    # 附件3 一般不超过2000字, counted as Word's 字数: a note above the first, a warning above the second
+    # (the portal's tolerance, 约2000字 + 10%). A campaign sets both (Campaign.narrative_*_chars).
+    narrative_notice_chars: int = 2000
+    narrative_max_chars: int = 2200
     talk_text_min_chars: int = 1800  # 宣讲文字材料 2000字左右 ± 10%
     talk_text_max_chars: int = 2200
     min_photo_bytes: int = 2 * MIB  # “2MB” as Windows shows sizes, for photos and embedded images
@@ -115,3 +118,10 @@ class ValidationContext:
     temp_root: Path | None = None
     libreoffice_binary: str = "soffice"
     ffprobe_binary: str = "ffprobe"
+
+
+def campaign_limits(campaign) -> ValidationLimits:
+    """The limits with the numbers a campaign sets (the narrative's lengths, cases.models.Campaign);
+    the rest are the portal's defaults. Part of every check's key: a change re-checks the files."""
+    return replace(ValidationLimits(), narrative_notice_chars=campaign.narrative_notice_chars,
+                   narrative_max_chars=campaign.narrative_max_chars)

@@ -340,9 +340,12 @@ def _check_outline(body: list[Paragraph]) -> list[Finding]:
 
 def _check_length(narrative: NarrativeText, context: ValidationContext) -> list[Finding]:
     count = sum(word_count(paragraph.text) for paragraph in narrative.paragraphs)
-    limit = context.limits.narrative_max_chars
-    if count > limit:
-        return [rules.LENGTH.finding(found=str(count), limit=limit)]
+    limits = context.limits
+    if count > limits.narrative_max_chars:  # past the tolerance: the warning says it all
+        return [rules.LENGTH.finding(found=str(count), limit=limits.narrative_max_chars)]
+    if count > limits.narrative_notice_chars:
+        return [rules.LENGTH_NOTICE.finding(found=str(count), limit=limits.narrative_notice_chars,
+                                            tolerance=limits.narrative_max_chars)]
     return []
 
 

@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.6"  # 2024.5: OOXML parts capped by size and ratio before reading; 2024.6: technical detail apart from the Chinese message
+RULESET_VERSION = "2024.7"  # 2024.5: OOXML parts capped by size and ratio before reading; 2024.6: technical detail apart from the Chinese message; 2024.7: a note above the notice's 2000 字, lengths from the campaign
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -126,6 +126,13 @@ LENGTH = Rule(
     _("The narrative has %(found)s characters as Word counts them; it should stay within about %(limit)s."),
     expected=_("at most %(limit)s characters"),
     fix=_("Shorten the text; Word shows the count under Review → Word Count (字数)."),
+)
+LENGTH_NOTICE = Rule(
+    "narrative.length_notice",
+    INFO,
+    _("The narrative has %(found)s characters as Word counts them; the notice asks for generally no more than %(limit)s (一般不超过%(limit)s字)."),
+    expected=_("at most %(limit)s characters"),
+    fix=_("Nothing blocks submission; shorten the text if you can (Review → Word Count shows the count). Above %(tolerance)s characters this becomes a warning."),
 )
 IMAGE_COUNT = Rule(
     "narrative.image_count",

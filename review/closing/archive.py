@@ -7,7 +7,7 @@ Layout (names in Chinese, as the staff file them):
 - `评分/专家评分.csv`, `投票/选票.csv`, `投票/投票日志.csv`, `投票/可疑标记.csv`: scores and the
   ballots' audit (phones only as the keyed hashes the vote stores);
 - `结果/评选结果.csv`, `结果/宣讲代表名单.xlsx`, `结果/微信群名称.csv`, `证书/<地区>/…pdf`;
-- `工作总结/…`: the summaries the cities uploaded back; `流转记录.csv`: every case transition;
+- `工作总结/…`, `活动方案/…`: every tier's and co-organiser's summary and plan, by city; `流转记录.csv`: every case transition;
 - `manifest.json` last: every other member with its size and SHA-256 (computed from the bytes as
   they were streamed), and every case with its folder.
 
@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from cases.documents.naming import case_region, join_name, sanitize_name_part
 from cases.documents.package import package_members, package_stem, stream_zip
-from cases.enums import CaseStatus, Tier, UploadSlot
-from cases.models import Campaign, Case, CaseTransition, Upload
+from cases.enums import CaseStatus, OrganisationKind, Tier, UploadSlot
+from cases.models import Campaign, Case, CaseTransition, Organisation, Upload
 from cases.slots import WINNER_SLOTS
-from review.closing.common import csv_bytes
+from review.closing.common import city_of_path, csv_bytes
 from review.closing.programme import programme_xlsx
 from review.closing.wechat import wechat_csv
 from review.voting.fraud import RULE_LABELS, describe_flag
@@ -220,12 +220,22 @@ def _certificate_members(campaign: Campaign):
 
 
 def _summary_members(campaign: Campaign):
-    from review.closing.summaries import current_summaries
+    """Every tier's and co-organiser's current 活动方案 and 工作总结: `工作总结/<市>/<单位>+工作总结.docx`
+    (a city's own in its folder too; co-organisers in `工作总结/协办单位/`)."""
+    from review.closing.work_documents import current_documents  # it imports deadlines and uploads: only here
 
-    for summary in current_summaries(campaign).values():
-        extension = summary.original_name.rsplit(".", 1)[-1].lower() if "." in summary.original_name else "docx"
-        name = f"{sanitize_name_part(summary.city.region or summary.city.name)}+工作总结.{extension}"
-        yield f"工作总结/{name}", _storage_opener(summary.file), summary.size, summary.uploaded_at
+    cities = {city.pk: city for city in Organisation.objects.filter(kind=OrganisationKind.CITY)}
+    for (kind, _key), document in sorted(current_documents(campaign).items()):
+        label = "活动方案" if kind == "plan" else "工作总结"
+        extension = document.original_name.rsplit(".", 1)[-1].lower() if "." in document.original_name else "docx"
+        holder = document.holder
+        if document.organisation_id:
+            city = cities.get(city_of_path(holder.path))
+            folder = sanitize_name_part(city.region or city.name) if city else "其他"
+        else:
+            folder = "协办单位"
+        name = f"{sanitize_name_part(holder.name)}+{label}.{extension}"
+        yield f"{label}/{folder}/{name}", _storage_opener(document.file), document.size, document.uploaded_at
 
 
 def archive_filename(campaign: Campaign) -> str:

@@ -18,6 +18,8 @@ from cases.deadlines import stage_closes_at, stage_window
 from cases.enums import REACHED_TIER, CaseStatus, OrganisationKind, Tier
 from cases.models import Campaign, Case, Organisation, Upload
 from quotas.models import CityQuota
+from review.closing.models import WorkDocumentKind
+from review.closing.work_documents import current_documents, holder_key, holders_without
 
 # The stages a case passes, each counted as "reached at least": 提交 → 县 → 市 → 省 → 优秀案例.
 STAGES: list[tuple[str, object]] = [
@@ -217,7 +219,6 @@ def closing_gaps(campaign: Campaign) -> list[str]:
     without their talk text, slides or video, and cities without an uploaded work summary. A notice
     for the close page, not a refusal: the province decides."""
     from cases.slots import WINNER_SLOTS
-    from review.closing.summaries import current_summaries
 
     gaps = []
     winners = dict(Case.objects.filter(campaign=campaign, status=CaseStatus.WINNER).values_list("pk", "title"))
@@ -227,10 +228,15 @@ def closing_gaps(campaign: Campaign) -> list[str]:
     if incomplete:
         gaps.append(_("%(count)d winning case(s) still lack the talk text, slides or video: %(cases)s.") % {
             "count": len(incomplete), "cases": "、".join(incomplete[:10]) + ("……" if len(incomplete) > 10 else "")})
-    summaries = current_summaries(campaign)
+    summaries = current_documents(campaign, WorkDocumentKind.SUMMARY)
     missing = [city.region or city.name for city in Organisation.objects.filter(kind=OrganisationKind.CITY).order_by("path")
-               if city.pk not in summaries]
+               if (WorkDocumentKind.SUMMARY, holder_key(city)) not in summaries]
     if missing:
         gaps.append(_("%(count)d city/cities have not uploaded their work summary: %(cities)s.") % {
             "count": len(missing), "cities": "、".join(missing)})
+    others = [holder for holder in holders_without(campaign, WorkDocumentKind.SUMMARY)
+              if getattr(holder, "kind", None) != OrganisationKind.CITY]
+    if others:
+        gaps.append(_("%(count)d counties, park / enterprise associations or co-organisers have not uploaded their work "
+                      "summary (see Work summaries and plans).") % {"count": len(others)})
     return gaps

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from cases.documents import docx_helpers as dx
+from cases.deadlines import uploaded_late, winner_materials_windows
 from cases.documents.confined import word_paragraphs
 from cases.documents.naming import case_region, unit_name
 from cases.enums import UploadSlot
@@ -28,6 +29,8 @@ class Presenter:
     unit: str
     talk_title: str
     materials: dict[str, Upload | None] = field(default_factory=dict)
+    # The slots whose current file came after the winners' deadline (cases.deadlines.uploaded_late).
+    late: set[str] = field(default_factory=set)
 
     @property
     def missing(self) -> list[str]:
@@ -37,6 +40,10 @@ class Presenter:
     def labelled_materials(self) -> list[tuple[str, Upload | None]]:
         """(宣讲文字材料 / 宣讲PPT / 视频, the current upload or None), for pages that name each one."""
         return [(UploadSlot(slot).label, upload) for slot, upload in self.materials.items()]
+
+    @property
+    def late_ids(self) -> set[int]:
+        return {self.materials[slot].pk for slot in self.late}
 
 
 def talk_title_of(upload: Upload | None) -> str:
@@ -54,8 +61,9 @@ def presenters(campaign: Campaign) -> list[Presenter]:
     """The selected presenters, in 附件2's city order then rank. Two queries whatever the count."""
     entries = list(
         SelectionEntry.objects.filter(selection__campaign=campaign, is_presenter=True)
-        .select_related("case__enterprise__association__parent__parent")
+        .select_related("case__enterprise__association__parent__parent", "case__campaign")
     )
+    windows = winner_materials_windows([entry.case for entry in entries])
     current: dict[tuple[int, str], Upload] = {}
     for upload in Upload.objects.filter(case__in=[e.case_id for e in entries], slot__in=WINNER_SLOTS,
                                         superseded_at__isnull=True).order_by("uploaded_at", "pk"):
@@ -69,14 +77,16 @@ def presenters(campaign: Campaign) -> list[Presenter]:
         result.append(Presenter(
             entry=entry, region=case_region(case), case_title=case.title, unit=case.completing_unit or unit_name(case),
             talk_title=talk_title_of(materials[UploadSlot.TALK_TEXT]) or case.title, materials=materials,
+            late={slot for slot, upload in materials.items() if upload is not None and uploaded_late(upload, windows[case.pk])},
         ))
     return result
 
 
-def _material_text(upload: Upload | None) -> str:
+def _material_text(upload: Upload | None, late: bool = False) -> str:
     if upload is None:
         return _("not yet uploaded")
-    return f"{upload.original_name}（{describe_bytes(upload.size)}）"
+    text = f"{upload.original_name}（{describe_bytes(upload.size)}）"
+    return _("%(file)s (late)") % {"file": text} if late else text
 
 
 def _header() -> list[str]:
@@ -85,7 +95,7 @@ def _header() -> list[str]:
 
 
 def _rows(items: list[Presenter]) -> list[list]:
-    return [[index, p.region, p.case_title, p.unit, p.talk_title, *[_material_text(p.materials[s]) for s in WINNER_SLOTS]]
+    return [[index, p.region, p.case_title, p.unit, p.talk_title, *[_material_text(p.materials[s], s in p.late) for s in WINNER_SLOTS]]
             for index, p in enumerate(items, start=1)]
 
 

@@ -1,14 +1,11 @@
-"""The cities' work summaries (工作总结, 附件1 四(三) 认真总结，及时反馈): for each city a Word draft
+"""The cities' work summary drafts (工作总结, 附件1 四(三) 认真总结，及时反馈): for each city a Word draft
 generated from the data — cases by type, by stage reached, the park share, presenters, winners —
-which the city edits and uploads back (`store_city_summary`)."""
+which the city edits and uploads back like every tier's summary (review.closing.work_documents)."""
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,12 +14,7 @@ from cases.documents.naming import unit_name
 from cases.enums import CaseStatus, CaseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Organisation
 from cases.queries import memberships_of, sees_whole_province
-from cases.rules import ensure_campaign_open
-from cases.uploads import SIGNATURES, UploadRejected, display_name, extension_of, pdf_problems
 from review.closing.dashboard import STAGES, stage_of
-from review.closing.models import CityWorkSummary
-
-SUMMARY_MAX_BYTES = 50 * 1024 * 1024
 
 
 def may_see_city_summary(user, city: Organisation) -> bool:
@@ -148,52 +140,3 @@ def build_city_summary(summary: CitySummary) -> bytes:
     dx.add_paragraph(document, _("%(city)s association (seal)") % {"city": summary.city_name}, align="right", space_before_pt=36)
     dx.add_paragraph(document, timezone.localdate().strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月"), align="right")
     return dx.document_bytes(document)
-
-
-def store_city_summary(*, campaign: Campaign, city: Organisation, actor, uploaded_file,
-                       now: datetime.datetime | None = None) -> CityWorkSummary:
-    """Keep the city's edited 工作总结 (Word .docx/.doc or a stamped PDF).
-
-    Invariants: the campaign is open; `actor` is the city's staff or provincial staff; the file is
-    a real .docx/.doc/.pdf (first bytes), not empty, at most SUMMARY_MAX_BYTES. Side effects: the
-    bytes in storage under an opaque name, one CityWorkSummary row (earlier versions kept).
-    """
-    now = now or timezone.now()
-    ensure_campaign_open(campaign, error=UploadRejected)
-    if not may_see_city_summary(actor, city) or city.kind != OrganisationKind.CITY:
-        raise UploadRejected(_("Only the city's staff or provincial staff may upload its work summary."))
-    if uploaded_file is None:
-        raise UploadRejected(_("Choose a file to upload."))
-    name = display_name(uploaded_file.name, fallback_extension="docx")
-    extension = extension_of(uploaded_file.name or "")
-    if extension not in ("docx", "doc", "pdf"):
-        raise UploadRejected(_("Upload the work summary as a Word (.docx, .doc) or PDF file."))
-    if not uploaded_file.size or uploaded_file.size > SUMMARY_MAX_BYTES:
-        raise UploadRejected(_("The file is empty or larger than 50 MB."))
-    uploaded_file.seek(0)
-    if not SIGNATURES[extension](uploaded_file.read(16)):
-        raise UploadRejected(_("“%(name)s” is not a real %(extension)s file; save it again in its program.") % {
-            "name": name, "extension": extension.upper()})
-    if extension == "pdf":
-        problems = pdf_problems(uploaded_file)  # damaged, encrypted or empty PDFs, as for every PDF
-        if problems:
-            raise UploadRejected(" ".join(problems))
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    with transaction.atomic():
-        row = CityWorkSummary(campaign=campaign, city=city, original_name=name, size=uploaded_file.size,
-                              sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=now)
-        row.file.save(name, uploaded_file, save=False)
-        row.save()
-    return row
-
-
-def current_summaries(campaign: Campaign) -> dict[int, CityWorkSummary]:
-    """City id → its latest uploaded summary."""
-    latest: dict[int, CityWorkSummary] = {}
-    for row in CityWorkSummary.objects.filter(campaign=campaign).order_by("city_id", "-uploaded_at", "-pk"):
-        latest.setdefault(row.city_id, row)
-    return latest

@@ -13,5 +13,6 @@ from review.models.voting import (  # noqa: E402
 from review.models.results import (  # noqa: E402
     Certificate, OverrideField, Selection, SelectionEntry, SelectionOverride, SelectionState,
 )
-from review.closing.models import CityWorkSummary  # noqa: E402
+from review.closing.models import WorkDocument, WorkDocumentKind  # noqa: E402
 from review.models.announcements import Announcement  # noqa: E402
+from review.models.paper import PaperShipment, PaperState  # noqa: E402

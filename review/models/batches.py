@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import Tier, ValidationState
+from cases.enums import Stage, Tier, ValidationState
 from cases.models import Campaign, Case, Organisation
 
 
@@ -118,8 +118,8 @@ class DeadlineReminder(models.Model):
     """A reminder mail already sent: the unique key makes the daily job safe to run twice."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
-    holder = models.CharField(max_length=40)  # "organisation:<id>" or "enterprise:<id>"
+    tier = models.PositiveSmallIntegerField(choices=Stage.choices)
+    holder = models.CharField(max_length=40)  # "organisation:<id>", "enterprise:<id>" or "co_organiser:<id>"
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(auto_now_add=True)
 

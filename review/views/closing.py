@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from cases.enums import AuditAction, OrganisationKind, Tier
-from cases.models import Campaign, Organisation
+from cases.models import Campaign, CoOrganiser, Organisation
+from cases.queries import sees_whole_province
 from cases.generation import request_filled_forms
 from cases.rules import can_administer
 from cases.services import record_download
@@ -28,14 +29,26 @@ from review.closing.charts import bar_chart, fill_class
 from review.closing.common import DOCX, XLSX, csv_bytes, xlsx_bytes
 from review.closing.programme import presenters, programme_docx, programme_title, programme_xlsx
 from review.closing.services import close_campaign
+from review.closing.models import WorkDocumentKind
 from review.closing.summaries import (
     build_city_summary,
     city_summary,
-    current_summaries,
     may_see_city_summary,
-    store_city_summary,
     summary_cities_for,
     summary_filename,
+)
+from review.closing.work_documents import (
+    current_document,
+    current_documents,
+    delivery,
+    document_window,
+    holder_from_key,
+    holder_key,
+    is_late,
+    may_read_work_document,
+    may_upload_work_document,
+    own_holders,
+    store_work_document,
 )
 from review.closing.wechat import wechat_csv, wechat_rows, wechat_xlsx
 from review.views.access import campaign_or_404, require_province_reader, require_province_staff
@@ -133,15 +146,38 @@ def programme_export(request, fmt: str):
         "docx": (lambda: programme_docx(campaign), DOCX), "xlsx": (lambda: programme_xlsx(campaign), XLSX)})
 
 
+def _document_card(campaign, holder, user, documents, now) -> dict:
+    """One holder's 活动方案 and 工作总结: the current file (late or not), its window, whether `user` may upload."""
+    slots = []
+    for kind in WorkDocumentKind:
+        document = documents.get((kind, holder_key(holder)))
+        window = document_window(campaign, kind, holder, now)
+        slots.append({"kind": kind, "document": document, "window": window,
+                      "late": document is not None and is_late(document, window)})
+    return {"holder": holder, "key": holder_key(holder), "slots": slots,
+            "is_city": getattr(holder, "kind", None) == OrganisationKind.CITY,
+            "may_upload": may_upload_work_document(user, holder) and campaign.closed_at is None}
+
+
 @login_required
 def summary_list(request):
+    """Every tier's and co-organiser's 活动方案 and 工作总结 (附件1 四(三)): the user's own to upload
+    (a city also gets its generated summary draft); for the province, who has and has not delivered,
+    per city and tier, the co-organisers' to upload for them, and every city's draft."""
     campaign = campaign_or_404()
-    cities = summary_cities_for(request.user, campaign)
-    if not cities:
+    province = sees_whole_province(request.user)
+    holders = own_holders(request.user, campaign)
+    if province:
+        holders += [co for co in CoOrganiser.objects.filter(campaign=campaign) if co not in holders]
+    if not holders and not province:
         raise Http404
-    uploaded = current_summaries(campaign)
-    rows = [{"city": city, "uploaded": uploaded.get(city.pk)} for city in cities]
-    return render(request, "review/closing_summaries.html", {"campaign": campaign, "rows": rows})
+    now = timezone.now()
+    documents = current_documents(campaign)
+    return render(request, "review/closing_summaries.html", {
+        "campaign": campaign, "cards": [_document_card(campaign, holder, request.user, documents, now) for holder in holders],
+        "province": province, "draft_cities": summary_cities_for(request.user, campaign) if province else [],
+        "deliveries": [delivery(campaign, kind, now) for kind in WorkDocumentKind] if province else [],
+    })
 
 
 def _summary_city_or_404(request, city_id: int) -> Organisation:
@@ -160,27 +196,38 @@ def summary_draft(request, city_id: int):
     return _download(build_city_summary(summary), summary_filename(summary), DOCX)
 
 
+def _holder_or_404(request, campaign, holder: str, kind: str, *, upload: bool):
+    found = holder_from_key(campaign, holder)
+    if found is None or kind not in WorkDocumentKind.values:
+        raise Http404
+    allowed = may_upload_work_document if upload else may_read_work_document
+    if not allowed(request.user, found):
+        raise Http404
+    return found
+
+
 @login_required
 @require_POST
-def summary_upload(request, city_id: int):
+def document_upload(request, holder: str, kind: str):
     campaign = campaign_or_404()
-    city = _summary_city_or_404(request, city_id)
+    found = _holder_or_404(request, campaign, holder, kind, upload=True)
     try:
-        store_city_summary(campaign=campaign, city=city, actor=request.user, uploaded_file=request.FILES.get("file"),
-                           now=timezone.now())
+        store_work_document(campaign=campaign, kind=kind, holder=found, actor=request.user,
+                            uploaded_file=request.FILES.get("file"), now=timezone.now())
     except UploadRejected as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("The work summary of %(city)s is uploaded.") % {"city": city.region or city.name})
+        messages.success(request, _("The %(document)s of %(holder)s is uploaded.") % {
+            "document": WorkDocumentKind(kind).label, "holder": found.name})
     return redirect("review:closing_summaries")
 
 
 @login_required
-def summary_download(request, city_id: int):
-    """The summary the city uploaded back."""
+def document_download(request, holder: str, kind: str):
+    """The holder's current 活动方案 or 工作总结 as uploaded."""
     campaign = campaign_or_404()
-    city = _summary_city_or_404(request, city_id)
-    uploaded = current_summaries(campaign).get(city.pk)
+    found = _holder_or_404(request, campaign, holder, kind, upload=False)
+    uploaded = current_document(campaign, kind, found)
     if uploaded is None:
         raise Http404
     from django.http import FileResponse

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cases.documents.spreadsheets import xlsx_row
-from cases.enums import AuditAction, OrganisationKind, Tier
+from cases.enums import AuditAction, OrganisationKind, Stage
 from cases.generation import request_filled_forms
 from cases.rules import can_administer
 from cases.services import record_download
@@ -52,7 +52,7 @@ def province_extend(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            extend_deadline(campaign=campaign, tier=Tier(data["tier"]), closes_on=data["closes_on"], reason=data["reason"],
+            extend_deadline(campaign=campaign, tier=Stage(data["tier"]), closes_on=data["closes_on"], reason=data["reason"],
                             actor=request.user, organisation=data["organisation"], enterprise=data["enterprise"])
         except ValidationError as error:
             form.add_error(None, error)

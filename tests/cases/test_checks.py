@@ -166,3 +166,19 @@ def test_finding_counts_are_kept_beside_the_findings(case_of_unit):
     assert checked.error_count == sum(1 for f in checked.findings if f["severity"] == "error")
     assert checked.error_count >= 2  # not a JPEG, and far below 2 MB
     assert checked.warning_count == sum(1 for f in checked.findings if f["severity"] == "warning")
+
+
+@pytest.mark.django_db
+def test_the_narrative_lengths_are_the_campaigns_and_part_of_the_key(case_of_unit):
+    upload = stored_upload(case_of_unit, UploadSlot.NARRATIVE, conforming_narrative_with_photos(), "案例概要.docx")
+    before = check_upload(upload.pk)
+    campaign = case_of_unit.campaign
+    campaign.narrative_notice_chars, campaign.narrative_max_chars = 100, 150  # shorter than the narrative
+    campaign.save()
+
+    after = check_upload(upload.pk)
+
+    assert [f["rule"] for f in before.findings] == []
+    assert [(f["rule"], f["severity"]) for f in after.findings] == [("narrative.length", "warning")]
+    assert "limit" not in after.findings[0] and "150" in after.findings[0]["message"]
+    assert after.validation_key != before.validation_key

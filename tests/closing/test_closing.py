@@ -22,7 +22,8 @@ from cases.validation.units import describe_bytes
 from cases.workflow import TransitionRefused, transition_case
 from review.closing import dashboard as board
 from review.closing.services import ClosingRefused, close_campaign
-from review.closing.summaries import build_city_summary, city_summary, store_city_summary
+from review.closing.summaries import build_city_summary, city_summary
+from review.closing.work_documents import holder_key, store_work_document
 from review.closing.wechat import wechat_rows
 from review.models import Selection, SelectionEntry
 from tests import factories
@@ -213,21 +214,22 @@ def test_a_city_opens_and_uploads_only_its_own_summary(client, staff):
     draft = client.get(reverse("review:closing_summary_draft", args=[taiyuan.pk]))
     assert draft.status_code == 200 and Document(io.BytesIO(draft.content)).tables
     assert client.get(reverse("review:closing_summary_draft", args=[datong.pk])).status_code == 404
-    assert client.post(reverse("review:closing_summary_upload", args=[datong.pk]),
+    assert client.post(reverse("review:closing_document_upload", args=[holder_key(datong), "summary"]),
                        {"file": SimpleUploadedFile("总结.docx", factories.docx_bytes())}).status_code == 404
     edited = factories.docx_bytes("太原市科协工作总结（修改稿）")
-    client.post(reverse("review:closing_summary_upload", args=[taiyuan.pk]), {"file": SimpleUploadedFile("太原工作总结.docx", edited)})
-    uploaded = client.get(reverse("review:closing_summary_download", args=[taiyuan.pk]))
+    client.post(reverse("review:closing_document_upload", args=[holder_key(taiyuan), "summary"]),
+                {"file": SimpleUploadedFile("太原工作总结.docx", edited)})
+    uploaded = client.get(reverse("review:closing_document_download", args=[holder_key(taiyuan), "summary"]))
     assert b"".join(uploaded.streaming_content) == edited
     with pytest.raises(UploadRejected, match="请以 Word（.docx、.doc）或 PDF 文件上传工作总结。"):
-        store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
-                           uploaded_file=SimpleUploadedFile("总结.txt", b"text"), now=NOW)
+        store_work_document(campaign=campaign, kind="summary", holder=taiyuan, actor=city_staff,
+                            uploaded_file=SimpleUploadedFile("总结.txt", b"text"), now=NOW)
     with pytest.raises(UploadRejected, match="PDF"):  # starts like a PDF, is not one
-        store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
-                           uploaded_file=SimpleUploadedFile("总结.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50), now=NOW)
+        store_work_document(campaign=campaign, kind="summary", holder=taiyuan, actor=city_staff,
+                            uploaded_file=SimpleUploadedFile("总结.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50), now=NOW)
     stamped = factories.pdf_bytes("太原市科协工作总结")
-    row = store_city_summary(campaign=campaign, city=taiyuan, actor=city_staff,
-                             uploaded_file=SimpleUploadedFile("太原工作总结.pdf", stamped), now=NOW)
+    row = store_work_document(campaign=campaign, kind="summary", holder=taiyuan, actor=city_staff,
+                              uploaded_file=SimpleUploadedFile("太原工作总结.pdf", stamped), now=NOW)
     assert row.size == len(stamped)
 
 
@@ -290,7 +292,7 @@ def test_only_provincial_staff_open_the_closing_pages(client, role):
             continue  # the observer's read-only dashboard (tests/review/test_observer.py)
         assert client.get(reverse(name, args=args)).status_code == 404, name
     assert client.post(reverse("review:campaign_close"), {"confirm": "2024"}).status_code == 404
-    if role != Role.CITY_STAFF:
+    if role not in (Role.CITY_STAFF, Role.COUNTY_STAFF):  # they upload their own plan and summary there
         assert client.get(reverse("review:closing_summaries")).status_code == 404
         assert client.get(reverse("review:closing_summary_draft", args=[factories.city("太原市").pk])).status_code == 404
 
@@ -361,8 +363,8 @@ def test_the_close_page_lists_what_is_still_missing_and_the_winner_is_told_after
     winner = world.city_case("太原市", title="焊接机器人柔性产线创新", status=CaseStatus.WINNER)
     factories.upload(winner, UploadSlot.TALK_TEXT, factories.docx_bytes("宣讲"), "宣讲.docx")
     taiyuan = factories.city("太原市")
-    store_city_summary(campaign=campaign, city=taiyuan, actor=staff,
-                       uploaded_file=SimpleUploadedFile("太原工作总结.docx", factories.docx_bytes("总结")), now=NOW)
+    store_work_document(campaign=campaign, kind="summary", holder=taiyuan, actor=staff,
+                        uploaded_file=SimpleUploadedFile("太原工作总结.docx", factories.docx_bytes("总结")), now=NOW)
     client.force_login(staff)
     page = client.get(reverse("review:closing_home")).content.decode()
     assert "1 个优秀案例尚未上传宣讲文字材料、宣讲PPT或视频：焊接机器人柔性产线创新。" in page

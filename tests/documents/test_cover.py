@@ -37,7 +37,8 @@ def test_paper_checklist_lists_the_notices_copies_and_binding_with_tick_boxes(ca
     document = open_docx(cover.build_paper_checklist(case))
 
     texts = [p.text for p in document.paragraphs if p.text]
-    assert texts == ["纸质材料报送清单", "2024年山西省企业典型创新案例征集及宣讲活动", "依据：报送材料要求（附件1）"]
+    assert texts == ["纸质材料报送清单", "2024年山西省企业典型创新案例征集及宣讲活动", "依据：报送材料要求（附件1）",
+                     cover.PROOF_OPTIONAL_NOTE]  # the campaign leaves 证明材料 optional and none are uploaded
     info, checklist = document.tables
     assert rows_text(info) == [["案例名称：", CASE_TITLE], ["地区：", "太原市"], ["单位名称：", UNIT_NAME]]
     assert rows_text(checklist) == [

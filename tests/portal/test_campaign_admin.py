@@ -65,6 +65,8 @@ def change_form_data(campaign: Campaign, **changes) -> dict:
         "presenters_count": campaign.presenters_count, "presenters_per_city_max": campaign.presenters_per_city_max,
         "vote_min_picks": campaign.vote_min_picks, "vote_max_picks": campaign.vote_max_picks,
         "objection_days": campaign.objection_days,
+        "narrative_notice_chars": campaign.narrative_notice_chars, "narrative_max_chars": campaign.narrative_max_chars,
+        "proof_materials": campaign.proof_materials, "forward_requires_paper": campaign.forward_requires_paper,
     }
     values.update(changes)
     data = {}
@@ -76,7 +78,7 @@ def change_form_data(campaign: Campaign, **changes) -> dict:
             data[name] = value.isoformat()
         else:
             data[name] = str(value)
-    for prefix in ("quotas", "criteria", "notice", "contacts"):
+    for prefix in ("quotas", "criteria", "notice", "contacts", "co_organisers"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
                      f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     for name in ("scoring_closes_at", "vote_opens_at", "vote_closes_at"):

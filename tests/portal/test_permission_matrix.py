@@ -49,7 +49,7 @@ CLASSIFICATION = {
     "review:closing_programme_export": PROVINCE_ONLY, "review:closing_archive": PROVINCE_ONLY,
     "review:closing_campaign": PROVINCE_ONLY, "review:closing_campaign_close": PROVINCE_ONLY,
     "review:closing_campaign_archive": PROVINCE_ONLY,
-    "review:closing_summaries": SCOPED,
+    "review:closing_summaries": SCOPED, "review:paper_overview": SCOPED,
     "password_reset": PUBLIC, "password_reset_done": PUBLIC, "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC, "accounts:password_reset_sms": PUBLIC, "accounts:password_reset_sms_confirm": PUBLIC,
     "accounts:register": PUBLIC, "accounts:register_invited": PUBLIC, "accounts:registration_status": SCOPED,
@@ -61,6 +61,7 @@ CLASSIFICATION = {
 OBJECT_ARGUMENTS = {
     "pk": "case", "upload_id": "upload", "batch_id": "batch", "assignment_id": "assignment", "expert_id": "expert",
     "session_id": "session", "number": "certificate", "receipt": "receipt", "city_id": "city", "mail_id": "mail",
+    "holder": "holder", "shipment_id": "shipment",
 }
 FIXED_ARGUMENTS = {"attachment": 4, "slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer",
                    "fmt": "csv", "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned"}
@@ -123,7 +124,13 @@ def worlds():
         Role.PROVINCE_EXPERT: factories.user(Role.PROVINCE_EXPERT, organisation_=factories.province()),
         Role.OBSERVER: factories.user(Role.OBSERVER, organisation_=factories.province()),
     }
+    from review.models import PaperShipment
+
+    shipment = PaperShipment.objects.create(campaign=foreign_case.campaign, sender_tier=Tier.ENTERPRISE, case=foreign_case,
+                                            courier="顺丰速运", tracking_number="SF0000000001", sent_on=timezone.localdate(),
+                                            recorded_at=timezone.now())
     objects = {
+        "holder": f"organisation-{foreign_park.pk}", "shipment": shipment.pk,
         "case": foreign_case.pk, "upload": foreign_upload.pk, "batch": batch.pk, "assignment": assignment.pk,
         "expert": foreign_expert.pk, "city": foreign_city.pk, "session": uuid.uuid4(), "certificate": "SX2024-001-XXXX", "receipt": "NOSUCHRECEIPT",
     }

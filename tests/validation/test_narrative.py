@@ -373,22 +373,53 @@ def test_second_part_is_recognised_by_its_number_when_freely_titled(check):
     assert check(save_docx(document), "narrative", "n.docx") == []
 
 
-def test_length_over_the_limit_is_a_warning_and_at_the_limit_passes(check, context):
-    document = open_docx(conforming_narrative_with_photos())
+def _narrative_of_length(chars: int) -> bytes:
+    """The conforming narrative padded to `chars` 字 as Word counts them."""
     from cases.validation.wordcount import word_count
 
+    document = open_docx(conforming_narrative_with_photos())
     current = sum(word_count(paragraph.text) for paragraph in document.paragraphs)
-    filler = body_paragraph(document, "总结可复制")
-    filler.runs[0].text += "创" * (context.limits.narrative_max_chars - current)
-    at_limit = save_docx(document)
-    filler.runs[0].text += "新"
-    over_limit = save_docx(document)
+    assert current < chars
+    body_paragraph(document, "总结可复制").runs[0].text += "创" * (chars - current)
+    return save_docx(document)
 
-    assert check(at_limit, "narrative", "a.docx") == []
-    findings = check(over_limit, "narrative", "b.docx")
-    assert [(finding.rule, finding.severity, finding.found) for finding in findings] == [
-        ("narrative.length", "warning", str(context.limits.narrative_max_chars + 1))
-    ]
+
+@pytest.mark.parametrize(("chars", "expected"), [
+    (2000, []),
+    (2001, [("narrative.length_notice", "info", "2001")]),
+    (2200, [("narrative.length_notice", "info", "2200")]),
+    (2201, [("narrative.length", "warning", "2201")]),
+])
+def test_length_above_the_notices_2000_is_a_note_and_above_the_tolerance_a_warning(check, chars, expected):
+    findings = check(_narrative_of_length(chars), "narrative", "n.docx")
+
+    assert [(finding.rule, finding.severity, finding.found) for finding in findings] == expected
+
+
+def test_length_note_quotes_the_notice_and_the_tolerance(check):
+    [finding] = check(_narrative_of_length(2100), "narrative", "n.docx")
+
+    assert finding.message == ("The narrative has 2100 characters as Word counts them; the notice asks for generally "
+                               "no more than 2000 (一般不超过2000字).")
+    assert finding.fix.endswith("Above 2200 characters this becomes a warning.")
+
+
+def test_length_limits_are_the_campaigns(check):
+    from dataclasses import replace
+
+    from cases.validation.limits import ValidationContext, campaign_limits
+
+    class Campaign:  # the two numbers a campaign row holds (cases.models.Campaign)
+        narrative_notice_chars = 1500
+        narrative_max_chars = 1800
+
+    limits = campaign_limits(Campaign())
+    context = replace(ValidationContext(unit_name=UNIT_NAME, case_name=TITLE), limits=limits)
+
+    assert [(f.rule, f.severity) for f in check(_narrative_of_length(1700), "narrative", "a.docx", with_context=context)] == [
+        ("narrative.length_notice", "info")]
+    assert [(f.rule, f.severity) for f in check(_narrative_of_length(1801), "narrative", "b.docx", with_context=context)] == [
+        ("narrative.length", "warning")]
 
 
 # --- pictures -------------------------------------------------------------------------------
