@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cases.validation import rules
+from cases.validation.advertising import CATEGORY_LABELS, scan_passage, tells_no_story
 from cases.validation.findings import Finding, join_places
 from cases.validation.fonts import describe_size, font_family, points, size_name
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
@@ -35,6 +36,8 @@ SECOND_PART_NUMBERING = re.compile(r"^\s*(2|二|第二|（二）|\(二\))\s*[\.�
 QUOTE_CHARS = 12
 MIN_NARRATIVE_CHARS = 20  # less is a note such as “见附页”, not a narrative
 LOCATIONS_SHOWN = 3
+PASSAGE_TEXT_CHARS = 600  # a flagged passage is kept this long for highlighting on the pages
+EXCERPT_CHARS = 14  # context either side of the first sign in a location
 
 
 def check_narrative(document: WordDocument, context: ValidationContext) -> list[Finding]:
@@ -90,6 +93,7 @@ def _check_located(document: WordDocument, narrative: NarrativeText, context: Va
     findings += _check_outline(body)
     findings += _check_length(narrative, context)
     findings += _check_pictures(numbered, where, context)
+    findings += check_advertising([(number_of[id(paragraph)], paragraph.text) for paragraph in text_paragraphs])
     return findings
 
 
@@ -386,3 +390,58 @@ def _wrap_problem(paragraph: Paragraph, wrap: str) -> str | None:
         "behind": _("Behind text"),
     }
     return str(names.get(wrap, wrap))
+
+
+# --- advertising tone (严禁以企业宣传、推广等为内容) -----------------------------------------------
+def check_advertising(paragraphs: list[tuple[int, str]]) -> list[Finding]:
+    """narrative.advertising over the narrative's text paragraphs ((number, text), in order): one
+    warning quoting every flagged passage with its signs, and the whole text when it tells no story."""
+    flagged = []
+    counts: dict[str, int] = defaultdict(int)
+    for number, text in paragraphs:
+        scan = scan_passage(text)
+        if scan.flagged:
+            flagged.append((number, text, scan))
+            for category in scan.categories:
+                counts[category] += 1
+    no_story = tells_no_story([text for _number, text in paragraphs])
+    if not flagged and not no_story:
+        return []
+    places = [_passage_location(number, text, scan) for number, text, scan in flagged]
+    if no_story:
+        counts["description"] = max(counts["description"], 1)
+        places.append(_("the whole text: it describes the enterprise and tells no story (people, problem, attempts, result)"))
+    found = join_places([
+        _("%(sign)s in %(count)s passage(s)") % {"sign": CATEGORY_LABELS[category], "count": count}
+        for category, count in ((category, counts[category]) for category in CATEGORY_LABELS) if count
+    ])
+    passages = tuple(
+        {
+            "paragraph": number,
+            "text": text[:PASSAGE_TEXT_CHARS],
+            "marks": [[mark.start, mark.end, mark.category] for mark in scan.shown_marks() if mark.end <= PASSAGE_TEXT_CHARS],
+        }
+        for number, text, scan in flagged
+    )
+    finding = rules.ADVERTISING.finding(found=found, location=join_places(places), count=len(flagged) + (1 if no_story and not flagged else 0))
+    return [Finding(finding.rule, finding.severity, finding.message, finding.expected, finding.found, finding.location, finding.fix, passages)]
+
+
+def _passage_location(number: int, text: str, scan) -> str:
+    """“第5段“……欢迎来电咨询，服务热线……”（联系方式：热线；招揽购买或合作：欢迎来电）”."""
+    marks = scan.shown_marks()
+    first = marks[0].start if marks else 0
+    start, end = max(0, first - EXCERPT_CHARS), min(len(text), first + 2 * EXCERPT_CHARS)
+    excerpt = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    signs: dict[str, list[str]] = defaultdict(list)
+    for mark in marks:
+        word = text[mark.start:mark.end]
+        if len(word) > EXCERPT_CHARS:
+            word = word[:EXCERPT_CHARS] + "…"
+        if word not in signs[mark.category]:
+            signs[mark.category].append(word)
+    described = join_places([
+        _("%(sign)s: %(words)s") % {"sign": CATEGORY_LABELS[category], "words": pgettext("separator between words in a list", ", ").join(words)}
+        for category, words in signs.items()
+    ])
+    return _("paragraph %(number)s “%(excerpt)s” (%(signs)s)") % {"number": number, "excerpt": excerpt, "signs": described}
