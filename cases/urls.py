@@ -9,6 +9,8 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/recommendation-form.docx", views.blank_form, name="blank_form"),
+    # The blank 案例概要 (issue 18): public, the campaign page links to it too.
+    path("cases/narrative-template.docx", views.narrative_template_download, name="narrative_template"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/autosave/", views.case_autosave, name="case_autosave"),

@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
+from cases.documents.narrative_template import narrative_template
 from cases.documents.package import package_filename, stream_package
 from cases.documents.recommendation_form import build_blank_form, form_title, printed_form_fingerprint
 from cases.documents.wechat import suggest_short_names, wechat_display_name
@@ -497,6 +500,18 @@ def blank_form(request):
     if campaign is None:
         raise Http404
     return _docx_response(build_blank_form(campaign), join_name(form_title(campaign), extension="docx"))
+
+
+@lru_cache(maxsize=1)
+def _narrative_template_bytes() -> bytes:
+    return narrative_template()  # the same for everyone: built once per process (about 0.3 s)
+
+
+def narrative_template_download(request):
+    """The blank 案例概要 in the notice's format, for anyone (the public campaign page links here)."""
+    response = HttpResponse(_narrative_template_bytes(), content_type=DOCX)
+    response["Content-Disposition"] = content_disposition_header(True, "案例概要模板.docx")
+    return response
 
 
 def document_wait_page(request, *, title: str, progress=None, back_url: str) -> HttpResponse:
