@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_resumable
+from cases import views, views_fixes, views_resumable
 
 app_name = "cases"
 urlpatterns = [
@@ -24,6 +24,13 @@ urlpatterns = [
     path("cases/<int:pk>/package.zip", views.package_download, name="package"),
     path("cases/<int:pk>/proof-cover.docx", views.proof_cover, name="proof_cover"),
     path("cases/<int:pk>/paper-checklist.docx", views.paper_checklist, name="paper_checklist"),
+    # 一键修正格式 (issue 18): ask, watch, read the changes, accept or discard, download.
+    path("cases/<int:pk>/narrative-fix/", views_fixes.fix_request, name="fix_request"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/", views_fixes.fix_detail, name="fix_detail"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/accept/", views_fixes.fix_accept, name="fix_accept"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/discard/", views_fixes.fix_discard, name="fix_discard"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/fixed.docx", views_fixes.fix_download, name="fix_download"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/<str:which>.png", views_fixes.fix_preview, name="fix_preview"),
     # The winners' materials (附件1 七、八) and the resumable upload protocol (cases/resumable.py).
     path("cases/<int:pk>/winner-files/", views_resumable.winner_files, name="winner_files"),
     path("cases/<int:pk>/winner-files/<str:slot>/", views_resumable.winner_slot_status, name="winner_slot_status"),
