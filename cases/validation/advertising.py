@@ -223,10 +223,10 @@ def _scan_sentence(scan: PassageScan, sentence: str, offset: int, words: Lexicon
             scan.marks.append(Mark(offset + start, offset + tokens[index + invitation - 1][2], "call", STRONG))
             index += invitation
             continue
-        claim = _ranking_claim(tokens, index, words)
+        back, claim = _ranking_claim(tokens, index, words)
         if claim:
-            if not has_evidence:
-                scan.marks.append(Mark(offset + start, offset + tokens[index + claim - 1][2], "absolute", STRONG))
+            if not has_evidence:  # marked from the scope word on: 国内最大, 行业第一
+                scan.marks.append(Mark(offset + tokens[index - back][1], offset + tokens[index + claim - 1][2], "absolute", STRONG))
             index += claim
             continue
         length, category, weight = _longest_term(texts, index, words)
@@ -268,18 +268,20 @@ def _invitation(texts: list[str], index: int, words: Lexicon) -> int:
     return 0
 
 
-def _ranking_claim(tokens: list[tuple[str, int, int]], index: int, words: Lexicon) -> int:
-    """How many words from `index` make an absolute claim (最先进, 国内最大, 行业第一), or 0."""
+def _ranking_claim(tokens: list[tuple[str, int, int]], index: int, words: Lexicon) -> tuple[int, int]:
+    """(words before `index` that belong to it, words from `index`) of an absolute claim at `index`
+    (最先进, 国内最大, 行业第一), or (0, 0)."""
     token = tokens[index][0]
     following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
     if token == "最" and following in words.superlative_adjectives:
-        return 2
+        return 0, 2
     if len(token) > 1 and token.startswith("最") and token[1:] in words.superlative_adjectives:
-        return 1
-    is_ranked = token in words.ranked_words or token.startswith("最")
-    if is_ranked and any(tokens[back][0] in words.scope_words for back in range(max(0, index - SCOPE_LOOKBACK), index)):
-        return 1
-    return 0
+        return 0, 1
+    if token in words.ranked_words or token.startswith("最"):
+        for back in range(1, min(SCOPE_LOOKBACK, index) + 1):
+            if tokens[index - back][0] in words.scope_words:
+                return back, 1
+    return 0, 0
 
 
 def _scan_catalogue(scan: PassageScan, sentence: str, offset: int, texts: list[str], words: Lexicon) -> None:

@@ -158,3 +158,18 @@ def test_promotional_narrative_is_marked_in_the_inbox_and_its_passages_on_the_ca
     assert "宣传性" not in next(row for row in rows if plain.title in row)
     assert '<mark class="ad-sign" title="联系方式">服务热线</mark>' in review
     assert '<mark class="ad-sign" title="招揽购买或合作">欢迎新老客户来电</mark>' in review
+
+
+def test_the_enterprise_sees_the_warning_with_the_reason_before_submitting(client, world):
+    case, member, _reviewer, _park = world
+    document = open_docx(conforming_narrative_with_photos())
+    next(p for p in document.paragraphs if p.text.startswith("总结可复制")).runs[0].text = "本产品是国内唯一一款同类设备，欢迎来电订购。"
+    checked_narrative(case, save_docx(document))
+    client.force_login(member)
+
+    overview = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    files = client.get(reverse("cases:case_files", args=[case.pk])).content.decode()
+
+    assert "您的案例概要中有读起来像企业宣传的文字" in overview
+    assert '<mark class="ad-sign" title="绝对化用语">国内唯一</mark>' in files
+    assert "把标出的文字改写成故事的一部分" in files
