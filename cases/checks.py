@@ -21,6 +21,7 @@ from cases.previews import queue_preview_after_check
 from cases.slots import SLOT_RULES
 from cases.validation import RULESET_VERSION, validate_file
 from cases.validation.limits import ValidationContext, campaign_limits
+from cases.validation.rules import ADVERTISING
 
 COPY_CHUNK = 1024 * 1024
 
@@ -106,6 +107,7 @@ def check_upload(upload_id: int) -> Upload | None:
             validation_state=ValidationState.DONE, validation_key=key, findings=findings, validated_at=timezone.now(),
             error_count=sum(1 for finding in findings if finding["severity"] == "error"),
             warning_count=sum(1 for finding in findings if finding["severity"] == "warning"),
+            advertising=any(finding["rule"] == ADVERTISING.code for finding in findings),
         )
         upload.refresh_from_db()
         # Previews are made as soon as the file is known to be openable, so the first reader finds it ready.

@@ -83,5 +83,13 @@ def generate_filled_form_task(case_id: int) -> str:
     return generate_filled_form(case_id)
 
 
+@shared_task(name="cases.fix_narrative", acks_late=True)
+def fix_narrative_task(fix_id: int) -> str:
+    """一键修正格式: rewrite the narrative to the notice's format and store the result (id in; safe to run twice)."""
+    from cases.narrative_fixes import run_narrative_fix
+
+    return run_narrative_fix(fix_id)
+
+
 # Registered with the worker here; defined beside the resumable upload protocol.
 from cases.resumable import discard_expired_resumable_uploads  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_resumable
+from cases import views, views_fixes, views_resumable
 
 app_name = "cases"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/recommendation-form.docx", views.blank_form, name="blank_form"),
+    # The blank 案例概要 (issue 18): public, the campaign page links to it too.
+    path("cases/narrative-template.docx", views.narrative_template_download, name="narrative_template"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/autosave/", views.case_autosave, name="case_autosave"),
@@ -23,6 +25,13 @@ urlpatterns = [
     path("cases/<int:pk>/photos.zip", views.photo_folder_download, name="photo_folder"),
     path("cases/<int:pk>/proof-cover.docx", views.proof_cover, name="proof_cover"),
     path("cases/<int:pk>/paper-checklist.docx", views.paper_checklist, name="paper_checklist"),
+    # 一键修正格式 (issue 18): ask, watch, read the changes, accept or discard, download.
+    path("cases/<int:pk>/narrative-fix/", views_fixes.fix_request, name="fix_request"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/", views_fixes.fix_detail, name="fix_detail"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/accept/", views_fixes.fix_accept, name="fix_accept"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/discard/", views_fixes.fix_discard, name="fix_discard"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/fixed.docx", views_fixes.fix_download, name="fix_download"),
+    path("cases/<int:pk>/narrative-fix/<int:fix_id>/<str:which>.png", views_fixes.fix_preview, name="fix_preview"),
     # The winners' materials (附件1 七、八) and the resumable upload protocol (cases/resumable.py).
     path("cases/<int:pk>/winner-files/", views_resumable.winner_files, name="winner_files"),
     path("cases/<int:pk>/winner-files/<str:slot>/", views_resumable.winner_slot_status, name="winner_slot_status"),

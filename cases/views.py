@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -19,10 +21,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from cases.documents.cover import build_paper_checklist, build_proof_cover
 from cases.documents.naming import join_name
+from cases.documents.narrative_template import narrative_template
 from cases.documents.package import package_filename, photo_folder_filename, stream_package, stream_photo_folder
 from cases.documents.recommendation_form import build_blank_form, form_title, printed_form_fingerprint
 from cases.documents.wechat import suggest_short_names, wechat_display_name
-from cases.enums import AuditAction, CaseStatus, Tier, ValidationState
+from cases.enums import AuditAction, CaseStatus, Tier, UploadSlot, ValidationState
 from cases.forms import CaseForm, DirectoryImportForm
 from cases.generation import request_filled_form, request_filled_forms
 from cases.deadlines import winner_materials_window
@@ -30,6 +33,7 @@ from cases.guidance import case_guidance, cases_guidance, new_case_refusal, new_
 from cases.importing import import_directory
 from cases.importing_template import build_import_template
 from cases.models import Case
+from cases.narrative_fixes import fix_offer, open_fix
 from cases.queries import (
     PRINTED_FORM_KEY,
     SUBMISSION_REQUIRED_FIELDS,
@@ -372,10 +376,12 @@ def case_detail(request, pk: int):
     return render(request, "cases/case_detail.html", context)
 
 
-def _slot_context(case: Case, slot: str, current: dict, earlier: dict, editable: bool) -> dict:
+def _slot_context(case: Case, slot: str, current: dict, earlier: dict, editable: bool, user=None) -> dict:
     rule = slot_rules_for(case.campaign)[slot]
     files = current.get(slot, [])
+    offered = slot == UploadSlot.NARRATIVE and bool(files) and user is not None and fix_offer(case, files[0], user)
     return {
+        "fix_offered": offered, "open_fix": open_fix(files[0]) if offered else None,
         "case": case, "rule": rule, "slot": slot, "files": files, "earlier": earlier.get(slot, []),
         "editable": editable, "max_bytes": rule.max_bytes(), "max_size": describe_bytes(rule.max_bytes()),
         "checking": any(upload.validation_state in (ValidationState.PENDING, ValidationState.RUNNING) for upload in files),
@@ -387,7 +393,7 @@ def case_files(request, pk: int):
     case = _visible_case_or_404(request, pk)
     editable = may_act_for_tier(request.user, case, Tier.ENTERPRISE) and is_editable(case, timezone.now())
     current, earlier = case_uploads(case)
-    slots = [_slot_context(case, slot, current, earlier, editable) for slot in SUBMISSION_SLOTS]
+    slots = [_slot_context(case, slot, current, earlier, editable, request.user) for slot in SUBMISSION_SLOTS]
     return render(request, "cases/upload_list.html", {"case": case, "slots": slots, "editable": editable})
 
 
@@ -399,7 +405,7 @@ def slot_status(request, pk: int, slot: str):
     case = _visible_case_or_404(request, pk)
     editable = may_act_for_tier(request.user, case, Tier.ENTERPRISE) and is_editable(case, timezone.now())
     current, earlier = case_uploads(case)
-    return render(request, "cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable))
+    return render(request, "cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable, request.user))
 
 
 @csrf_exempt
@@ -434,7 +440,7 @@ def _receive_upload(request, case: Case, slot: str, handler: SlotUploadHandler):
     if _wants_json(request):
         current, earlier = case_uploads(case)
         editable = is_editable(case, timezone.now())
-        html = render_to_string("cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable), request)
+        html = render_to_string("cases/upload_slot.html", _slot_context(case, slot, current, earlier, editable, request.user), request)
         if error:
             return JsonResponse({"ok": False, "message": error, "html": html}, status=400)
         return JsonResponse({"ok": True, "message": message, "html": html, "upload": upload.pk})
@@ -505,6 +511,18 @@ def blank_form(request):
     if campaign is None:
         raise Http404
     return _docx_response(build_blank_form(campaign), join_name(form_title(campaign), extension="docx"))
+
+
+@lru_cache(maxsize=1)
+def _narrative_template_bytes() -> bytes:
+    return narrative_template()  # the same for everyone: built once per process (about 0.3 s)
+
+
+def narrative_template_download(request):
+    """The blank 案例概要 in the notice's format, for anyone (the public campaign page links here)."""
+    response = HttpResponse(_narrative_template_bytes(), content_type=DOCX)
+    response["Content-Disposition"] = content_disposition_header(True, "案例概要模板.docx")
+    return response
 
 
 def document_wait_page(request, *, title: str, progress=None, back_url: str) -> HttpResponse:

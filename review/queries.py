@@ -237,7 +237,7 @@ def staff_membership_for(user, organisation_id: int | None, *, with_province: bo
 
 def with_problem_counts(cases):
     """Annotate each case with the errors and warnings of its current files (two subqueries, no N+1)."""
-    from django.db.models import IntegerField, OuterRef, Subquery, Sum
+    from django.db.models import Exists, IntegerField, OuterRef, Subquery, Sum
     from django.db.models.functions import Coalesce
 
     from cases.models import Upload
@@ -252,7 +252,9 @@ def with_problem_counts(cases):
             0,
         )
 
-    return cases.annotate(error_total=total("error_count"), warning_total=total("warning_count"))
+    # 宣传性 (issue 18): the current narrative (or form) was flagged by narrative.advertising.
+    advertising = Exists(Upload.objects.filter(case=OuterRef("pk"), superseded_at__isnull=True, advertising=True))
+    return cases.annotate(error_total=total("error_count"), warning_total=total("warning_count"), advertising=advertising)
 
 
 INBOX_COLUMNS = (

@@ -1,9 +1,12 @@
 """The 案例概要 narrative as the notice wants it (附件1/附件3 格式要求), generated as .docx.
 
 `build_conforming_narrative(title=..., unit_name=..., photos=[...])` gives a document that passes
-every `narrative` rule of cases.validation (the validators' self-test). Without photos it is the
-downloadable template: it then fails `narrative.image_count` only (no pictures yet), and its body
-holds the notice's outline with short writing prompts.
+every `narrative` rule of cases.validation (the validators' self-test). Without photos it fails
+`narrative.image_count` only (no pictures yet). `narrative_template()` is the blank 案例概要 users
+download (cases:narrative_template): title and subtitle placeholders, the notice's outline with
+short writing prompts, and a placeholder picture (≥ 2 MB, anchored Top and Bottom) where each photo
+goes, so it passes every rule as shipped and each placeholder is replaced by right-click → Change
+Picture. The fixer (cases.documents.narrative_fix) copies its styles and page setup.
 
 Formatting is put where Word users expect it, so that what they type stays conforming: the title
 in the built-in style Heading 1 (三号黑体), the subtitle in its own style (三号楷体), the body in
@@ -24,7 +27,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from cases.validation.limits import NOTICE_FORMAT
 
@@ -32,6 +35,14 @@ LATIN_FONT = "Times New Roman"
 SUBTITLE_STYLE = "Narrative Subtitle"
 PICTURE_WIDTH = Cm(14.5)
 PICTURE_SIDE_DISTANCE = "114300"  # EMU, Word's default 0.32 cm
+# Page setup (the notice sets none): A4 with the margins of Chinese Word's default Normal template.
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)
+MARGIN_TOP_BOTTOM, MARGIN_LEFT_RIGHT = Cm(2.54), Cm(3.17)
+TEMPLATE_TITLE = "案例标题（一句话讲清创新故事）"
+TEMPLATE_UNIT = "完成单位全称"
+PLACEHOLDER_SIZE = (2400, 1600)  # landscape 3:2, as the case photos
+PLACEHOLDER_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+PLACEHOLDER_LABEL = "此处放照片：右键 → 更改图片（原图不小于2MB）"
 
 # (outline heading, writing prompt, photos inserted after the part: how many)
 OUTLINE = (
@@ -51,6 +62,7 @@ def build_conforming_narrative(*, title: str, unit_name: str, photos: list[bytes
     """A narrative .docx meeting the notice's format; `photos` are JPEG bytes in order
     (企业外景, 实物图, 场景图). Pictures keep their original bytes, so ≥ 2 MB photos stay ≥ 2 MB."""
     document = Document()
+    _set_page(document)
     _set_defaults(document)
     _set_body_style(document.styles["Normal"])
     _set_title_style(document.styles["Heading 1"])
@@ -71,6 +83,41 @@ def build_conforming_narrative(*, title: str, unit_name: str, photos: list[bytes
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def narrative_template() -> bytes:
+    """The blank 案例概要 for download: passes every rule of the notice as shipped (tested)."""
+    placeholder = placeholder_photo()
+    photo_count = sum(count for _heading, _prompt, count in OUTLINE)
+    return build_conforming_narrative(title=TEMPLATE_TITLE, unit_name=TEMPLATE_UNIT, photos=[placeholder] * photo_count)
+
+
+def placeholder_photo() -> bytes:
+    """A light-grey 3:2 JPEG saying where the photo goes. Fine grain keeps it above the notice's
+    2 MB (a smooth picture would compress to a few kB and break the size rule); the three
+    placeholders share one image part of the .docx (python-docx stores identical images once)."""
+    import random
+
+    width, height = PLACEHOLDER_SIZE
+    grain = Image.frombytes("L", PLACEHOLDER_SIZE, random.Random(2024).randbytes(width * height))
+    image = Image.merge("RGB", [grain.point(lambda value: 196 + value // 5)] * 3)
+    draw = ImageDraw.Draw(image)
+    try:
+        font = ImageFont.truetype(PLACEHOLDER_FONT, 96)
+    except OSError:  # no CJK font installed: the grey box alone still marks the place
+        font = None
+    if font is not None:
+        draw.text((width // 2, height // 2), PLACEHOLDER_LABEL, fill=(90, 90, 90), font=font, anchor="mm")
+    buffer = BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def _set_page(document) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.top_margin = section.bottom_margin = MARGIN_TOP_BOTTOM
+    section.left_margin = section.right_margin = MARGIN_LEFT_RIGHT
 
 
 def _set_fonts(properties, east_asian: str) -> None:

@@ -1,6 +1,7 @@
 from cases.models.audit import AuditEvent, CaseTransition, DeadlineExtension
 from cases.models.campaign import CAMPAIGN_TIME_ZONE, Campaign, CoOrganiser
 from cases.models.case import Case
+from cases.models.fixes import FixDecision, NarrativeFix
 from cases.models.generated import GeneratedDocument
 from cases.models.notice import CampaignContact, CampaignNotice
 from cases.models.organisations import Enterprise, Membership, Organisation
@@ -8,6 +9,6 @@ from cases.models.resumable import ResumableState, ResumableUpload
 from cases.models.uploads import Upload, upload_storage_path
 
 __all__ = [
-    "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "CampaignContact", "CampaignNotice", "Case", "CaseTransition", "CoOrganiser", "DeadlineExtension", "Enterprise",
-    "GeneratedDocument", "Membership", "Organisation", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
+    "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "CampaignContact", "CampaignNotice", "Case", "CaseTransition", "CoOrganiser", "DeadlineExtension", "Enterprise", "FixDecision",
+    "GeneratedDocument", "Membership", "NarrativeFix", "Organisation", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
 ]

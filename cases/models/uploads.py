@@ -49,6 +49,8 @@ class Upload(models.Model):
     error_count = models.PositiveSmallIntegerField(_("errors"), default=0)
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     validated_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # The check found passages reading as promotion (narrative.advertising): the inbox's 宣传性 mark.
+    advertising = models.BooleanField(_("reads as promotion"), default=False)
 
     class Meta:
         verbose_name = _("uploaded file")

@@ -41,14 +41,24 @@ class Finding:
     location: str = ""
     fix: str = ""
     detail: str = ""
+    # Passages to show highlighted (narrative.advertising): ({"paragraph", "text", "marks":
+    # [[start, end, category], ...]}, ...). Left out of to_dict() when empty, so every other
+    # finding keeps its seven keys.
+    passages: tuple = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if not self.passages:
+            del data["passages"]
+        else:
+            data["passages"] = [dict(passage) for passage in self.passages]
+        return data
 
     def within(self, outer_location: str) -> Finding:
         """The same finding, located inside `outer_location` (a zip member, a converted file)."""
         inner = f"{outer_location} › {self.location}" if self.location else outer_location
-        return Finding(self.rule, self.severity, self.message, self.expected, self.found, inner, self.fix, self.detail)
+        return Finding(self.rule, self.severity, self.message, self.expected, self.found, inner, self.fix,
+                       detail=self.detail, passages=self.passages)
 
 
 @dataclass(frozen=True)

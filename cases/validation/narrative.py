@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cases.validation import rules
+from cases.validation.advertising import CATEGORY_LABELS, scan_passage, tells_no_story
 from cases.validation.findings import Finding, join_places
 from cases.validation.fonts import describe_size, font_family, points, size_name
 from cases.validation.limits import NOTICE_FORMAT, ValidationContext
@@ -35,12 +37,14 @@ SECOND_PART_NUMBERING = re.compile(r"^\s*(2|二|第二|（二）|\(二\))\s*[\.�
 QUOTE_CHARS = 12
 MIN_NARRATIVE_CHARS = 20  # less is a note such as “见附页”, not a narrative
 LOCATIONS_SHOWN = 3
+PASSAGE_TEXT_CHARS = 600  # a flagged passage is kept this long for highlighting on the pages
+EXCERPT_CHARS = 14  # context either side of the first sign in a location
 
 
 def check_narrative(document: WordDocument, context: ValidationContext) -> list[Finding]:
     """The narrative slot: the narrative alone, or inside a 推荐表 someone uploaded here."""
     narrative = locate_narrative(document, TITLE_STYLE_NAMES)
-    if _is_empty(narrative):
+    if is_empty(narrative):
         return [rules.NARRATIVE_EMPTY.finding(found=_("%(count)s characters") % {"count": _text_size(narrative)})]
     return _check_located(document, narrative, context)
 
@@ -54,7 +58,7 @@ def check_form_word(document: WordDocument, context: ValidationContext) -> list[
     narrative = locate_narrative(document, TITLE_STYLE_NAMES)
     if narrative.layout == "document":
         return [rules.FORM_NOT_RECOGNISED.finding()]
-    if _is_empty(narrative):
+    if is_empty(narrative):
         return [rules.FORM_WITHOUT_NARRATIVE.finding()]
     return _check_located(document, narrative, context)
 
@@ -63,24 +67,43 @@ def _text_size(narrative: NarrativeText) -> int:
     return sum(word_count(paragraph.text) for paragraph in narrative.paragraphs if paragraph.has_text)
 
 
-def _is_empty(narrative: NarrativeText) -> bool:
+def is_empty(narrative: NarrativeText) -> bool:
     # Fewer characters than a sentence and no picture: a note such as “见附页”, not a narrative.
     return _text_size(narrative) < MIN_NARRATIVE_CHARS and not any(paragraph.pictures for paragraph in narrative.paragraphs)
 
 
-def _check_located(document: WordDocument, narrative: NarrativeText, context: ValidationContext) -> list[Finding]:
+@dataclass
+class NarrativeParts:
+    """The narrative's paragraphs as the rules see them: `numbered` (those with text or pictures,
+    numbered from 1 in locations), the title, the subtitle (None if nothing follows the title) and
+    the body (text paragraphs after the subtitle, picture captions excepted). The format fixer
+    (cases.documents.narrative_fix) rewrites exactly these, so its output meets these rules."""
+
+    numbered: list[Paragraph]
+    text_paragraphs: list[Paragraph]
+    title: Paragraph
+    subtitle: Paragraph | None
+    body: list[Paragraph]
+
+
+def narrative_parts(document: WordDocument, narrative: NarrativeText) -> NarrativeParts:
+    """Title, subtitle and body of a located, non-empty narrative."""
     numbered = [paragraph for paragraph in narrative.paragraphs if paragraph.has_text or paragraph.pictures]
     text_paragraphs = [paragraph for paragraph in numbered if paragraph.has_text]
-    number_of = {id(paragraph): index + 1 for index, paragraph in enumerate(numbered)}
-
-    def where(paragraph: Paragraph) -> str:
-        return paragraph_location(number_of[id(paragraph)], paragraph.text)
-
     title = _choose_title(document, text_paragraphs)
     after_title = text_paragraphs[text_paragraphs.index(title) + 1 :]
     subtitle = after_title[0] if after_title else None
     first_body = numbered.index(subtitle) + 1 if subtitle else numbered.index(title) + 1
-    body = _body_paragraphs(numbered[first_body:])
+    return NarrativeParts(numbered, text_paragraphs, title, subtitle, _body_paragraphs(numbered[first_body:]))
+
+
+def _check_located(document: WordDocument, narrative: NarrativeText, context: ValidationContext) -> list[Finding]:
+    parts = narrative_parts(document, narrative)
+    numbered, text_paragraphs, title, subtitle, body = parts.numbered, parts.text_paragraphs, parts.title, parts.subtitle, parts.body
+    number_of = {id(paragraph): index + 1 for index, paragraph in enumerate(numbered)}
+
+    def where(paragraph: Paragraph) -> str:
+        return paragraph_location(number_of[id(paragraph)], paragraph.text)
 
     findings: list[Finding] = []
     findings += _check_title(document, title, where(title))
@@ -90,6 +113,7 @@ def _check_located(document: WordDocument, narrative: NarrativeText, context: Va
     findings += _check_outline(body)
     findings += _check_length(narrative, context)
     findings += _check_pictures(numbered, where, context)
+    findings += check_advertising([(number_of[id(paragraph)], paragraph.text) for paragraph in text_paragraphs])
     return findings
 
 
@@ -103,12 +127,12 @@ def paragraph_location(number: int, text: str) -> str:
 
 def _choose_title(document: WordDocument, text_paragraphs: list[Paragraph]) -> Paragraph:
     for paragraph in text_paragraphs[:TITLE_SEARCH_DEPTH]:
-        if _style_name(document, paragraph) in TITLE_STYLE_NAMES:
+        if style_name_of(document, paragraph) in TITLE_STYLE_NAMES:
             return paragraph
     return text_paragraphs[0]
 
 
-def _style_name(document: WordDocument, paragraph: Paragraph) -> str:
+def style_name_of(document: WordDocument, paragraph: Paragraph) -> str:
     formatting = document.formatting
     return normalise_style_name(formatting.style_name(formatting.paragraph_style_id(paragraph.element)))
 
@@ -171,7 +195,7 @@ def _labelled_size(resolved: Resolved) -> str:
     return _size_text(resolved)
 
 
-def _wrong_font(document: WordDocument, paragraph: Paragraph, family: str) -> Resolved | None:
+def wrong_font(document: WordDocument, paragraph: Paragraph, family: str) -> Resolved | None:
     """The first Chinese run whose effective East Asian font is not `family`."""
     for run, text in paragraph.runs:
         if not contains_cjk(text):
@@ -182,7 +206,7 @@ def _wrong_font(document: WordDocument, paragraph: Paragraph, family: str) -> Re
     return None
 
 
-def _wrong_size(document: WordDocument, paragraph: Paragraph, half_points: int) -> Resolved | None:
+def wrong_size(document: WordDocument, paragraph: Paragraph, half_points: int) -> Resolved | None:
     for run, text in paragraph.runs:
         if not text.strip():
             continue
@@ -202,7 +226,7 @@ def _paragraph_size(document: WordDocument, paragraph: Paragraph) -> int:
 # --- title and subtitle ---------------------------------------------------------------------
 def _check_title(document: WordDocument, title: Paragraph, location: str) -> list[Finding]:
     findings: list[Finding] = []
-    if _style_name(document, title) not in TITLE_STYLE_NAMES:
+    if style_name_of(document, title) not in TITLE_STYLE_NAMES:
         stored_name = document.formatting.style_name(document.formatting.paragraph_style_id(title.element))
         style = display_style_name(stored_name) if stored_name else _("no style")
         findings.append(rules.TITLE_STYLE.finding(found=style, location=location))
@@ -224,11 +248,11 @@ def _check_subtitle(document: WordDocument, subtitle: Paragraph, location: str, 
 
 
 def _font_and_size(rule, document: WordDocument, paragraph: Paragraph, location: str, family: str, half_points: int) -> list[Finding]:
-    wrong_font = _wrong_font(document, paragraph, family)
-    wrong_size = _wrong_size(document, paragraph, half_points)
-    if wrong_font is None and wrong_size is None:
+    found_font = wrong_font(document, paragraph, family)
+    found_size = wrong_size(document, paragraph, half_points)
+    if found_font is None and found_size is None:
         return []
-    parts = ([_labelled_font(wrong_font)] if wrong_font else []) + ([_labelled_size(wrong_size)] if wrong_size else [])
+    parts = ([_labelled_font(found_font)] if found_font else []) + ([_labelled_size(found_size)] if found_size else [])
     return [rule.finding(found=join_places(parts), location=location, size=size_name(half_points), font=family)]
 
 
@@ -236,18 +260,18 @@ def _font_and_size(rule, document: WordDocument, paragraph: Paragraph, location:
 def _check_body(document: WordDocument, body: list[Paragraph], where) -> list[Finding]:
     offenders: dict[str, dict[str, list[Paragraph]]] = {name: defaultdict(list) for name in ("font", "size", "indent", "spacing")}
     for paragraph in body:
-        wrong_font = _wrong_font(document, paragraph, NOTICE_FORMAT.body_font_family)
-        if wrong_font is not None:
-            offenders["font"][_font_text(wrong_font)].append(paragraph)
-        wrong_size = _wrong_size(document, paragraph, NOTICE_FORMAT.body_size_half_points)
-        if wrong_size is not None:
-            offenders["size"][_size_text(wrong_size)].append(paragraph)
-        indent_problem = _indent_problem(document, paragraph)
-        if indent_problem:
-            offenders["indent"][indent_problem].append(paragraph)
-        spacing_problem = _spacing_problem(document, paragraph)
-        if spacing_problem:
-            offenders["spacing"][spacing_problem].append(paragraph)
+        found_font = wrong_font(document, paragraph, NOTICE_FORMAT.body_font_family)
+        if found_font is not None:
+            offenders["font"][_font_text(found_font)].append(paragraph)
+        found_size = wrong_size(document, paragraph, NOTICE_FORMAT.body_size_half_points)
+        if found_size is not None:
+            offenders["size"][_size_text(found_size)].append(paragraph)
+        found_indent = indent_problem(document, paragraph)
+        if found_indent:
+            offenders["indent"][found_indent].append(paragraph)
+        found_spacing = spacing_problem(document, paragraph)
+        if found_spacing:
+            offenders["spacing"][found_spacing].append(paragraph)
 
     parameters = {
         "font": NOTICE_FORMAT.body_font_family,
@@ -269,7 +293,7 @@ def _locations(paragraphs: list[Paragraph], where) -> str:
     return shown
 
 
-def _indent_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
+def indent_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
     """None when the first line is indented 2 characters; otherwise what it is, for users."""
     resolved = document.formatting.first_line_indent(paragraph.element)
     group: dict[str, int] = resolved.value
@@ -293,7 +317,7 @@ def _indent_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
     return _with_source(found, resolved.source)
 
 
-def _spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
+def spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None:
     resolved = document.formatting.line_spacing(paragraph.element)
     line, rule = resolved.value
     if rule == "exact" and line == NOTICE_FORMAT.line_spacing_twips:
@@ -305,11 +329,11 @@ def _spacing_problem(document: WordDocument, paragraph: Paragraph) -> str | None
     elif rule == "atLeast":
         found = _("At least %(points)s pt") % {"points": _number(line / 20)}
     else:
-        found = _spacing_in_lines(line)
+        found = spacing_in_lines(line)
     return _with_source(found, resolved.source)
 
 
-def _spacing_in_lines(line: int) -> str:
+def spacing_in_lines(line: int) -> str:
     """Line spacing in lines, with the names of Word's Line spacing list (单倍行距, 1.5 倍行距 ...)."""
     if line == 240:
         return pgettext("line spacing", "Single")
@@ -368,13 +392,13 @@ def _check_pictures(paragraphs: list[Paragraph], where, context: ValidationConte
             findings.append(rules.IMAGE_SIZE.finding(found=_("a linked picture, not embedded"), location=where(paragraph), limit=describe_bytes(minimum)))
         elif picture.size < minimum:
             findings.append(rules.IMAGE_SIZE.finding(found=describe_bytes(picture.size), location=where(paragraph), limit=describe_bytes(minimum)))
-        wrap_problem = _wrap_problem(paragraph, picture.wrap)
-        if wrap_problem:
-            findings.append(rules.IMAGE_WRAP.finding(found=wrap_problem, location=where(paragraph)))
+        found_wrap = wrap_problem(paragraph, picture.wrap)
+        if found_wrap:
+            findings.append(rules.IMAGE_WRAP.finding(found=found_wrap, location=where(paragraph)))
     return findings
 
 
-def _wrap_problem(paragraph: Paragraph, wrap: str) -> str | None:
+def wrap_problem(paragraph: Paragraph, wrap: str) -> str | None:
     if wrap == "topAndBottom":
         return None
     if wrap == "inline":
@@ -389,3 +413,59 @@ def _wrap_problem(paragraph: Paragraph, wrap: str) -> str | None:
         "behind": _("Behind text"),
     }
     return str(names.get(wrap, wrap))
+
+
+# --- advertising tone (严禁以企业宣传、推广等为内容) -----------------------------------------------
+def check_advertising(paragraphs: list[tuple[int, str]]) -> list[Finding]:
+    """narrative.advertising over the narrative's text paragraphs ((number, text), in order): one
+    warning quoting every flagged passage with its signs, and the whole text when it tells no story."""
+    flagged = []
+    counts: dict[str, int] = defaultdict(int)
+    for number, text in paragraphs:
+        scan = scan_passage(text)
+        if scan.flagged:
+            flagged.append((number, text, scan))
+            for category in scan.categories:
+                counts[category] += 1
+    no_story = tells_no_story([text for _number, text in paragraphs])
+    if not flagged and not no_story:
+        return []
+    places = [_passage_location(number, text, scan) for number, text, scan in flagged]
+    if no_story:
+        counts["description"] = max(counts["description"], 1)
+        places.append(_("the whole text: it describes the enterprise and tells no story (people, problem, attempts, result)"))
+    found = join_places([
+        _("%(sign)s in %(count)s passage(s)") % {"sign": CATEGORY_LABELS[category], "count": count}
+        for category, count in ((category, counts[category]) for category in CATEGORY_LABELS) if count
+    ])
+    passages = tuple(
+        {
+            "paragraph": number,
+            "text": text[:PASSAGE_TEXT_CHARS],
+            "marks": [[mark.start, mark.end, mark.category] for mark in scan.shown_marks() if mark.end <= PASSAGE_TEXT_CHARS],
+        }
+        for number, text, scan in flagged
+    )
+    finding = rules.ADVERTISING.finding(found=found, location=join_places(places), count=len(flagged) + (1 if no_story and not flagged else 0))
+    return [Finding(finding.rule, finding.severity, finding.message, finding.expected, finding.found, finding.location, finding.fix,
+                    detail=finding.detail, passages=passages)]
+
+
+def _passage_location(number: int, text: str, scan) -> str:
+    """“第5段“……欢迎来电咨询，服务热线……”（联系方式：热线；招揽购买或合作：欢迎来电）”."""
+    marks = scan.shown_marks()
+    first = marks[0].start if marks else 0
+    start, end = max(0, first - EXCERPT_CHARS), min(len(text), first + 2 * EXCERPT_CHARS)
+    excerpt = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    signs: dict[str, list[str]] = defaultdict(list)
+    for mark in marks:
+        word = text[mark.start:mark.end]
+        if len(word) > EXCERPT_CHARS:
+            word = word[:EXCERPT_CHARS] + "…"
+        if word not in signs[mark.category]:
+            signs[mark.category].append(word)
+    described = join_places([
+        _("%(sign)s: %(words)s") % {"sign": CATEGORY_LABELS[category], "words": pgettext("separator between words in a list", ", ").join(words)}
+        for category, words in signs.items()
+    ])
+    return _("paragraph %(number)s “%(excerpt)s” (%(signs)s)") % {"number": number, "excerpt": excerpt, "signs": described}

@@ -11,7 +11,7 @@ from cases.validation.findings import ERROR, INFO, WARNING, Rule
 
 # Bump on any change to a check, a limit default or a message: cached findings are keyed by
 # (file SHA-256, RULESET_VERSION, the inputs the rules read; see cases.checks.validation_key_for).
-RULESET_VERSION = "2024.7"  # 2024.5: OOXML parts capped by size and ratio before reading; 2024.6: technical detail apart from the Chinese message; 2024.7: a note above the notice's 2000 字, lengths from the campaign
+RULESET_VERSION = "2024.8"  # 2024.5: OOXML parts capped by size and ratio before reading; 2024.6: technical detail apart from the Chinese message; 2024.7: a note above the notice's 2000 字, lengths from the campaign; 2024.8: narrative.advertising
 
 # --- Any file ---------------------------------------------------------------------------------
 FILE_TOO_LARGE = Rule(
@@ -154,6 +154,15 @@ IMAGE_WRAP = Rule(
     _("A picture is wrapped “%(found)s”; it should be wrapped Top and Bottom."),
     expected=_("Top and Bottom wrapping, or in line with text alone in its paragraph"),
     fix=_("Click the picture → Layout Options → Wrap Text → Top and Bottom."),
+)
+# A warning, never an error: whether a narrative is promotion is the reviewer's decision (issue 18).
+# The signs and their word lists: cases/validation/advertising.py and advertising_terms.toml.
+ADVERTISING = Rule(
+    "narrative.advertising",
+    WARNING,
+    _("%(count)s passage(s) read as promotion of the enterprise, which the notice forbids (严禁以企业宣传、推广等为内容进行上报): %(found)s. A reviewer decides; the passages are marked."),
+    expected=_("the story of the case (people, problem, principle, attempts, route, result), not an advertisement"),
+    fix=_("Rewrite the marked passages as part of the story: remove contact details, prices and offers, invitations to buy or cooperate, product lists and slogans; keep a ranking such as 国内领先 only together with the evaluation that concluded it (e.g. 经…组织鉴定，达到国内领先水平)."),
 )
 TALK_TEXT_LENGTH = Rule(
     "talk_text.length",

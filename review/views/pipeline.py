@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.deadlines import holder_of, stage_window
-from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier
+from cases.enums import TRANSITIONS, AuditAction, CaseStatus, Tier, UploadSlot
 from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.generation import request_filled_forms
+from cases.narrative_fixes import fix_offer, open_fix
 from cases.services import record_download
 from cases.views import document_wait_page
 from portal.actions import perform
@@ -133,6 +134,9 @@ def case_review(request, pk: int):
         "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
         "opinion": _opinion_box(case, membership.tier),
     }
+    narrative = next((upload for upload in context["current_uploads"] if upload.slot == UploadSlot.NARRATIVE), None)
+    context["fix_offered"] = fix_offer(case, narrative, request.user)
+    context["open_fix"] = open_fix(narrative)
     return render(request, "review/case_review.html", context)
 
 
