@@ -19,7 +19,7 @@ from cases.credit_code import check_character
 from cases.enums import EnterpriseType, OrganisationKind, Role
 from cases.models import Campaign, Case, Enterprise, Membership, Organisation
 from cases.services import create_user, grant_role
-from portal.demo_reset import REFERENCE_YEAR, delete_demo_campaign, ensure_demo_database
+from portal.demo_reset import REFERENCE_YEAR, delete_demo_campaigns, ensure_demo_database
 from portal.demo_story import START, build_stage, stage_of
 from quotas.services import copy_scoring_criteria
 from review.models import ExpertProfile
@@ -303,8 +303,7 @@ def seed_demo(*, stage: str | None = None, reset: bool = False) -> DemoReport:
     wanted = stage or (START if reset or current is None else current)
     rebuilt = campaign is None or reset or wanted != current
     if rebuilt:
-        if campaign is not None:
-            delete_demo_campaign(campaign)
+        delete_demo_campaigns()
         campaign = build_stage(wanted, cast=Cast())
     else:
         copy_scoring_criteria(source=Campaign.objects.get(year=REFERENCE_YEAR), target=campaign)

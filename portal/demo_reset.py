@@ -2,11 +2,11 @@
 
 The demo is seeded into an empty database (what `migrate` leaves: the 2024 campaign, the province
 and its eleven cities) or into a database the demo made earlier, recognised by its campaign (the
-title ends in DEMO_TITLE_SUFFIX). Anything else means real data: seed_demo refuses and says what
+title ends in DEMO_TITLE_SUFFIX; a copy made in the admin keeps it). Anything else means real data: seed_demo refuses and says what
 it found, so a production database never gets demo accounts with a published password, and the
 demo's reset never deletes a real campaign.
 
-Rebuilding the demo at another stage deletes the demo campaign whole: its cases, files, lists,
+Rebuilding the demo at another stage deletes the demo campaigns whole: its cases, files, lists,
 expert work, ballots, selection and certificates. Ballots and their logs are append-only and
 foreign keys PROTECT cases and campaigns, so that the application's own code can never lose a
 vote or a case; the reset removes them on purpose, only in a demo database, with Django's deletion
@@ -18,6 +18,7 @@ from collections import defaultdict
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.enums import OrganisationKind
@@ -32,8 +33,15 @@ class DemoRefused(Refused):
     """seed_demo will not run on this database; the message says why and what to do."""
 
 
+def demo_campaigns():
+    """The campaigns the demo made (and copies of them made in the admin while trying it)."""
+    return Campaign.objects.filter(title__endswith=DEMO_TITLE_SUFFIX)
+
+
 def demo_campaign() -> Campaign | None:
-    return Campaign.objects.filter(title__endswith=DEMO_TITLE_SUFFIX).order_by("-year").first()
+    """The demo's campaign: this year's, which seed_demo makes, else the latest demo campaign."""
+    this_year = demo_campaigns().filter(year=timezone.localdate().year).first()
+    return this_year or demo_campaigns().order_by("-year").first()
 
 
 def foreign_data(demo: Campaign | None) -> list[str]:
@@ -44,7 +52,7 @@ def foreign_data(demo: Campaign | None) -> list[str]:
     another campaign is real work. Without one, any enterprise, organisation below the cities,
     role, case or campaign besides the 2024 one is real data."""
     if demo is not None:
-        counts = [(Case.objects.exclude(campaign=demo).count(), _("case(s) outside the demo campaign"))]
+        counts = [(Case.objects.exclude(campaign__in=demo_campaigns()).count(), _("case(s) outside the demo campaign"))]
     else:
         counts = [
             (Case.objects.count(), _("case(s)")),
@@ -72,14 +80,14 @@ def ensure_demo_database() -> Campaign | None:
 
 
 @transaction.atomic
-def delete_demo_campaign(campaign: Campaign) -> None:
-    """Delete the demo campaign and everything that hangs off it, then the audit log (in a demo
-    database it only describes the demo). Stored files go after commit. Accounts, organisations
-    and enterprises stay: the next demo uses them again."""
-    assert campaign.title.endswith(DEMO_TITLE_SUFFIX), campaign.title
+def delete_demo_campaigns() -> None:
+    """Delete the demo campaigns and everything that hangs off them, then the audit log (in a
+    demo database it only describes the demo). Stored files go after commit. Accounts,
+    organisations and enterprises stay: the next demo uses them again."""
     files: list[tuple] = []
-    case_ids = [str(pk) for pk in Case.objects.filter(campaign=campaign).values_list("pk", flat=True)]
-    _delete_with_dependents(Campaign, [campaign.pk], files)
+    campaign_ids = list(demo_campaigns().values_list("pk", flat=True))
+    case_ids = [str(pk) for pk in Case.objects.filter(campaign_id__in=campaign_ids).values_list("pk", flat=True)]
+    _delete_with_dependents(Campaign, campaign_ids, files)
     _delete_object_permissions(Case, case_ids)
     AuditEvent.objects.all().delete()
 

@@ -198,6 +198,39 @@ def test_make_run_seeds_a_province_and_a_campaign_where_every_login_has_work_wai
     assert Case.objects.count() == 16 and demo_campaign().pk != campaign.pk
 
 
+def test_from_make_runs_demo_the_city_reaches_the_province_through_its_pages_alone(client, django_capture_on_commit_callbacks):
+    """No admin change: the city takes the assistant's list, ranks, generates the tables, uploads
+    the stamped scan and forwards; the province then assigns its experts to the new cases."""
+    import re
+
+    from portal.demo_cases import stamped_scan
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    seed()
+    yangquan = city(DEMO_CITY)
+    client.force_login(user("shiji"))
+    page = client.get(reverse("review:city_selection"), {"org": yangquan.pk, "propose": 1}).content.decode()
+    proposed = re.findall(r'name="selected" value="(\d+)" checked', page)
+    presenters = re.findall(r'name="presenter" value="(\d+)" checked', page)
+    assert (len(proposed), len(presenters)) == (6, 1)
+    client.post(reverse("review:city_selection_apply"), {"org": yangquan.pk, "selected": proposed, "presenter": presenters})
+    batch = Batch.objects.get(organisation=yangquan)
+    form = {"org": yangquan.pk, "batch": batch.pk}
+    client.post(reverse("review:batch_rank"), {**form, "contact": "刘市级 0353-2020000", "presenter": presenters})
+    with django_capture_on_commit_callbacks(execute=True):  # the generation task, in-process in tests
+        client.post(reverse("review:batch_generate"), form)
+    client.post(reverse("review:batch_scan"), {**form, "scan": SimpleUploadedFile("汇总表.pdf", stamped_scan())})
+    response = client.post(reverse("review:batch_forward"), form, follow=True)
+    assert "报送 6 个案例。" in response.content.decode()
+
+    assert cases_of(DEMO_CITY, status=CaseStatus.PROVINCE_REVIEW).count() == 6
+    assert_forwarded_lists_are_complete(demo_campaign())
+    client.force_login(user("shengji"))
+    client.post(reverse("review:expert_board_auto", args=["province"]))
+    for case in Case.objects.filter(status=CaseStatus.PROVINCE_REVIEW):
+        assert ExpertAssignment.objects.active().filter(case=case, tier=Tier.PROVINCE).count() == 5
+
+
 # --- province -----------------------------------------------------------------------------------
 
 def test_province_stage_both_cities_forwarded_their_quota_and_every_expert_scored():
@@ -326,12 +359,25 @@ def test_a_database_with_real_data_is_refused_and_left_unchanged():
 
 
 def test_a_demo_database_holding_a_real_case_of_another_campaign_is_refused():
-    seed()
+    from quotas.services import start_campaign_from
+
     real = Campaign.objects.get(year=2024)
-    enterprise = Enterprise.objects.first()
+    start_campaign_from(real, year=timezone.localdate().year, title="演示活动（演示）",
+                               deadlines=(timezone.localdate(),) * 4)
+    enterprise = factories.enterprise(name="真实企业有限公司")
+    factories.case(enterprise, title="演示中试填的案例")  # in the (current) demo campaign: trying the demo
     Case.objects.create(campaign=real, enterprise=enterprise, title="真实案例")
     first = snapshot()
     with pytest.raises(CommandError) as refused:
         seed("--stage", "closed")
-    assert "1 个演示活动以外的案例" in str(refused.value)
+    assert "（1 个演示活动以外的案例）" in str(refused.value)
     assert snapshot() == first
+
+
+def test_an_unknown_stage_is_refused_in_chinese_before_anything_is_made():
+    with pytest.raises(CommandError) as refused:
+        seed("--stage", "final")
+    assert str(refused.value) == (
+        "没有名为“final”的演示阶段。请从以下阶段中选择：start（征集进行中）、province（省级评审）、vote（网络投票）、"
+        "publicity（公示）、closed（活动已结束）。")
+    assert not Enterprise.objects.exists() and not get_user_model().objects.exists()

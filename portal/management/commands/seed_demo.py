@@ -18,10 +18,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--stage", choices=STAGES, help="the stage the demo campaign should be at")
+        parser.add_argument("--stage", help="the stage the demo campaign should be at: " + ", ".join(STAGES))
         parser.add_argument("--reset", action="store_true", help="build the demo campaign again even if it is at the stage")
 
     def handle(self, *args, stage=None, reset=False, **options):
+        if stage is not None and stage not in STAGES:
+            raise CommandError(_("There is no demo stage “%(stage)s”. Choose one of: %(stages)s.") % {
+                "stage": stage, "stages": "、".join(f"{name}（{STAGE_LABELS[name]}）" for name in STAGES)})
         try:
             report = seed_demo(stage=stage, reset=reset)
         except DemoRefused as error:
