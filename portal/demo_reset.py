@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from cases.enums import OrganisationKind
 from cases.models import AuditEvent, Campaign, Case, Enterprise, Membership, Organisation
@@ -141,8 +142,6 @@ def _remember_files(collector: Collector, files: list[tuple]) -> None:
 def _delete_object_permissions(model, object_pks: list[str]) -> None:
     """django-guardian's per-object grants (an expert's view of an assigned case) point at their
     object by content type and id, without a foreign key, so no deletion reaches them."""
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
     content_type = ContentType.objects.get_for_model(model)
     for grants in (UserObjectPermission, GroupObjectPermission):
         grants.objects.filter(content_type=content_type, object_pk__in=object_pks).delete()

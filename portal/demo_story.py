@@ -44,7 +44,7 @@ from quotas.services import start_campaign_from
 from review.closing.services import close_campaign
 from review.experts.services import assign_experts_automatically, criteria_of, submit_score
 from review.list_order import city_scores, intake_order
-from review.models import Batch, BatchStatus, ExpertAssignment, Selection
+from review.models import Batch, ExpertAssignment, Selection
 from review.models.results import SelectionState
 from review.models.voting import Ballot, BallotStatus, QuarantineAction
 from review.selection.services import compute_selection, finalise_selection, publish_selection
@@ -100,7 +100,12 @@ LATER_TIMELINE = Timeline((-20, -16, -12, -8), submit=-24, associations=-18, cou
 VOTE_OPENS, VOTE_CLOSES_AT_VOTE_STAGE, VOTE_CLOSES_LATER = -5, 2, -2
 
 
+_clock_shifted = False
+
+
 def moment(days: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """`hour`:`minute` Beijing time, `days` from today (the real today: never inside story_clock)."""
+    assert not _clock_shifted, "moment() counts from the real today"
     day = timezone.localdate() + datetime.timedelta(days=days)
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=CAMPAIGN_TIME_ZONE)
 
@@ -108,14 +113,18 @@ def moment(days: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
 @contextmanager
 def story_clock(at: datetime.datetime):
     """Run the enclosed step as if it were `at` (the clock still advances in real time, so the
-    order of events is kept). Only seed_demo uses it, in its own process, before serving anything."""
+    order of events is kept). Only seed_demo uses it, in its own process, before serving anything;
+    a test's frozen clock (tests.factories.freeze_now) is shifted the same way and put back."""
+    global _clock_shifted
     real_now = timezone.now
     offset = at - real_now()
     timezone.now = lambda: real_now() + offset
+    _clock_shifted = True
     try:
         yield
     finally:
         timezone.now = real_now
+        _clock_shifted = False
 
 
 def stage_of(campaign: Campaign) -> str:

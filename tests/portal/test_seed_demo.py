@@ -5,10 +5,12 @@ Each test seeds once or twice (a seed is the whole story of a campaign: ~16 case
 
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.urls import reverse
@@ -20,8 +22,10 @@ from cases.queries import cases_visible_to
 from cases.refusals import Refused
 from cases.rules import ensure_campaign_open
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from portal.demo_cases import stamped_scan
 from quotas.models import CityQuota
 from quotas.rules import checks_from_campaign
+from quotas.services import start_campaign_from
 from review.models import Batch, BatchStatus, Certificate, ExpertAssignment, Selection
 from review.models.results import SelectionState
 from review.models.voting import Ballot, BallotChoice, BallotStatus
@@ -185,9 +189,11 @@ def test_make_run_seeds_a_province_and_a_campaign_where_every_login_has_work_wai
     page = client.get(reverse("review:expert_home")).content.decode()
     assert all(case.title in page for case in cases_of(FORWARDED_CITY))
 
-    # The story happened on its days: submitted before the deadline, forwarded in order.
-    assert all(c.submitted_at.date() < campaign.enterprise_deadline for c in Case.objects.exclude(status=CaseStatus.DRAFT))
-    assert CaseTransition.objects.filter(created_at__gte=timezone.now()).count() == 0
+    # The story happened on its days (before today), every row stamped so, not just the services' `now`.
+    assert all(timezone.localdate(c.submitted_at) == today - datetime.timedelta(days=6)
+               for c in Case.objects.exclude(status=CaseStatus.DRAFT))
+    assert not CaseTransition.objects.filter(created_at__date__gte=today).exists()
+    assert not Upload.objects.filter(uploaded_at__date__gte=today).exists()
 
     # Seeding again (every `make run`) changes nothing; --reset builds a fresh start.
     first = snapshot()
@@ -201,11 +207,6 @@ def test_make_run_seeds_a_province_and_a_campaign_where_every_login_has_work_wai
 def test_from_make_runs_demo_the_city_reaches_the_province_through_its_pages_alone(client, django_capture_on_commit_callbacks):
     """No admin change: the city takes the assistant's list, ranks, generates the tables, uploads
     the stamped scan and forwards; the province then assigns its experts to the new cases."""
-    import re
-
-    from portal.demo_cases import stamped_scan
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     seed()
     yangquan = city(DEMO_CITY)
     client.force_login(user("shiji"))
@@ -327,7 +328,7 @@ def test_publicity_stage_the_public_notice_is_published_within_every_rule(client
 
 # --- closed -------------------------------------------------------------------------------------
 
-def test_closed_stage_winners_have_certificates_and_the_campaign_is_read_only():
+def test_closed_stage_winners_have_certificates_and_the_campaign_is_read_only(django_capture_on_commit_callbacks):
     seed("--stage", "closed")
     campaign = demo_campaign()
     selection = Selection.objects.get(campaign=campaign)
@@ -341,6 +342,14 @@ def test_closed_stage_winners_have_certificates_and_the_campaign_is_read_only():
     with pytest.raises(Refused):
         ensure_campaign_open(campaign, error=Refused)
     assert_forwarded_lists_are_complete(campaign)
+
+    # Even a closed demo campaign makes way for a fresh one, with its lists' files.
+    old_files = list(Batch.objects.values_list("signed_scan", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        seed("--stage", "start")
+    assert not Certificate.objects.exists() and not Selection.objects.exists() and not Ballot.objects.exists()
+    assert demo_campaign().closed_at is None and Campaign.objects.count() == 2
+    assert not any(default_storage.exists(name) for name in old_files)
 
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -359,8 +368,6 @@ def test_a_database_with_real_data_is_refused_and_left_unchanged():
 
 
 def test_a_demo_database_holding_a_real_case_of_another_campaign_is_refused():
-    from quotas.services import start_campaign_from
-
     real = Campaign.objects.get(year=2024)
     start_campaign_from(real, year=timezone.localdate().year, title="演示活动（演示）",
                                deadlines=(timezone.localdate(),) * 4)
