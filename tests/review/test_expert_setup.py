@@ -103,7 +103,10 @@ def test_the_demo_campaign_has_the_2024_criteria_and_the_demo_experts_are_in_the
     assert criteria_rows(demo) == criteria_rows(Campaign.objects.get(year=2024))
     province_expert = ExpertProfile.objects.get(user__username="shengzhuanjia")
     assert province_expert.home_city.region == "晋中市" and province_expert.is_active
-    assert [u.username for u in pool_for(demo, Tier.PROVINCE)] == ["shengzhuanjia"]
+    # As many provincial experts as each case needs (experts_per_case), none from a demo case's city.
+    assert [u.username for u in pool_for(demo, Tier.PROVINCE)] == [
+        "shengzhuanjia", "shengzhuanjia2", "shengzhuanjia3", "shengzhuanjia4", "shengzhuanjia5"]
+    assert demo.experts_per_case == 5
 
     client.force_login(demo_user("shengji"))
     page = client.get(reverse("review:expert_board", args=["province"])).content.decode()
@@ -113,31 +116,28 @@ def test_the_demo_campaign_has_the_2024_criteria_and_the_demo_experts_are_in_the
     assert "陈专家（新材料）" in page and "专家库中还没有专家。" not in page
 
 
-def test_seeding_the_demo_twice_keeps_one_set_of_criteria_and_profiles():
+def test_seeding_the_demo_again_keeps_one_set_of_criteria_and_profiles_and_restores_lost_criteria():
     seed()
     first = (sorted(ScoringCriterion.objects.values_list("id", "campaign_id", "position", "name", "weight")),
              sorted(ExpertProfile.objects.values_list("id", "user_id", "home_city_id", "employer_id", "expertise")))
     seed()
     again = (sorted(ScoringCriterion.objects.values_list("id", "campaign_id", "position", "name", "weight")),
              sorted(ExpertProfile.objects.values_list("id", "user_id", "home_city_id", "employer_id", "expertise")))
-    assert again == first and len(first[0]) == 6 and len(first[1]) == 2
+    assert again == first and len(first[0]) == 6 and len(first[1]) == 15  # 5 per demo city, 5 provincial
 
-
-def test_a_demo_campaign_made_before_criteria_were_copied_gets_them_on_the_next_seed():
-    seed()
+    # A demo campaign made before criteria were copied gets them on the next seed.
     demo = Campaign.objects.current()
     ScoringCriterion.objects.filter(campaign=demo).delete()
     seed()
     assert len(criteria_of(demo)) == 3
 
 
-def test_the_demo_city_expert_scores_the_demo_case_under_city_review(client):
+def test_the_demo_city_expert_scores_a_demo_case_waiting_for_them(client):
     seed()
-    case = Case.objects.get(status=CaseStatus.CITY_REVIEW)
-    client.force_login(demo_user("shiji"))
-    client.post(reverse("review:expert_board_auto", args=["city"]))
-    assignment = ExpertAssignment.objects.active().get(case=case)
-    assert assignment.expert.username == "shizhuanjia"
+    assignment = (ExpertAssignment.objects.active().filter(expert__username="shizhuanjia", score__isnull=True)
+                  .order_by("case_id").first())
+    case = assignment.case
+    assert case.status == CaseStatus.CITY_REVIEW
     client.force_login(demo_user("shizhuanjia"))
     points = {f"criterion_{c.pk}": 75 for c in criteria_of(case.campaign)}
     response = client.post(reverse("review:expert_case", args=[case.pk]), {**points, "comment": "演示评分意见"})
