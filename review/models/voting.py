@@ -90,6 +90,7 @@ class BallotLogOutcome(models.TextChoices):
     DUPLICATE = "duplicate", _("Refused: this phone has already voted")
     LIMITED = "limited", _("Refused: too many attempts")
     INVALID = "invalid", _("Refused: invalid ballot")
+    UNAVAILABLE = "unavailable", _("Refused: limits could not be counted (Redis down)")
 
 
 class BallotLog(AppendOnlyModel):

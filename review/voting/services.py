@@ -213,9 +213,11 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
     """Record the approval ballot of a verified voter.
 
     Guards: the campaign is not closed and the vote is open; between vote_min_picks and vote_max_picks distinct cases, each a
-    candidate (under provincial selection in this campaign); limits per address, block and device;
+    candidate (under provincial selection in this campaign); limits per address, block and device,
+    counted in one Redis round trip — with Redis down nothing is accepted (it could not be limited);
     one ballot per voter — the unique constraint decides, a loser raises AlreadyVoted.
-    Side effects: the ballot and its choices; an append-only log row for every attempt, refused or not.
+    Side effects: the ballot and its choices with their log row in one transaction (one commit); an
+    append-only log row for every refused attempt too.
     """
     now = now or timezone.now()
     _ensure_vote_open(campaign, now)
@@ -230,10 +232,17 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
     if valid != set(picks):
         _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
         raise VoteRefused(_("Some chosen cases are not candidates; reload the page and choose again."))
-    for name, key in limits.ballot_buckets(client):
-        if not limits.hit(name, key):
-            _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
-            raise VoteRefused(_too_many_ballots())
+    try:
+        allowed = limits.hit_all(limits.ballot_buckets(client))
+    except limits.LimitsUnavailable:
+        _log(campaign, client, BallotLogOutcome.UNAVAILABLE, voter, now)
+        raise VoteRefused(_("Your ballot cannot be taken right now because of a fault on our side: the checks "
+                            "against vote brushing are unavailable. Your number stays verified; submit the ballot "
+                            "again in a few minutes.")) from None
+    if not allowed:
+        _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
+        raise VoteRefused(_too_many_ballots())
+    # The one durable commit of an accepted ballot: the ballot, its choices and its log row together.
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
