@@ -28,35 +28,52 @@ import django  # noqa: E402
 django.setup()
 
 from bench.vote_stream import PATTERNS, generate  # noqa: E402
-from review.voting.detection import detect, threshold  # noqa: E402
+from review.voting.fraud_rules import detect, threshold  # noqa: E402
 
 RUN_EVERY = datetime.timedelta(minutes=10)
 
 
 def run_incremental(ballots) -> dict:
-    """The beat job's view: each run gets the new ballots plus what their windows and groups reach."""
-    reach = datetime.timedelta(seconds=max(threshold("WINDOW_BUCKETS")) * threshold("BUCKET_SECONDS"))
+    """The beat job's view: every 10 minutes the ballots cast since the previous run (with what
+    their groups reach) and the windows completed since then (with the ballots inside them); once
+    the vote has closed, a last run completes every window."""
+    size = threshold("BUCKET_SECONDS")
+    longest = max(*threshold("WINDOW_BUCKETS"), *threshold("BLOCK_WINDOW_BUCKETS"))
+    reach = datetime.timedelta(seconds=(longest + 1) * size)
     flags: dict = {}
     by_device, by_picks = defaultdict(list), defaultdict(list)
-    start, index = ballots[0].at, 0
-    while index < len(ballots):
-        end = start + RUN_EVERY
+    by_key = {"block": defaultdict(list), "agent": defaultdict(list)}  # what the database holds so far
+
+    def history(kind, key, case_id, start, end):
+        outside = [b for b in by_key[kind][key] if not start <= b.at.timestamp() < end]
+        return sum(case_id in b.picks for b in outside), len(outside)
+
+    at, index = ballots[0].at, 0
+    done = int(at.timestamp() // size) - 1  # windows ending up to this bucket are judged
+    while done < int(ballots[-1].at.timestamp() // size) + longest:
+        at += RUN_EVERY
         fresh = []
-        while index < len(ballots) and ballots[index].at < end:
+        while index < len(ballots) and ballots[index].at < at:
             fresh.append(ballots[index])
             by_device[ballots[index].device].append(ballots[index])
             by_picks[ballots[index].picks].append(ballots[index])
+            by_key["block"][ballots[index].block].append(ballots[index])
+            by_key["agent"][ballots[index].agent].append(ballots[index])
             index += 1
-        if fresh:
-            low, high = fresh[0].at - reach, fresh[-1].at + reach
-            seen = {b.id: b for b in ballots[:index] if low <= b.at < high}
-            for ballot in fresh:
-                seen.update((b.id, b) for b in by_device[ballot.device])
-                seen.update((b.id, b) for b in by_picks[ballot.picks])
-            for ballot_id, rules in detect(list(seen.values()), new_ids={b.id for b in fresh}).items():
-                for rule, detail in rules.items():
-                    flags.setdefault(ballot_id, {}).setdefault(rule, detail)
-        start = end
+        closed = index == len(ballots)
+        upto = int(at.timestamp() // size) if not closed else int(ballots[-1].at.timestamp() // size) + longest
+        low = min([b.at for b in fresh] + [datetime.datetime.fromtimestamp((done + 1 - longest) * size, tz=at.tzinfo)]) - reach
+        high = max([b.at for b in fresh] + [at]) + reach
+        seen = {b.id: b for b in ballots[:index] if low <= b.at < high}
+        for ballot in fresh:
+            seen.update((b.id, b) for b in by_device[ballot.device])
+            seen.update((b.id, b) for b in by_picks[ballot.picks])
+        found = detect(list(seen.values()), new_ids={b.id for b in fresh}, windows=(done, upto),
+                       history=history) if seen else {}
+        for ballot_id, rules in found.items():
+            for rule, detail in rules.items():
+                flags.setdefault(ballot_id, {}).setdefault(rule, detail)
+        done = upto
     return flags
 
 

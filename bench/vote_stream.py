@@ -32,7 +32,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from review.voting.detection import BallotView
+from review.voting.fraud_rules import BallotView
 
 CAMPAIGN_TZ = datetime.timezone(datetime.timedelta(hours=8))
 START = datetime.datetime(2024, 10, 10, tzinfo=CAMPAIGN_TZ)

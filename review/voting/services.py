@@ -40,6 +40,7 @@ from review.models.voting import (
 from review.models.results import SelectionState
 from review.selection.rules import freezing_state
 from review.voting import limits
+from review.voting.fraud_rules import picks_key
 from review.voting.limits import ClientInfo, keyed_hash
 from review.voting.queries import candidate_cases
 from review.voting.sms import gateway
@@ -247,7 +248,7 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
         with transaction.atomic():
             ballot = Ballot.objects.create(
                 campaign=campaign, voter_hash=voter, receipt=_receipt(), cast_at=now, address_block=client.block,
-                device_hash=client.device_hash, user_agent=client.user_agent,
+                device_hash=client.device_hash, user_agent=client.user_agent, picks=picks_key(picks),
             )
             BallotChoice.objects.bulk_create(BallotChoice(ballot=ballot, case_id=case_id) for case_id in picks)
             _log(campaign, client, BallotLogOutcome.ACCEPTED, voter, now, ballot)

@@ -19,10 +19,11 @@ Rules (thresholds in DEFAULTS; settings.VOTE_FRAUD may override any of them):
 - regular_intervals: REGULAR_RUN consecutive ballots of one address block, one user agent, or one
   block with one agent, whose intervals barely vary (coefficient of variation below REGULAR_CV).
 
-Incremental: `detect(ballots, new_ids=...)` evaluates only the groups and windows that contain a
-new ballot (the caller loads the new ballots plus every ballot those groups and windows can reach),
-with running sums (plain floats, no exact-fraction statistics); its cost follows the new ballots and
-the traffic around them, not the whole vote.
+Incremental: `detect(ballots, new_ids=..., windows=...)` evaluates the shared-key and timing groups
+that contain a new ballot, and the concentration windows completed since the last run (judged once
+complete, so a window's later ballots never change a verdict), from the ballots the caller loaded
+around them; counts are running sums and plain floats, no exact-fraction statistics. A run's cost
+follows the new ballots and the traffic around them, not the size of the whole vote.
 """
 
 from __future__ import annotations
@@ -57,17 +58,17 @@ DEFAULTS = {
     "REGULAR_MAX_GAP": 1800,
 }
 
-# What staff read on the quarantine page, in the decision log and in the 公示 file, per rule. The
-# last three are rules of earlier versions whose flags may still be on record.
+# What staff read on the quarantine page, in the decision log and in the 公示 file, per rule.
+# burst, block_dominance and night_surge are rules of earlier versions whose flags may be on record.
 RULE_LABELS = {
+    "burst": gettext_lazy("burst far above the case's own baseline"),
+    "block_dominance": gettext_lazy("one address block dominates the case's votes"),
     "device_reuse": gettext_lazy("one device cast several ballots"),
+    "regular_intervals": gettext_lazy("near-regular intervals between ballots"),
+    "night_surge": gettext_lazy("night-time surge"),
     "identical_ballots": gettext_lazy("identical ballots"),
     "block_concentration": gettext_lazy("one address block pushes one case"),
     "agent_concentration": gettext_lazy("one browser signature pushes one case"),
-    "regular_intervals": gettext_lazy("near-regular intervals between ballots"),
-    "burst": gettext_lazy("burst far above the case's own baseline"),
-    "block_dominance": gettext_lazy("one address block dominates the case's votes"),
-    "night_surge": gettext_lazy("night-time surge"),
 }
 
 
@@ -96,17 +97,22 @@ def _local(at: datetime.datetime) -> str:
     return at.astimezone(CAMPAIGN_TIME_ZONE).isoformat(timespec="minutes")
 
 
-def detect(ballots: list[BallotView], *, new_ids=None) -> dict[int, dict[str, dict]]:
+def detect(ballots: list[BallotView], *, new_ids=None, windows: tuple[int, int] | None = None,
+           history=None) -> dict[int, dict[str, dict]]:
     """{ballot id: {rule: detail}} for every ballot flagged by a group that contains a new ballot
-    (`new_ids`; None: every ballot is new). Each detail names its `group`: the province can release
-    or exclude a group at once."""
+    (`new_ids`; None: every ballot is new) or, for the concentration rules, by a window that ends
+    within `windows` (bucket numbers, exclusive–inclusive; None: every window). Each detail names
+    its `group`: the province can release or exclude a group at once.
+    `history(kind, key, case_id, start, end)` gives (votes for the case, ballots) of an address block
+    (kind "block") or user agent ("agent") over the whole vote outside the window [start, end)
+    (seconds); by default it is counted among `ballots`."""
     ballots = sorted(ballots, key=lambda b: (b.at, b.id))
     if not ballots:
         return {}
     new = ballots if new_ids is None else [b for b in ballots if b.id in new_ids]
     flags: dict[int, dict[str, dict]] = defaultdict(dict)
     _shared_key_rules(ballots, new, flags)
-    _concentration(ballots, new, flags)
+    _concentration(ballots, flags, windows, history)
     _regular_intervals(ballots, new, flags)
     return dict(flags)
 
@@ -132,126 +138,123 @@ def _shared_key_rules(ballots, new, flags) -> None:
                 flags[ballot.id].setdefault(rule, detail)
 
 
-def _concentration(ballots, new, flags) -> None:
+def window_ends(ballots: list[BallotView]) -> tuple[int, int]:
+    """The (exclusive, inclusive) range of window end buckets that covers every window of `ballots`."""
+    size, longest = threshold("BUCKET_SECONDS"), max(*threshold("WINDOW_BUCKETS"), *threshold("BLOCK_WINDOW_BUCKETS"))
+    buckets = [int(b.at.timestamp() // size) for b in ballots]
+    return min(buckets), max(buckets) + longest
+
+
+def _concentration(ballots, flags, windows: tuple[int, int] | None, history) -> None:
+    """block_concentration and agent_concentration on the windows that end within `windows`
+    (exclusive, inclusive; bucket numbers): judged once complete, so a later ballot of the window
+    can never change the verdict (an early look at a share in progress would flag it)."""
     size = threshold("BUCKET_SECONDS")
-    minimum, excess_min, z_min = threshold("CONCENTRATION_MIN"), threshold("CONCENTRATION_EXCESS"), threshold("CONCENTRATION_Z")
-
-    def bucket(ballot) -> int:
-        return int(ballot.at.timestamp() // size)
-
-    everyone: Counter = Counter()  # ballots per bucket
-    per_case: dict[int, Counter] = defaultdict(Counter)  # ballots picking the case, per bucket
-    case_blocks: dict[tuple[int, int], set] = defaultdict(set)  # (case, bucket) -> the blocks of its votes
+    minimum = threshold("CONCENTRATION_MIN")
+    by_bucket: dict[int, list[BallotView]] = defaultdict(list)
     for ballot in ballots:
-        b = bucket(ballot)
-        everyone[b] += 1
-        for case_id in ballot.picks:
-            per_case[case_id][b] += 1
-            case_blocks[(case_id, b)].add(ballot.block)
-
+        by_bucket[int(ballot.at.timestamp() // size)].append(ballot)
+    low, high = windows or window_ends(ballots)
     for rule, key_of, lengths, share_min in (
             ("block_concentration", lambda b: b.block, threshold("BLOCK_WINDOW_BUCKETS"), threshold("BLOCK_SHARE")),
             ("agent_concentration", lambda b: b.agent, threshold("WINDOW_BUCKETS"), threshold("CONCENTRATION_SHARE"))):
-        touched: dict[tuple[str, int], set[int]] = defaultdict(set)  # (key, case) -> buckets of new ballots
-        for ballot in new:
-            key = key_of(ballot)
-            if key:
-                for case_id in ballot.picks:
-                    touched[(key, case_id)].add(bucket(ballot))
-        keys = {key for key, _case in touched}
-        per_key: dict[str, Counter] = defaultdict(Counter)
-        members: dict[tuple[str, int], list] = defaultdict(list)
+        by_key: dict[str, list[BallotView]] = defaultdict(list)
         for ballot in ballots:
-            key = key_of(ballot)
-            if key in keys:
-                b = bucket(ballot)
-                per_key[key][b] += 1
-                for case_id in ballot.picks:
-                    if (key, case_id) in touched:
-                        members[(key, case_id)].append((b, ballot))
-        for (key, case_id), new_buckets in touched.items():
-            group = members[(key, case_id)]
-            if len(group) < minimum:
-                continue
-            series = Window(Counter(b for b, _ballot in group), per_key[key], per_case[case_id], everyone)
-            hits: list[tuple[int, int]] = []  # flagged windows as (first bucket, end bucket)
-            seen = set()
-            for length in lengths:
-                for offset in sorted({0, length // 2}):
-                    for b in new_buckets:
-                        start = (b - offset) // length * length + offset
-                        if (length, start) in seen:
+            by_key[key_of(ballot)].append(ballot)
+
+        def own(key, case_id, start, end, by_key=by_key, kind=rule.split("_")[0]):
+            if history is not None:
+                return history(kind, key, case_id, start * size, end * size)
+            outside = [b for b in by_key[key] if not start * size <= b.at.timestamp() < end * size]
+            return sum(case_id in b.picks for b in outside), len(outside)
+
+        hits: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+        for length in lengths:
+            for offset in sorted({0, length // 2}):
+                end = low + 1 + (offset - (low + 1)) % length  # the first end after `low` on this grid
+                for end in range(end, high + 1, length):
+                    inside = [b for k in range(end - length, end) for b in by_bucket.get(k, ())]
+                    if len(inside) < minimum:
+                        continue
+                    for key, case_id in _concentrated(inside, key_of, share_min,
+                                                      lambda key, case_id, e=end, l=length: own(key, case_id, e - l, e)):
+                        if rule == "block_concentration" and _shared_surge(inside, key, case_id, size):
                             continue
-                        seen.add((length, start))
-                        x, n, rest_x, rest_n = series.sums(start, length)
-                        if x < minimum:
-                            continue
-                        p = (rest_x + 1) / (rest_n + 2)  # everyone else's share, smoothed for quiet hours
-                        # ... or the key's own share outside the window when it has enough of them: a
-                        # city's NAT block that always favours its city's case is not pushing it now.
-                        own_x, own_n = series.pair_total - x, series.key_total - n
-                        if own_n >= threshold("CONCENTRATION_OWN_MIN"):
-                            p = max(p, (own_x + 1) / (own_n + 2))
-                        share = x / n
-                        if share < share_min or (share - p) / (1 - p) < excess_min:
-                            continue
-                        if (x - n * p) / math.sqrt(n * p * (1 - p)) < z_min:
-                            continue
-                        if rule == "block_concentration" and _shared_surge(series, case_blocks, case_id, key, start, length):
-                            continue
-                        hits.append((start, start + length))
-            for first, end in _merged(hits):
-                caught = [ballot for b, ballot in group if first <= b < end]
-                _x, n, rest_x, rest_n = series.sums(first, end - first)
+                        hits[(key, case_id)].append((end - length, end))
+        for (key, case_id), intervals in hits.items():
+            for first, end in _merged(intervals):
+                mine = [b for b in by_key[key] if first * size <= b.at.timestamp() < end * size]
+                caught = [b for b in mine if case_id in b.picks]
+                others = [b for k in range(first, end) for b in by_bucket.get(k, ()) if key_of(b) != key]
                 detail = {
-                    "key": key[:120], "case": case_id, "count": len(caught), "of": n,
+                    "key": key[:120], "case": case_id, "count": len(caught), "of": len(mine),
                     "from": _local(datetime.datetime.fromtimestamp(first * size, tz=datetime.timezone.utc)),
                     "to": _local(datetime.datetime.fromtimestamp(end * size, tz=datetime.timezone.utc)),
-                    "others_percent": round(100 * rest_x / rest_n, 1) if rest_n else 0.0,
+                    "others_percent": round(100 * sum(case_id in b.picks for b in others) / len(others), 1) if others else 0.0,
                     "group": f"{rule.split('_')[0]} {key[:120]} case {case_id} {first}",
                 }
                 for ballot in caught:
                     flags[ballot.id].setdefault(rule, detail)
 
 
-@dataclass
-class Window:
-    """Per-bucket counts of one (key, case) pair: its votes, the key's ballots, the case's votes and
-    all ballots; `sums` gives them over a window, with the key's own taken out of the others'."""
+def _concentrated(inside: list[BallotView], key_of, share_min: float, own) -> list[tuple[str, int]]:
+    """The (key, case) pairs of one window whose ballots pick the case far more often than everyone
+    else in the window does, and than the key itself does outside the window."""
+    minimum, excess_min, z_min = threshold("CONCENTRATION_MIN"), threshold("CONCENTRATION_EXCESS"), threshold("CONCENTRATION_Z")
+    everyone, per_key, per_case, pairs = len(inside), Counter(), Counter(), Counter()
+    for ballot in inside:
+        key = key_of(ballot)
+        per_key[key] += 1
+        for case_id in ballot.picks:
+            per_case[case_id] += 1
+            if key:
+                pairs[(key, case_id)] += 1
+    found = []
+    for (key, case_id), x in pairs.items():
+        if x < minimum:
+            continue
+        n = per_key[key]
+        rest_x, rest_n = per_case[case_id] - x, everyone - n
+        p = (rest_x + 1) / (rest_n + 2)  # everyone else's share, smoothed for quiet hours
+        # ... or the key's own share outside the window when it has enough ballots there: a city's
+        # carrier NAT block that always favours its city's case is not pushing it now.
+        share = x / n
+        if share < share_min or (share - p) / (1 - p) < excess_min:
+            continue
+        own_x, own_n = own(key, case_id)
+        if own_n >= threshold("CONCENTRATION_OWN_MIN"):
+            p = max(p, (own_x + 1) / (own_n + 2))
+        if share < share_min or (share - p) / (1 - p) < excess_min:
+            continue
+        if (x - n * p) / math.sqrt(n * p * (1 - p)) < z_min:
+            continue
+        found.append((key, case_id))
+    return found
 
-    pair: Counter
-    key: Counter
-    case: Counter
-    everyone: Counter
 
-    def __post_init__(self):
-        self.pair_total, self.key_total = sum(self.pair.values()), sum(self.key.values())
-
-    def sums(self, start: int, length: int) -> tuple[int, int, int, int]:
-        buckets = range(start, start + length)
-        x = sum(self.pair.get(k, 0) for k in buckets)
-        n = sum(self.key.get(k, 0) for k in buckets)
-        return x, n, sum(self.case.get(k, 0) for k in buckets) - x, sum(self.everyone.get(k, 0) for k in buckets) - n
+SURGE_SECONDS = 1200  # the densest 20 minutes of a block's votes
 
 
-SURGE_BUCKETS = 2  # the densest 20 minutes of a block's votes
-
-
-def _shared_surge(series: Window, case_blocks, case_id: int, key: str, start: int, length: int) -> bool:
+def _shared_surge(inside: list[BallotView], block: str, case_id: int, size: int) -> bool:
     """Whether the block's votes for the case ride a surge that many other address blocks share: in
     the densest 20 minutes of the block's votes, everybody else picks the case SURGE_FACTOR times as
     often as in the rest of the window, from SURGE_BLOCKS or more other blocks. That is an organic
     share in a city's WeChat groups reaching a carrier NAT block along with everybody else; a push
     from one block (an office, a SIM or router farm) rises there alone."""
-    width = min(SURGE_BUCKETS, length)
-    first = max(range(start, start + length - width + 1), key=lambda k: series.sums(k, width)[0])
-    _x, _n, spike_x, spike_n = series.sums(first, width)
-    _x, _n, rest_x, rest_n = series.sums(start, length)
-    before_x, before_n = rest_x - spike_x, rest_n - spike_n
-    if (spike_x + 1) / (spike_n + 2) < threshold("SURGE_FACTOR") * (before_x + 1) / (before_n + 2):
+    times = sorted(b.at.timestamp() for b in inside if b.block == block and case_id in b.picks)
+    best, first, j = 0, times[0], 0
+    for i, start in enumerate(times):  # the 20 minutes holding most of the block's votes
+        while times[j] < start - SURGE_SECONDS:
+            j += 1
+        if i - j + 1 > best:
+            best, first = i - j + 1, times[j]
+    spike = [b for b in inside if b.block != block and first <= b.at.timestamp() < first + SURGE_SECONDS]
+    rest = [b for b in inside if b.block != block and not first <= b.at.timestamp() < first + SURGE_SECONDS]
+    spike_x = sum(case_id in b.picks for b in spike)
+    rest_x = sum(case_id in b.picks for b in rest)
+    if (spike_x + 1) / (len(spike) + 2) < threshold("SURGE_FACTOR") * (rest_x + 1) / (len(rest) + 2):
         return False
-    blocks = set().union(*(case_blocks.get((case_id, k), set()) for k in range(first, first + width)))
-    return len(blocks - {key}) >= threshold("SURGE_BLOCKS")
+    return len({b.block for b in spike if case_id in b.picks}) >= threshold("SURGE_BLOCKS")
 
 
 def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -344,19 +347,17 @@ def describe_flag(rule: str, detail: dict, case_titles: dict[int, str]) -> str:
         except (TypeError, ValueError):
             return str(value or "")
 
+    if rule == "burst":
+        return _("“%(case)s” got %(count)s votes within %(minutes)s minutes; its usual rate is %(baseline)s per "
+                 "%(minutes)s minutes.") % {
+            "case": title(detail.get("case")), "count": detail.get("count"), "baseline": detail.get("baseline"),
+            "minutes": threshold("BUCKET_SECONDS") // 60}
+    if rule == "block_dominance":
+        return _("The address block %(block)s gave %(count)s of the %(of)s votes of “%(case)s”.") % {
+            "block": detail.get("block"), "count": detail.get("count"), "of": detail.get("of"),
+            "case": title(detail.get("case"))}
     if rule == "device_reuse":
         return _("The same device voted %(count)s times.") % {"count": detail.get("ballots")}
-    if rule == "identical_ballots":
-        return _("%(copies)s ballots chose exactly the same cases.") % {"copies": detail.get("copies")}
-    if rule in ("block_concentration", "agent_concentration"):
-        values = {"key": detail.get("key"), "count": detail.get("count"), "of": detail.get("of"),
-                  "case": title(detail.get("case")), "from": when(detail.get("from")), "to": when(detail.get("to")),
-                  "others": detail.get("others_percent")}
-        if rule == "block_concentration":
-            return _("From %(from)s to %(to)s, %(count)s of the %(of)s ballots from the address block %(key)s chose "
-                     "“%(case)s”; of all other ballots in that time, %(others)s%% chose it.") % values
-        return _("From %(from)s to %(to)s, %(count)s of the %(of)s ballots with the browser signature “%(key)s” chose "
-                 "“%(case)s”; of all other ballots in that time, %(others)s%% chose it.") % values
     if rule == "regular_intervals":
         kind, _space, key = str(detail.get("group", "")).partition(" ")
         seconds = detail.get("interval_seconds")
@@ -368,16 +369,6 @@ def describe_flag(rule: str, detail: dict, case_titles: dict[int, str]) -> str:
                      "seconds.") % {"agent": key, "seconds": seconds}
         return _("Ballots from the address block %(block)s came in at almost exactly every %(seconds)s seconds.") % {
             "block": key, "seconds": seconds}
-    # Flags of earlier versions of the rules, kept on record.
-    if rule == "burst":
-        return _("“%(case)s” got %(count)s votes within %(minutes)s minutes; its usual rate is %(baseline)s per "
-                 "%(minutes)s minutes.") % {
-            "case": title(detail.get("case")), "count": detail.get("count"), "baseline": detail.get("baseline"),
-            "minutes": threshold("BUCKET_SECONDS") // 60}
-    if rule == "block_dominance":
-        return _("The address block %(block)s gave %(count)s of the %(of)s votes of “%(case)s”.") % {
-            "block": detail.get("block"), "count": detail.get("count"), "of": detail.get("of"),
-            "case": title(detail.get("case"))}
     if rule == "night_surge":
         try:
             hour = datetime.datetime.fromisoformat(detail.get("hour", "")).strftime("%m-%d %H:00")
@@ -386,4 +377,15 @@ def describe_flag(rule: str, detail: dict, case_titles: dict[int, str]) -> str:
         return _("“%(case)s” got %(count)s votes in the night hour from %(hour)s; in daytime it averages %(day)s per hour.") % {
             "case": title(detail.get("case")), "count": detail.get("count"), "hour": hour,
             "day": detail.get("daytime_hourly")}
+    if rule == "identical_ballots":
+        return _("%(copies)s ballots chose exactly the same cases.") % {"copies": detail.get("copies")}
+    if rule in ("block_concentration", "agent_concentration"):
+        values = {"key": detail.get("key"), "count": detail.get("count"), "of": detail.get("of"),
+                  "case": title(detail.get("case")), "from": when(detail.get("from")), "to": when(detail.get("to")),
+                  "others": detail.get("others_percent")}
+        if rule == "block_concentration":
+            return _("From %(from)s to %(to)s, %(count)s of the %(of)s ballots from the address block %(key)s chose "
+                     "“%(case)s”; of all other ballots in that time, %(others)s%% chose it.") % values
+        return _("From %(from)s to %(to)s, %(count)s of the %(of)s ballots with the browser signature “%(key)s” chose "
+                 "“%(case)s”; of all other ballots in that time, %(others)s%% chose it.") % values
     return ""
