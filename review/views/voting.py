@@ -4,6 +4,7 @@ the provincial staff's vote control, quarantine review and per-case audit report
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +17,11 @@ from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
 from portal.queueing import enqueue
 from review.views.access import campaign_or_404
-from review.models import Ballot
+from review.models import Ballot, SuspicionFlag
 from review.selection.readiness import unreported_cities
 from review.tasks import quarantine_suspicious_ballots_task
-from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
+from review.voting.export import vote_report_xlsx
+from review.voting.forms import CodeForm, DecisionForm, GroupDecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
 from review.voting import voter_pass
 from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
@@ -30,6 +32,8 @@ from review.voting.queries import (
     normalise_receipt,
     public_counts,
     public_photo,
+    public_under_review,
+    quarantine_groups,
     quarantined_ballots,
     receipt_status,
 )
@@ -39,6 +43,7 @@ from review.voting.services import (
     cast_ballot,
     close_vote,
     decide_quarantined,
+    decide_quarantined_group,
     normalise_phone,
     open_vote,
     opening_refusal,
@@ -67,8 +72,10 @@ def vote_gallery(request):
     is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
     candidates = gallery(campaign) if (is_open or closed) else []
     counts = public_counts(campaign) if closed else {}
+    under_review = public_under_review(campaign) if closed else {}
     for candidate in candidates:
         candidate.votes = counts.get(candidate.pk)
+        candidate.under_review = under_review.get(candidate.pk, 0)
     if closed:
         candidates.sort(key=lambda c: (-(c.votes or 0), c.region, c.title, c.pk))
     state = voter_pass.read(request)
@@ -263,6 +270,7 @@ def vote_quarantine(request):
     campaign = _staff_campaign(request)
     return render(request, "review/vote_quarantine.html", {
         "campaign": campaign, "ballots": quarantined_ballots(campaign), "labels": RULE_LABELS,
+        "groups": quarantine_groups(campaign),
         "totals": ballot_totals(campaign), "form": DecisionForm(), "campaign_open": campaign_is_open(campaign),
     })
 
@@ -302,3 +310,37 @@ def vote_quarantine_decide(request, pk: int):
 def vote_report(request):
     campaign = _staff_campaign(request)
     return render(request, "review/vote_report.html", {"campaign": campaign, "report": case_vote_report(campaign)})
+
+
+@login_required
+@require_POST
+def vote_quarantine_group_decide(request):
+    """Exclude or release one suspicious group's quarantined ballots at once, with one reason."""
+    campaign = _staff_campaign(request)
+    form = GroupDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose exclude or release and give the reason."))
+        return redirect("review:vote_quarantine")
+    data = form.cleaned_data
+    flag = get_object_or_404(SuspicionFlag, pk=data["flag"], ballot__campaign=campaign)
+    try:
+        result = decide_quarantined_group(campaign=campaign, rule=flag.rule, group=flag.group, actor=request.user,
+                                          action=data["action"], reason=data["reason"])
+    except VoteRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Decision recorded for %(count)d ballot(s).") % {"count": result["decided"]})
+        if result["kept"]:
+            messages.warning(request, _("%(count)d ballot(s) of this group stay in quarantine: another group also "
+                                        "flagged them; decide them there.") % {"count": result["kept"]})
+    return redirect("review:vote_quarantine")
+
+
+@login_required
+def vote_report_export(request):
+    """The votes per case and the quarantine report as Excel, for the 公示 file."""
+    campaign = _staff_campaign(request)
+    response = HttpResponse(vote_report_xlsx(campaign),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, _("%(year)s public vote report.xlsx") % {"year": campaign.year})
+    return response

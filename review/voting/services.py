@@ -36,6 +36,7 @@ from review.models.voting import (
     BallotStatus,
     QuarantineAction,
     QuarantineDecision,
+    SuspicionFlag,
 )
 from review.models.results import SelectionState
 from review.selection.rules import freezing_state
@@ -334,3 +335,46 @@ def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: 
                               summary=(summary % {"ballot": locked.pk})[:300],
                               details={"ballot": locked.pk, "reason": reason})
     return locked
+
+
+@transaction.atomic
+def decide_quarantined_group(*, campaign: Campaign, rule: str, group: str, actor, action: str, reason: str,
+                             now: datetime.datetime | None = None) -> dict:
+    """Staff exclude or release at once the quarantined ballots of one suspicious group (one device,
+    one block pushing one case, ...), with one reason. Returns {"decided": n, "kept": m}.
+
+    Guards: those of decide_quarantined. Release takes only the ballots this group alone holds in
+    quarantine: a ballot another group also flagged stays for its own decision (counted in "kept").
+    Side effects, in order: each ballot's status and its append-only decision row (the reason names
+    the group); one audit event for the group with the ballots' numbers."""
+    now = now or timezone.now()
+    ensure_campaign_open(campaign, error=VoteRefused)
+    if freezing_state(campaign, lock=True) is not None:
+        raise VoteRefused(_("The public notice of the winners is published, so the votes can no longer change. "
+                            "To decide this ballot, first withdraw the public notice on the page Ranking and selection."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise VoteRefused(_("Give the reason for the decision; it is kept with the ballot."))
+    if action not in (QuarantineAction.CONFIRM, QuarantineAction.RELEASE):
+        raise VoteRefused(_("Unknown decision."))
+    members = list(Ballot.objects.select_for_update().filter(
+        campaign=campaign, status=BallotStatus.QUARANTINED, pk__in=SuspicionFlag.objects.filter(rule=rule, group=group)
+        .values("ballot_id")).order_by("pk"))
+    kept = []
+    if action == QuarantineAction.RELEASE:
+        elsewhere = set(SuspicionFlag.objects.filter(ballot__in=members).exclude(rule=rule, group=group)
+                        .values_list("ballot_id", flat=True))
+        kept = [ballot for ballot in members if ballot.pk in elsewhere]
+        members = [ballot for ballot in members if ballot.pk not in elsewhere]
+    status = BallotStatus.EXCLUDED if action == QuarantineAction.CONFIRM else BallotStatus.RELEASED
+    Ballot.objects.filter(pk__in=[ballot.pk for ballot in members]).update(status=status)
+    QuarantineDecision.objects.bulk_create(
+        QuarantineDecision(ballot=ballot, action=action, actor=actor, at=now, reason=reason) for ballot in members)
+    if members:
+        summary = (_("%(count)d quarantined ballots of one group excluded") if action == QuarantineAction.CONFIRM
+                   else _("%(count)d quarantined ballots of one group released and counted"))
+        AuditEvent.objects.create(action=AUDIT_QUARANTINE_DECISION[action], actor=actor,
+                                  summary=(summary % {"count": len(members)})[:300],
+                                  details={"rule": rule, "group": group, "reason": reason,
+                                           "ballots": [ballot.pk for ballot in members]})
+    return {"decided": len(members), "kept": len(kept)}

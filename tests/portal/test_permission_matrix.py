@@ -38,6 +38,7 @@ CLASSIFICATION = {
     "review:publicity": PUBLIC, "review:certificate_verify": PUBLIC, "review:vote_receipt_lookup": PUBLIC,
     "review:vote_control": PROVINCE_ONLY, "review:vote_open": PROVINCE_ONLY, "review:vote_close": PROVINCE_ONLY,
     "review:vote_quarantine": PROVINCE_ONLY, "review:vote_quarantine_run": PROVINCE_ONLY, "review:vote_report": PROVINCE_ONLY,
+    "review:vote_quarantine_group_decide": PROVINCE_ONLY, "review:vote_report_export": PROVINCE_ONLY,
     "review:selection_board": PROVINCE_ONLY, "review:selection_compute": PROVINCE_ONLY,
     "review:selection_publish": PROVINCE_ONLY, "review:selection_withdraw": PROVINCE_ONLY,
     "review:selection_finalise": PROVINCE_ONLY, "review:certificate_list": PROVINCE_ONLY,

@@ -6,6 +6,7 @@ import random
 import uuid
 
 import pytest
+from django.urls import reverse
 
 from cases.models import CAMPAIGN_TIME_ZONE
 from review.models import Ballot, BallotChoice, BallotStatus, FraudScan, QuarantineDecision, SuspicionFlag
@@ -230,3 +231,95 @@ def test_each_run_reads_only_the_new_ballots_and_flags_the_old_ones_they_complet
     assert set(Ballot.objects.filter(status=BallotStatus.QUARANTINED)) == {first[0], first[1], third}
     assert set(SuspicionFlag.objects.values_list("group", flat=True)) == {"device phone"}
     assert FraudScan.objects.get(campaign=campaign).last_ballot_id == third.pk
+
+
+@pytest.mark.django_db
+def test_the_province_releases_or_excludes_a_group_at_once_and_exports_the_report(client):
+    staff = world.province_staff()
+    world.open_vote_window()
+    cases = [world.city_case("太原市", title=f"组候选{i}") for i in range(2)]
+    campaign = world.campaign()
+
+    def cast(n, device, picks, block="203.0.113.0/24"):
+        ballot = Ballot.objects.create(campaign=campaign, voter_hash=f"g{n}", receipt=f"G{n:011d}", device_hash=device,
+                                       cast_at=DAY + datetime.timedelta(minutes=23 * n), address_block=block,
+                                       picks=",".join(str(c.pk) for c in picks))
+        BallotChoice.objects.bulk_create(BallotChoice(ballot=ballot, case=c) for c in picks)
+        return ballot
+
+    family = [cast(n, "family-phone", cases) for n in range(3)]
+    farm = [cast(10 + n, "farm-phone", cases[:1], block=f"100.64.{n}.0/24") for n in range(4)]
+    quarantine_suspicious_ballots(campaign=campaign)
+    client.force_login(staff)
+    page = client.get(reverse("review:vote_quarantine")).content.decode()
+    assert "整组放行" in page and "同一设备投票 3 次。" in page and "同一设备投票 4 次。" in page
+
+    def flag_of(group):
+        return SuspicionFlag.objects.filter(group=group).first().pk
+
+    client.post(reverse("review:vote_quarantine_group_decide"),
+                {"flag": flag_of("device family-phone"), "action": "release", "reason": "核实为一家人"})
+    client.post(reverse("review:vote_quarantine_group_decide"),
+                {"flag": flag_of("device farm-phone"), "action": "confirm", "reason": "同一手机批量换号"})
+
+    assert {b.status for b in Ballot.objects.filter(pk__in=[b.pk for b in family])} == {BallotStatus.RELEASED}
+    assert {b.status for b in Ballot.objects.filter(pk__in=[b.pk for b in farm])} == {BallotStatus.EXCLUDED}
+    assert list(QuarantineDecision.objects.filter(ballot=family[0]).values_list("action", "reason")) == [
+        ("quarantine", "同一设备多次投票"), ("release", "核实为一家人")]
+    report = {row["title"]: row for row in case_vote_report(campaign)}
+    assert (report["组候选0"]["valid"], report["组候选0"]["quarantined"], report["组候选0"]["excluded"]) == (3, 0, 4)
+    assert (report["组候选1"]["valid"], report["组候选1"]["excluded"]) == (3, 0)
+
+    response = client.get(reverse("review:vote_report_export"))
+    from openpyxl import load_workbook
+    import io
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["各案例得票", "隔离选票报告"]
+    assert list(workbook["各案例得票"].iter_rows(values_only=True))[0] == ("案例", "计入票数", "隔离中", "已剔除")
+    rows = list(workbook["隔离选票报告"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 7 and rows[1][0] == "G00000000000"
+    assert "同一设备投票 3 次。" in rows[1][4] and "核实为一家人" in rows[1][5]
+    assert all("family-phone" not in str(cell) and "farm-phone" not in str(cell) for row in rows for cell in row)
+
+
+@pytest.mark.django_db
+def test_after_the_vote_the_results_show_votes_under_review_apart(client):
+    world.open_vote_window()
+    case = world.city_case("太原市", title="公开候选")
+    world.add_votes(case, 5)
+    world.add_votes(case, 2, status="quarantined", start=100)
+    world.close_vote_window()
+
+    page = client.get(reverse("review:vote_gallery")).content.decode()
+
+    assert "5 票" in page and "另有 2 票待审核（放行后才计入）" in page
+
+
+@pytest.mark.django_db
+def test_releasing_a_group_keeps_the_ballots_another_group_also_flagged():
+    from review.voting.services import decide_quarantined_group
+
+    staff = world.province_staff()
+    world.open_vote_window()
+    case = world.city_case("太原市", title="两组候选")
+    campaign = world.campaign()
+    ballots = []
+    for n in range(5):
+        ballot = Ballot.objects.create(campaign=campaign, voter_hash=f"k{n}", receipt=f"K{n:011d}", device_hash="one",
+                                       cast_at=DAY + datetime.timedelta(minutes=31 * n), address_block=f"198.51.{n}.0/24",
+                                       picks=str(case.pk))
+        BallotChoice.objects.create(ballot=ballot, case=case)
+        ballots.append(ballot)
+    quarantine_suspicious_ballots(campaign=campaign)
+    assert set(SuspicionFlag.objects.values_list("rule", flat=True)) == {"device_reuse", "identical_ballots"}
+
+    result = decide_quarantined_group(campaign=campaign, rule="device_reuse", group="device one", actor=staff,
+                                      action="release", reason="一家人")
+
+    assert result == {"decided": 0, "kept": 5}
+    assert set(Ballot.objects.values_list("status", flat=True)) == {BallotStatus.QUARANTINED}
+    result = decide_quarantined_group(campaign=campaign, rule="identical_ballots", group=f"picks {case.pk}", actor=staff,
+                                      action="confirm", reason="同一名单批量投票")
+    assert result == {"decided": 5, "kept": 0}
+    assert set(Ballot.objects.values_list("status", flat=True)) == {BallotStatus.EXCLUDED}
