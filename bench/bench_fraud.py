@@ -28,7 +28,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 
 def main() -> None:
@@ -82,10 +82,16 @@ def run(size: int, fresh: int) -> None:
     first = time.perf_counter() - started
 
     store(campaign, stream[-fresh:], cases)
+    with connection.cursor() as cursor:  # what autovacuum does after a bulk load: fresh planner statistics
+        cursor.execute("ANALYZE")
     now = stream[-1].ballot.at + datetime.timedelta(seconds=61)
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = quarantine_suspicious_ballots(campaign=campaign, now=now)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    with CaptureQueriesContext(connection) as queries:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = quarantine_suspicious_ballots(campaign=campaign, now=now)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if os.environ.get("BENCH_QUERIES"):
+        for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:5]:
+            print(f"    {query['time']} s  {query['sql'][:160]}")
     assert FraudScan.objects.get(campaign=campaign).last_ballot_id == Ballot.objects.filter(campaign=campaign).latest("pk").pk
     print(f"{len(stream):>8} {first:>22.2f} s {fresh:>22} {wall:>7.2f} {cpu:>6.2f} {result['flagged']:>8}", flush=True)
 

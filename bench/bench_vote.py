@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread workers when above 1)")
     parser.add_argument("--voters", type=int, default=20_000, help="distinct voters prepared for the timed run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -199,7 +200,8 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "bench_vote:application", "--chdir", str(ROOT / "bench"),
              "--pythonpath", str(ROOT), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-             "--worker-class", "sync", "--access-logfile", "/dev/null"],
+             "--worker-class", "gthread" if args.threads > 1 else "sync", "--threads", str(args.threads),
+             "--access-logfile", "/dev/null"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
@@ -242,7 +244,7 @@ def main() -> None:
         outcomes = {outcome: log.filter(outcome=outcome).count() for outcome in BallotLogOutcome.values}
 
         print(f"machine: {machine()}")
-        print(f"gunicorn {args.workers} sync workers, wrk {args.connections} connections × {args.seconds} s, "
+        print(f"gunicorn {args.workers} workers × {args.threads} threads, wrk {args.connections} connections × {args.seconds} s, "
               f"PostgreSQL + Redis on 127.0.0.1")
         print(f"bare Django view (POST, same cookies and body):  {bare_rate:8.1f} requests/s")
         print(f"ballots accepted through the real view:          {ballots_per_second:8.1f} ballots/s "
@@ -256,7 +258,9 @@ def main() -> None:
         assert outcomes[BallotLogOutcome.ACCEPTED] == counted_voters, outcomes
         # Every answered attempt was logged (wrk may stop before reading the last answers it sent).
         assert outcomes[BallotLogOutcome.ACCEPTED] + outcomes[BallotLogOutcome.DUPLICATE] >= attempts, outcomes
-        assert outcomes[BallotLogOutcome.LIMITED] == outcomes[BallotLogOutcome.INVALID] == 0, outcomes
+        # (wrk's threads send a few more than their share before they stop: a voter's third or
+        # fourth attempt may meet the device limit, which is right; none is invalid or unlimited.)
+        assert outcomes[BallotLogOutcome.INVALID] == outcomes[BallotLogOutcome.UNAVAILABLE] == 0, outcomes
         from review.models import BallotChoice
 
         assert BallotChoice.objects.filter(ballot__in=ballots).count() == PICKS * counted_voters
