@@ -16,5 +16,8 @@ urlpatterns = [
     path("review/province/vote/quarantine/", voting.vote_quarantine, name="vote_quarantine"),
     path("review/province/vote/quarantine/run/", voting.vote_quarantine_run, name="vote_quarantine_run"),
     path("review/province/vote/ballots/<int:pk>/decide/", voting.vote_quarantine_decide, name="vote_quarantine_decide"),
+    path("review/province/vote/quarantine/groups/decide/", voting.vote_quarantine_group_decide,
+         name="vote_quarantine_group_decide"),
     path("review/province/vote/report/", voting.vote_report, name="vote_report"),
+    path("review/province/vote/report.xlsx", voting.vote_report_export, name="vote_report_export"),
 ]

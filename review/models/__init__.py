@@ -7,7 +7,7 @@ from review.models.scoring import (  # noqa: E402
     ConflictOfInterest, ConflictSource, ExpertAssignment, ExpertProfile, ExpertScore, ScoringCriterion,
 )
 from review.models.voting import (  # noqa: E402
-    Ballot, BallotChoice, BallotLog, BallotLogOutcome, BallotStatus, QuarantineAction, QuarantineDecision,
+    Ballot, BallotChoice, BallotLog, BallotLogOutcome, BallotStatus, FraudScan, QuarantineAction, QuarantineDecision,
     SuspicionFlag,
 )
 from review.models.results import (  # noqa: E402

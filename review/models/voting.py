@@ -58,6 +58,9 @@ class Ballot(models.Model):
     address_block = models.CharField(_("address block"), max_length=64)
     device_hash = models.CharField(_("device (hash)"), max_length=64, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    # The chosen case ids, sorted and joined by commas (as the choices; never changes): the fraud
+    # job reads a ballot in one row and finds identical ballots by an index.
+    picks = models.CharField(_("picks"), max_length=400, blank=True, default="")
     cases = models.ManyToManyField(Case, through="BallotChoice", related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=BallotStatus.choices, default=BallotStatus.VALID)
 
@@ -69,7 +72,14 @@ class Ballot(models.Model):
             models.UniqueConstraint(fields=["campaign", "voter_hash"], name="one_ballot_per_voter"),
             models.CheckConstraint(condition=Q(status__in=BallotStatus.values), name="ballot_status_valid"),
         ]
-        indexes = [models.Index(fields=["campaign", "status"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            # The fraud job's look-ups of a new ballot's device and of identical picks.
+            models.Index(fields=["campaign", "device_hash"], name="ballot_campaign_device"),
+            models.Index(fields=["campaign", "picks"], name="ballot_campaign_picks"),
+            models.Index(fields=["campaign", "address_block"], name="ballot_campaign_block"),
+            models.Index(fields=["campaign", "user_agent"], name="ballot_campaign_agent"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt
@@ -90,6 +100,7 @@ class BallotLogOutcome(models.TextChoices):
     DUPLICATE = "duplicate", _("Refused: this phone has already voted")
     LIMITED = "limited", _("Refused: too many attempts")
     INVALID = "invalid", _("Refused: invalid ballot")
+    UNAVAILABLE = "unavailable", _("Refused: limits could not be counted (Redis down)")
 
 
 class BallotLog(AppendOnlyModel):
@@ -115,6 +126,9 @@ class SuspicionFlag(AppendOnlyModel):
 
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="flags")
     rule = models.CharField(_("rule"), max_length=32)
+    # The suspicious group the ballot belongs to (one device, one block pushing one case, ...): the
+    # province can release or exclude a group at once.
+    group = models.CharField(_("group"), max_length=200, blank=True, default="", db_index=True)
     detail = models.JSONField(_("detail"), default=dict)
     detected_at = models.DateTimeField(_("detected at"))
 
@@ -145,3 +159,19 @@ class QuarantineDecision(AppendOnlyModel):
         verbose_name = _("quarantine decision")
         verbose_name_plural = _("quarantine decisions")
         ordering = ["at", "pk"]
+
+
+class FraudScan(models.Model):
+    """Where the fraud job stopped in a campaign's ballots: each run reads the ballots after
+    `last_ballot_id` (and the traffic around them). Its row is locked while a run works."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="+")
+    last_ballot_id = models.BigIntegerField(default=0)
+    # The windows of the concentration rules ending up to this bucket (BUCKET_SECONDS since the
+    # epoch) are judged; 0: none yet.
+    windows_done = models.BigIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fraud scan position")
+        verbose_name_plural = _("fraud scan positions")

@@ -4,6 +4,7 @@ the provincial staff's vote control, quarantine review and per-case audit report
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +17,13 @@ from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
 from portal.queueing import enqueue
 from review.views.access import campaign_or_404
-from review.models import Ballot
+from review.models import Ballot, SuspicionFlag
 from review.selection.readiness import unreported_cities
 from review.tasks import quarantine_suspicious_ballots_task
-from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
+from review.voting.export import vote_report_xlsx
+from review.voting.forms import CodeForm, DecisionForm, GroupDecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
+from review.voting import voter_pass
 from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
 from review.voting.queries import (
     RECEIPT_MAX_LENGTH,
@@ -29,6 +32,8 @@ from review.voting.queries import (
     normalise_receipt,
     public_counts,
     public_photo,
+    public_under_review,
+    quarantine_groups,
     quarantined_ballots,
     receipt_status,
 )
@@ -38,6 +43,7 @@ from review.voting.services import (
     cast_ballot,
     close_vote,
     decide_quarantined,
+    decide_quarantined_group,
     normalise_phone,
     open_vote,
     opening_refusal,
@@ -47,10 +53,8 @@ from review.voting.services import (
     vote_is_open,
 )
 
-SESSION_PENDING = "vote_pending"
-SESSION_VOTER = "vote_voter"
-# The ticks of a refused ballot, put back on the gallery so the voter only corrects them.
-SESSION_PICKS = "vote_picks"
+# The voter's progress (code sent, verified, the ticks of a refused ballot) is a signed cookie,
+# never the database session: review/voting/voter_pass.py says why that is safe.
 
 
 def _with_device_cookie(request, response):
@@ -69,17 +73,21 @@ def vote_gallery(request):
     is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
     candidates = gallery(campaign) if (is_open or closed) else []
     counts = public_counts(campaign) if closed else {}
+    under_review = public_under_review(campaign) if closed else {}
     for candidate in candidates:
         candidate.votes = counts.get(candidate.pk)
+        candidate.under_review = under_review.get(candidate.pk, 0)
     if closed:
         candidates.sort(key=lambda c: (-(c.votes or 0), c.region, c.title, c.pk))
-    verified = bool(request.session.get(SESSION_VOTER)) and is_open
-    picked = set(request.session.pop(SESSION_PICKS, [])) if verified else set()
+    state = voter_pass.read(request)
+    verified = bool(state.voter) and is_open
+    picked = set(state.picks) if verified else set()
     response = render(request, "review/vote_gallery.html", {
         "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates,
-        "verified": verified, "picked": picked,
-        "masked": request.session.get(SESSION_PENDING, {}).get("masked", ""),
+        "verified": verified, "picked": picked, "masked": state.masked,
     })
+    if state.picks:  # shown once: a reload starts from the voter's own choice again
+        voter_pass.store(request, response, voter_pass.with_picks(state, []))
     return _with_device_cookie(request, response)
 
 
@@ -117,36 +125,40 @@ def vote_phone(request):
         except VoteRefused as refused:
             form.add_error("phone", str(refused))
         else:
-            request.session[SESSION_PENDING] = {"voter": voter, "masked": mask_phone(phone)}
-            request.session.pop(SESSION_VOTER, None)
-            return redirect("review:vote_verify")
+            response = redirect("review:vote_verify")
+            voter_pass.store(request, response, voter_pass.pending(voter=voter, masked=mask_phone(phone)))
+            return response
     return _with_device_cookie(request, render(request, "review/vote_phone.html", {"campaign": campaign, "form": form}))
 
 
 @never_cache
 def vote_verify(request):
     campaign = campaign_or_404()
-    pending = request.session.get(SESSION_PENDING)
-    if not pending or not vote_is_open(campaign, timezone.now()):
+    state = voter_pass.read(request)
+    if not state.pending or not vote_is_open(campaign, timezone.now()):
         return redirect("review:vote_phone")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            voter = verify_voter_code(campaign=campaign, voter=pending["voter"], code=form.cleaned_data["code"])
+            voter = verify_voter_code(campaign=campaign, voter=state.pending, code=form.cleaned_data["code"])
         except VoteRefused as refused:
             form.add_error("code", str(refused))
         else:
-            request.session.cycle_key()
-            request.session[SESSION_VOTER] = voter
-            return redirect("review:vote_gallery")
-    return render(request, "review/vote_verify.html", {"campaign": campaign, "form": form, "masked": pending["masked"]})
+            response = redirect("review:vote_gallery")
+            voter_pass.store(request, response, voter_pass.verified(state, voter=voter))
+            return response
+    return render(request, "review/vote_verify.html", {"campaign": campaign, "form": form, "masked": state.masked})
+
+
+# A refused ballot's ticks go back in the cookie; a tampered form cannot make it grow without bound.
+MAX_KEPT_PICKS = 200
 
 
 @require_POST
 def vote_ballot(request):
     campaign = campaign_or_404()
-    voter = request.session.get(SESSION_VOTER)
-    if not voter:
+    state = voter_pass.read(request)
+    if not state.voter:
         messages.error(request, _("Verify your mobile number first."))
         return redirect("review:vote_phone")
     try:
@@ -154,19 +166,20 @@ def vote_ballot(request):
     except ValueError:
         case_ids = []
     try:
-        ballot = cast_ballot(campaign=campaign, voter=voter, case_ids=case_ids, client=ClientInfo.from_request(request))
+        ballot = cast_ballot(campaign=campaign, voter=state.voter, case_ids=case_ids, client=ClientInfo.from_request(request))
     except AlreadyVoted as refused:
         messages.error(request, str(refused))
-        request.session.pop(SESSION_VOTER, None)
-        return redirect("review:vote_gallery")
+        response = redirect("review:vote_gallery")
+        voter_pass.store(request, response, voter_pass.EMPTY)
+        return response
     except VoteRefused as refused:
         messages.error(request, str(refused))
-        request.session[SESSION_PICKS] = case_ids
-        return redirect("review:vote_gallery")
-    request.session.pop(SESSION_VOTER, None)
-    request.session.pop(SESSION_PENDING, None)
-    request.session.pop(SESSION_PICKS, None)
-    return redirect("review:vote_receipt", receipt=ballot.receipt)
+        response = redirect("review:vote_gallery")
+        voter_pass.store(request, response, voter_pass.with_picks(state, case_ids[:MAX_KEPT_PICKS]))
+        return response
+    response = redirect("review:vote_receipt", receipt=ballot.receipt)
+    voter_pass.store(request, response, voter_pass.EMPTY)
+    return response
 
 
 @never_cache
@@ -259,6 +272,7 @@ def vote_quarantine(request):
     campaign = _staff_campaign(request)
     return render(request, "review/vote_quarantine.html", {
         "campaign": campaign, "ballots": quarantined_ballots(campaign), "labels": RULE_LABELS,
+        "groups": quarantine_groups(campaign),
         "totals": ballot_totals(campaign), "form": DecisionForm(), "campaign_open": campaign_is_open(campaign),
     })
 
@@ -298,3 +312,37 @@ def vote_quarantine_decide(request, pk: int):
 def vote_report(request):
     campaign = _staff_campaign(request)
     return render(request, "review/vote_report.html", {"campaign": campaign, "report": case_vote_report(campaign)})
+
+
+@login_required
+@require_POST
+def vote_quarantine_group_decide(request):
+    """Exclude or release one suspicious group's quarantined ballots at once, with one reason."""
+    campaign = _staff_campaign(request)
+    form = GroupDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose exclude or release and give the reason."))
+        return redirect("review:vote_quarantine")
+    data = form.cleaned_data
+    flag = get_object_or_404(SuspicionFlag, pk=data["flag"], ballot__campaign=campaign)
+    try:
+        result = decide_quarantined_group(campaign=campaign, rule=flag.rule, group=flag.group, actor=request.user,
+                                          action=data["action"], reason=data["reason"])
+    except VoteRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Decision recorded for %(count)d ballot(s).") % {"count": result["decided"]})
+        if result["kept"]:
+            messages.warning(request, _("%(count)d ballot(s) of this group stay in quarantine: another group also "
+                                        "flagged them; decide them there.") % {"count": result["kept"]})
+    return redirect("review:vote_quarantine")
+
+
+@login_required
+def vote_report_export(request):
+    """The votes per case and the quarantine report as Excel, for the 公示 file."""
+    campaign = _staff_campaign(request)
+    response = HttpResponse(vote_report_xlsx(campaign),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, _("%(year)s public vote report.xlsx") % {"year": campaign.year})
+    return response

@@ -21,3 +21,7 @@ class OpenVoteForm(forms.Form):
     closes_at = forms.DateTimeField(label=_("The vote closes at (Beijing time)"),
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+
+
+class GroupDecisionForm(DecisionForm):
+    flag = forms.IntegerField(widget=forms.HiddenInput)  # any flag of the group

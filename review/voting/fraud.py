@@ -1,232 +1,140 @@
-"""刷票 detection: the quarantine job. Reads every ballot of a campaign, applies the rules below and
-puts each ballot any rule flags into quarantine for staff to confirm or release. Nothing is
-deleted or silently discounted; the job is idempotent (one flag per ballot and rule; a ballot staff
-already released or excluded keeps its status).
-
-Rules (thresholds in DEFAULTS, settings.VOTE_FRAUD may override):
-- burst: a case's votes in one 10-minute bucket reach BURST_FACTOR × its own mean per active bucket
-  (and at least BURST_MIN): the bucket's ballots for that case;
-- block_dominance: one address block gives at least BLOCK_MIN of a case's votes and more than
-  BLOCK_SHARE of them: that block's ballots for the case;
-- device_reuse: one device cast DEVICE_MIN or more ballots (many numbers, one phone);
-- regular_intervals: REGULAR_RUN consecutive ballots of one block, or for one case, whose
-  intervals barely vary (coefficient of variation below REGULAR_CV) — a script, not people;
-- night_surge: in a night hour (00:00–06:00 Beijing time) a case gets at least NIGHT_MIN votes and
-  NIGHT_FACTOR × its daytime hourly mean;
-- identical_ballots: the very same set of picks cast IDENTICAL_MIN times or more.
+"""刷票 detection: the quarantine job. Each run reads the ballots cast since the previous run, plus
+every ballot their windows and groups can reach, applies the rules of review.voting.fraud_rules and
+puts each ballot they flag into quarantine for staff to confirm or release. Nothing is deleted or
+silently discounted; the job is idempotent (one flag per ballot and rule; a ballot staff already
+released or excluded keeps its status) and safe to run at once from beat and from the staff page
+(the campaign's scan row is locked while a run works).
 """
 
 from __future__ import annotations
 
 import datetime
-import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from cases.models import CAMPAIGN_TIME_ZONE, Campaign
+from cases.enums import CaseStatus
+from cases.models import Campaign, Case
 from cases.rules import campaign_is_open
-from review.models.voting import Ballot, BallotStatus, QuarantineAction, QuarantineDecision, SuspicionFlag
+from review.models.voting import (
+    Ballot,
+    BallotChoice,
+    BallotStatus,
+    FraudScan,
+    QuarantineAction,
+    QuarantineDecision,
+    SuspicionFlag,
+)
 from review.selection.rules import freezing_state
+from review.voting.fraud_rules import RULE_LABELS, BallotView, describe_flag, detect, threshold
 
-DEFAULTS = {
-    "BUCKET_SECONDS": 600,
-    "BURST_FACTOR": 6.0,
-    "BURST_MIN": 20,
-    "BLOCK_MIN": 10,
-    "BLOCK_SHARE": 0.3,
-    "DEVICE_MIN": 3,
-    "REGULAR_RUN": 8,
-    "REGULAR_CV": 0.1,
-    "REGULAR_MAX_GAP": 1800,
-    "NIGHT_START": 0,
-    "NIGHT_END": 6,
-    "NIGHT_MIN": 8,
-    "NIGHT_FACTOR": 3.0,
-    "IDENTICAL_MIN": 5,
-}
+__all__ = ["RULE_LABELS", "BallotView", "describe_flag", "detect", "quarantine_suspicious_ballots", "case_vote_report"]
 
-# What staff read on the quarantine page and in the decision log, per rule.
-RULE_LABELS = {
-    "burst": gettext_lazy("burst far above the case's own baseline"),
-    "block_dominance": gettext_lazy("one address block dominates the case's votes"),
-    "device_reuse": gettext_lazy("one device cast several ballots"),
-    "regular_intervals": gettext_lazy("near-regular intervals between ballots"),
-    "night_surge": gettext_lazy("night-time surge"),
-    "identical_ballots": gettext_lazy("identical ballots"),
-}
+# A ballot is read once it is this old: one committed a moment later with a smaller id (concurrent
+# requests) is then never skipped. Younger ones are read again by the next run.
+SETTLE_SECONDS = 60
+FIELDS = ("pk", "cast_at", "address_block", "device_hash", "user_agent", "picks")
 
 
-def describe_flag(rule: str, detail: dict, case_titles: dict[int, str]) -> str:
-    """A flag's evidence as a sentence for staff (the detail is stored as the rule found it).
-    `case_titles` names the cases a detail refers to by id; an unknown id shows as its number."""
-    detail = detail or {}
-
-    def title(case_id) -> str:
-        return case_titles.get(case_id) or _("case no. %(id)s") % {"id": case_id}
-
-    if rule == "burst":
-        return _("“%(case)s” got %(count)s votes within %(minutes)s minutes; its usual rate is %(baseline)s per "
-                 "%(minutes)s minutes.") % {
-            "case": title(detail.get("case")), "count": detail.get("count"), "baseline": detail.get("baseline"),
-            "minutes": threshold("BUCKET_SECONDS") // 60}
-    if rule == "block_dominance":
-        return _("The address block %(block)s gave %(count)s of the %(of)s votes of “%(case)s”.") % {
-            "block": detail.get("block"), "count": detail.get("count"), "of": detail.get("of"),
-            "case": title(detail.get("case"))}
-    if rule == "device_reuse":
-        return _("The same device voted %(count)s times.") % {"count": detail.get("ballots")}
-    if rule == "regular_intervals":
-        kind, _space, key = str(detail.get("group", "")).partition(" ")
-        seconds = detail.get("interval_seconds")
-        if kind == "case" and key.isdigit():
-            return _("Ballots for “%(case)s” came in at almost exactly every %(seconds)s seconds.") % {
-                "case": title(int(key)), "seconds": seconds}
-        return _("Ballots from the address block %(block)s came in at almost exactly every %(seconds)s seconds.") % {
-            "block": key, "seconds": seconds}
-    if rule == "night_surge":
-        try:
-            hour = datetime.datetime.fromisoformat(detail.get("hour", "")).strftime("%m-%d %H:00")
-        except (TypeError, ValueError):
-            hour = detail.get("hour", "")
-        return _("“%(case)s” got %(count)s votes in the night hour from %(hour)s; in daytime it averages %(day)s per hour.") % {
-            "case": title(detail.get("case")), "count": detail.get("count"), "hour": hour,
-            "day": detail.get("daytime_hourly")}
-    if rule == "identical_ballots":
-        return _("%(copies)s ballots chose exactly the same cases.") % {"copies": detail.get("copies")}
-    return ""
+def _longest() -> int:
+    return max(*threshold("WINDOW_BUCKETS"), *threshold("BLOCK_WINDOW_BUCKETS"))
 
 
-def threshold(name: str):
-    return getattr(settings, "VOTE_FRAUD", {}).get(name, DEFAULTS[name])
+def _reach() -> datetime.timedelta:
+    """How far before and after a new ballot its windows can reach (the longest window, plus one
+    bucket for the windows' alignment)."""
+    return datetime.timedelta(seconds=(_longest() + 1) * threshold("BUCKET_SECONDS"))
 
 
-@dataclass(frozen=True)
-class BallotView:
-    """What the rules read of a ballot."""
-
-    id: int
-    at: datetime.datetime
-    block: str
-    device: str
-    picks: frozenset[int]
+def _moment(bucket: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(bucket * threshold("BUCKET_SECONDS"), tz=datetime.timezone.utc)
 
 
-def detect(ballots: list[BallotView]) -> dict[int, dict[str, dict]]:
-    """Pure: {ballot id: {rule: detail}} for every flagged ballot."""
-    flags: dict[int, dict[str, dict]] = defaultdict(dict)
-    ballots = sorted(ballots, key=lambda b: (b.at, b.id))
-    if not ballots:
-        return {}
-    by_case: dict[int, list[BallotView]] = defaultdict(list)
-    for ballot in ballots:
-        for case_id in ballot.picks:
-            by_case[case_id].append(ballot)
+def ballots_to_scan(campaign: Campaign, after_id: int, windows: tuple[int, int]) -> tuple[list[BallotView], set[int], list[tuple]]:
+    """(the ballots the rules need, the ids of the new ones, the new rows) for a run after
+    `after_id` judging the windows ending within `windows`: the new ballots and every ballot cast
+    within reach of them, the ballots of those windows, and every ballot sharing a device or the
+    very picks with a new one. A few indexed queries; nothing else of the vote."""
+    ballots = Ballot.objects.filter(campaign=campaign)
+    new_rows = list(ballots.filter(pk__gt=after_id).values_list(*FIELDS))
+    rows = {row[0]: row for row in new_rows}
+    if not after_id:  # the first run reads the whole vote once
+        rows.update((row[0], row) for row in ballots.values_list(*FIELDS))
+        return _views(rows.values()), set(rows), new_rows
+    low, high = _moment(windows[0] + 1 - _longest()), _moment(windows[1])
+    if new_rows:
+        reach = _reach()
+        low = min(low, min(row[1] for row in new_rows) - reach)
+        high = max(high, max(row[1] for row in new_rows) + reach)
+        fresh = ballots.filter(pk__gt=after_id)
+        rows.update((row[0], row) for row in ballots.filter(
+            device_hash__in=fresh.exclude(device_hash="").values("device_hash")).values_list(*FIELDS))
+        rows.update((row[0], row) for row in ballots.filter(
+            picks__in=fresh.exclude(picks="").values("picks")).values_list(*FIELDS))
+    if windows[1] > windows[0] or new_rows:
+        rows.update((row[0], row) for row in ballots.filter(cast_at__gte=low, cast_at__lt=high).values_list(*FIELDS))
+    return _views(rows.values()), set(row[0] for row in new_rows), new_rows
 
-    # burst: a sliding window of BUCKET_SECONDS over each case's votes (so a burst is not split
-    # by bucket edges), against the case's own mean per active bucket of the whole vote
+
+def _history(campaign: Campaign):
+    """The concentration rules' look at a block's or agent's whole vote outside a window (see
+    review.voting.fraud_rules.detect): two indexed counts, asked only for a pair about to be flagged."""
+    def history(kind: str, key: str, case_id: int, start: float, end: float) -> tuple[int, int]:
+        field = "address_block" if kind == "block" else "user_agent"
+        outside = Ballot.objects.filter(campaign=campaign, **{field: key}).exclude(
+            cast_at__gte=datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc),
+            cast_at__lt=datetime.datetime.fromtimestamp(end, tz=datetime.timezone.utc))
+        return BallotChoice.objects.filter(ballot__in=outside, case_id=case_id).count(), outside.count()
+    return history
+
+
+def _windows_to_judge(campaign: Campaign, scan: FraudScan, now: datetime.datetime) -> tuple[int, int]:
+    """The concentration windows this run judges: those ending since the last run, up to the
+    settled present (every window, once the vote has closed)."""
     size = threshold("BUCKET_SECONDS")
-    start = ballots[0].at
-    active_buckets = len({int((b.at - start).total_seconds() // size) for b in ballots})
-    for case_id, votes in by_case.items():
-        mean = len(votes) / max(active_buckets, 1)
-        limit = max(threshold("BURST_MIN"), threshold("BURST_FACTOR") * mean)
-        left = 0
-        for right in range(len(votes)):
-            while (votes[right].at - votes[left].at).total_seconds() >= size:
-                left += 1
-            if right - left + 1 >= limit:
-                for ballot in votes[left:right + 1]:
-                    flags[ballot.id]["burst"] = {"case": case_id, "count": right - left + 1, "baseline": round(mean, 2)}
-
-    # block dominance
-    for case_id, votes in by_case.items():
-        blocks = Counter(b.block for b in votes)
-        for block, count in blocks.items():
-            if count >= threshold("BLOCK_MIN") and count > threshold("BLOCK_SHARE") * len(votes):
-                for ballot in votes:
-                    if ballot.block == block:
-                        flags[ballot.id]["block_dominance"] = {"case": case_id, "block": block, "count": count,
-                                                               "of": len(votes)}
-
-    # device reuse
-    devices = Counter(b.device for b in ballots if b.device)
-    for ballot in ballots:
-        if ballot.device and devices[ballot.device] >= threshold("DEVICE_MIN"):
-            flags[ballot.id]["device_reuse"] = {"ballots": devices[ballot.device]}
-
-    # near-regular intervals, per block and per case
-    groups: list[tuple[str, list[BallotView]]] = []
-    by_block: dict[str, list[BallotView]] = defaultdict(list)
-    for ballot in ballots:
-        by_block[ballot.block].append(ballot)
-    groups += [(f"block {block}", members) for block, members in by_block.items()]
-    groups += [(f"case {case_id}", members) for case_id, members in by_case.items()]
-    run = threshold("REGULAR_RUN")
-    for label, members in groups:
-        if len(members) < run:
-            continue
-        times = [m.at.timestamp() for m in members]
-        for i in range(len(members) - run + 1):
-            gaps = [times[j + 1] - times[j] for j in range(i, i + run - 1)]
-            mean_gap = statistics.fmean(gaps)
-            if 0 < mean_gap <= threshold("REGULAR_MAX_GAP") and statistics.pstdev(gaps) / mean_gap < threshold("REGULAR_CV"):
-                for ballot in members[i:i + run]:
-                    flags[ballot.id]["regular_intervals"] = {"group": label, "interval_seconds": round(mean_gap, 1)}
-
-    # night surge
-    night_start, night_end = threshold("NIGHT_START"), threshold("NIGHT_END")
-
-    def local(at):
-        return at.astimezone(CAMPAIGN_TIME_ZONE)
-
-    day_hours = {local(b.at).replace(minute=0, second=0, microsecond=0) for b in ballots
-                 if not night_start <= local(b.at).hour < night_end}
-    for case_id, votes in by_case.items():
-        day_votes = [b for b in votes if not night_start <= local(b.at).hour < night_end]
-        day_rate = len(day_votes) / max(len(day_hours), 1)
-        night: dict[datetime.datetime, list[BallotView]] = defaultdict(list)
-        for ballot in votes:
-            at = local(ballot.at)
-            if night_start <= at.hour < night_end:
-                night[at.replace(minute=0, second=0, microsecond=0)].append(ballot)
-        for hour, members in night.items():
-            if len(members) >= max(threshold("NIGHT_MIN"), threshold("NIGHT_FACTOR") * day_rate):
-                for ballot in members:
-                    flags[ballot.id]["night_surge"] = {"case": case_id, "hour": hour.isoformat(), "count": len(members),
-                                                       "daytime_hourly": round(day_rate, 2)}
-
-    # identical ballots
-    sets = Counter(b.picks for b in ballots)
-    for ballot in ballots:
-        if sets[ballot.picks] >= threshold("IDENTICAL_MIN"):
-            flags[ballot.id]["identical_ballots"] = {"copies": sets[ballot.picks], "picks": sorted(ballot.picks)}
-    return dict(flags)
+    upto = int((now - datetime.timedelta(seconds=SETTLE_SECONDS)).timestamp() // size)
+    if campaign.vote_closes_at and now >= campaign.vote_closes_at + datetime.timedelta(seconds=SETTLE_SECONDS):
+        upto = max(upto, int(campaign.vote_closes_at.timestamp() // size) + _longest())
+    done = scan.windows_done
+    if not done:
+        first = Ballot.objects.filter(campaign=campaign).order_by("cast_at").values_list("cast_at", flat=True).first()
+        done = int(first.timestamp() // size) - 1 if first else upto
+    return done, max(done, upto)
 
 
-def ballot_views(campaign: Campaign) -> list[BallotView]:
-    picks: dict[int, set[int]] = defaultdict(set)
-    rows = Ballot.objects.filter(campaign=campaign).values_list("pk", "cast_at", "address_block", "device_hash", "choices__case_id")
-    meta = {}
-    for pk, at, block, device, case_id in rows.iterator(chunk_size=5000):
-        meta[pk] = (at, block, device)
-        if case_id is not None:
-            picks[pk].add(case_id)
-    return [BallotView(id=pk, at=at, block=block, device=device, picks=frozenset(picks[pk])) for pk, (at, block, device) in meta.items()]
+def _views(rows) -> list[BallotView]:
+    rows = list(rows)
+    # Ballots stored before Ballot.picks existed (or written without it): their choices.
+    missing = [row[0] for row in rows if not row[5]]
+    chosen: dict[int, set[int]] = {}
+    for ballot_id, case_id in BallotChoice.objects.filter(ballot_id__in=missing).values_list("ballot_id", "case_id"):
+        chosen.setdefault(ballot_id, set()).add(case_id)
+    return [BallotView(id=pk, at=at, block=block, device=device, agent=agent,
+                       picks=frozenset(int(c) for c in picks.split(",")) if picks else frozenset(chosen.get(pk, ())))
+            for pk, at, block, device, agent, picks in rows]
+
+
+def _settled_position(new_rows: list[tuple], after_id: int, now: datetime.datetime) -> int:
+    """The highest id up to which every ballot has been read and is settled (see SETTLE_SECONDS)."""
+    cutoff = now - datetime.timedelta(seconds=SETTLE_SECONDS)
+    unsettled = [row[0] for row in new_rows if row[1] >= cutoff]
+    settled = [row[0] for row in new_rows if row[1] < cutoff]
+    position = max(settled, default=after_id)
+    if unsettled:
+        position = min(position, min(unsettled) - 1)
+    return max(position, after_id)
 
 
 @transaction.atomic
 def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime | None = None) -> dict:
-    """Run the rules and quarantine what they flag. Returns counts {flagged, newly_quarantined}.
+    """Run the rules on the ballots since the last run (and the windows completed since) and
+    quarantine what they flag. Returns counts
+    {flagged: ballots of the campaign with a flag, newly_quarantined: by this run}.
 
-    Side effects: SuspicionFlag rows (new ones only); VALID ballots with a flag become QUARANTINED with
-    an append-only decision row (actor None, the rules as the reason). Staff decisions stand.
+    Side effects: SuspicionFlag rows (new ones only), each naming its group; VALID ballots with a
+    flag become QUARANTINED with an append-only decision row (actor None, the rules as the reason);
+    the campaign's scan position moves on. Staff decisions stand.
     A closed campaign is an archive: nothing happens (this runs from Celery beat every few minutes on
     the current campaign, where a refusal would only fill the logs; the staff page refuses instead).
     Nor once the 公示 is published or final: its votes are frozen (review.selection.rules).
@@ -234,11 +142,15 @@ def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime 
     now = now or timezone.now()
     if not campaign_is_open(campaign) or freezing_state(campaign) is not None:
         return {"flagged": 0, "newly_quarantined": 0}
-    flags = detect(ballot_views(campaign))
-    existing = set(SuspicionFlag.objects.filter(ballot__campaign=campaign).values_list("ballot_id", "rule"))
+    FraudScan.objects.get_or_create(campaign=campaign)
+    scan = FraudScan.objects.select_for_update().get(campaign=campaign)  # one run at a time
+    windows = _windows_to_judge(campaign, scan, now)
+    views, new_ids, new_rows = ballots_to_scan(campaign, scan.last_ballot_id, windows)
+    flags = detect(views, new_ids=new_ids, windows=windows, history=_history(campaign)) if views else {}
     SuspicionFlag.objects.bulk_create(
-        [SuspicionFlag(ballot_id=ballot_id, rule=rule, detail=detail, detected_at=now)
-         for ballot_id, rules in flags.items() for rule, detail in rules.items() if (ballot_id, rule) not in existing],
+        [SuspicionFlag(ballot_id=ballot_id, rule=rule, detail=detail, group=str(detail.get("group", ""))[:200],
+                       detected_at=now)
+         for ballot_id, rules in flags.items() for rule, detail in rules.items()],
         ignore_conflicts=True,
     )
     to_quarantine = list(
@@ -250,14 +162,16 @@ def quarantine_suspicious_ballots(*, campaign: Campaign, now: datetime.datetime 
                            reason="; ".join(str(RULE_LABELS[rule]) for rule in sorted(flags[pk])))
         for pk in to_quarantine
     )
-    return {"flagged": len(flags), "newly_quarantined": len(to_quarantine)}
+    scan.last_ballot_id = _settled_position(new_rows, scan.last_ballot_id, now)
+    scan.windows_done = windows[1]
+    scan.last_run_at = now
+    scan.save(update_fields=["last_ballot_id", "windows_done", "last_run_at"])
+    flagged = SuspicionFlag.objects.filter(ballot__campaign=campaign).values("ballot_id").distinct().count()
+    return {"flagged": flagged, "newly_quarantined": len(to_quarantine)}
 
 
 def case_vote_report(campaign: Campaign) -> list[dict]:
     """Per case: valid (incl. released), quarantined and excluded votes — the audit report."""
-    from cases.enums import CaseStatus
-    from cases.models import Case
-
     return list(
         Case.objects.filter(campaign=campaign, status__in=[CaseStatus.PROVINCE_REVIEW, CaseStatus.WINNER, CaseStatus.NOT_WINNER])
         .annotate(

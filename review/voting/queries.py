@@ -19,7 +19,7 @@ from cases.documents.confined import check_passed, word_paragraphs
 from cases.documents.naming import case_region
 from cases.enums import CaseStatus, UploadSlot
 from cases.models import Campaign, Case, Upload
-from review.models.voting import COUNTED_BALLOT_STATUSES, Ballot, BallotChoice, BallotStatus
+from review.models.voting import COUNTED_BALLOT_STATUSES, Ballot, BallotChoice, BallotStatus, SuspicionFlag
 from review.voting.fraud import RULE_LABELS, describe_flag
 
 PHOTO_SLOTS = (UploadSlot.PHOTO_EXTERIOR, UploadSlot.PHOTO_PRODUCT, UploadSlot.PHOTO_SCENE)
@@ -135,6 +135,13 @@ def public_counts(campaign: Campaign) -> dict[int, int]:
     return {row["case_id"]: row["n"] for row in rows}
 
 
+def public_under_review(campaign: Campaign) -> dict[int, int]:
+    """Votes per case still in quarantine — shown apart from the counted ones after the vote."""
+    rows = (BallotChoice.objects.filter(ballot__campaign=campaign, ballot__status=BallotStatus.QUARANTINED)
+            .values("case_id").annotate(n=Count("id")))
+    return {row["case_id"]: row["n"] for row in rows}
+
+
 def ballot_totals(campaign: Campaign) -> dict[str, int]:
     rows = Ballot.objects.filter(campaign=campaign).values("status").annotate(n=Count("id"))
     totals = {status: 0 for status in BallotStatus.values}
@@ -216,3 +223,30 @@ def receipt_status(raw: str) -> ReceiptStatus | None:
         return None
     return ReceiptStatus(receipt=ballot.receipt, campaign_title=ballot.campaign.title, cast_at=ballot.cast_at,
                          state=RECEIPT_STATES[ballot.status])
+
+
+@dataclass
+class QuarantineGroup:
+    """A suspicious group with ballots waiting in quarantine: what they share, in words."""
+
+    rule: str
+    group: str
+    label: str
+    text: str
+    waiting: int
+    flag_id: int  # one flag of the group: the decision form names the group by it
+
+
+def quarantine_groups(campaign: Campaign) -> list[QuarantineGroup]:
+    """The groups that hold ballots in quarantine, largest first (one query for the counts, one for
+    a flag of each group to describe it)."""
+    rows = list(SuspicionFlag.objects.filter(ballot__campaign=campaign, ballot__status=BallotStatus.QUARANTINED)
+                .values("rule", "group").annotate(waiting=Count("ballot_id", distinct=True)).order_by("-waiting", "rule", "group"))
+    samples = {}
+    for flag in SuspicionFlag.objects.filter(ballot__campaign=campaign, ballot__status=BallotStatus.QUARANTINED).order_by("pk"):
+        samples.setdefault((flag.rule, flag.group), flag)
+    titles = dict(Case.objects.filter(campaign=campaign).values_list("pk", "title"))
+    return [QuarantineGroup(rule=row["rule"], group=row["group"], label=str(RULE_LABELS.get(row["rule"], row["rule"])),
+                            text=describe_flag(row["rule"], samples[(row["rule"], row["group"])].detail, titles),
+                            waiting=row["waiting"], flag_id=samples[(row["rule"], row["group"])].pk)
+            for row in rows]

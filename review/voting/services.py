@@ -36,10 +36,12 @@ from review.models.voting import (
     BallotStatus,
     QuarantineAction,
     QuarantineDecision,
+    SuspicionFlag,
 )
 from review.models.results import SelectionState
 from review.selection.rules import freezing_state
 from review.voting import limits
+from review.voting.fraud_rules import picks_key
 from review.voting.limits import ClientInfo, keyed_hash
 from review.voting.queries import candidate_cases
 from sms.enums import SmsKind
@@ -219,9 +221,11 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
     """Record the approval ballot of a verified voter.
 
     Guards: the campaign is not closed and the vote is open; between vote_min_picks and vote_max_picks distinct cases, each a
-    candidate (under provincial selection in this campaign); limits per address, block and device;
+    candidate (under provincial selection in this campaign); limits per address, block and device,
+    counted in one Redis round trip — with Redis down nothing is accepted (it could not be limited);
     one ballot per voter — the unique constraint decides, a loser raises AlreadyVoted.
-    Side effects: the ballot and its choices; an append-only log row for every attempt, refused or not.
+    Side effects: the ballot and its choices with their log row in one transaction (one commit); an
+    append-only log row for every refused attempt too.
     """
     now = now or timezone.now()
     _ensure_vote_open(campaign, now)
@@ -236,15 +240,22 @@ def cast_ballot(*, campaign: Campaign, voter: str, case_ids: list[int], client: 
     if valid != set(picks):
         _log(campaign, client, BallotLogOutcome.INVALID, voter, now)
         raise VoteRefused(_("Some chosen cases are not candidates; reload the page and choose again."))
-    for name, key in limits.ballot_buckets(client):
-        if not limits.hit(name, key):
-            _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
-            raise VoteRefused(_too_many_ballots())
+    try:
+        allowed = limits.hit_all(limits.ballot_buckets(client))
+    except limits.LimitsUnavailable:
+        _log(campaign, client, BallotLogOutcome.UNAVAILABLE, voter, now)
+        raise VoteRefused(_("Your ballot cannot be taken right now because of a fault on our side: the checks "
+                            "against vote brushing are unavailable. Your number stays verified; submit the ballot "
+                            "again in a few minutes.")) from None
+    if not allowed:
+        _log(campaign, client, BallotLogOutcome.LIMITED, voter, now)
+        raise VoteRefused(_too_many_ballots())
+    # The one durable commit of an accepted ballot: the ballot, its choices and its log row together.
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
                 campaign=campaign, voter_hash=voter, receipt=_receipt(), cast_at=now, address_block=client.block,
-                device_hash=client.device_hash, user_agent=client.user_agent,
+                device_hash=client.device_hash, user_agent=client.user_agent, picks=picks_key(picks),
             )
             BallotChoice.objects.bulk_create(BallotChoice(ballot=ballot, case_id=case_id) for case_id in picks)
             _log(campaign, client, BallotLogOutcome.ACCEPTED, voter, now, ballot)
@@ -330,3 +341,46 @@ def decide_quarantined(*, ballot: Ballot, actor, action: str, reason: str, now: 
                               summary=(summary % {"ballot": locked.pk})[:300],
                               details={"ballot": locked.pk, "reason": reason})
     return locked
+
+
+@transaction.atomic
+def decide_quarantined_group(*, campaign: Campaign, rule: str, group: str, actor, action: str, reason: str,
+                             now: datetime.datetime | None = None) -> dict:
+    """Staff exclude or release at once the quarantined ballots of one suspicious group (one device,
+    one block pushing one case, ...), with one reason. Returns {"decided": n, "kept": m}.
+
+    Guards: those of decide_quarantined. Release takes only the ballots this group alone holds in
+    quarantine: a ballot another group also flagged stays for its own decision (counted in "kept").
+    Side effects, in order: each ballot's status and its append-only decision row (the reason names
+    the group); one audit event for the group with the ballots' numbers."""
+    now = now or timezone.now()
+    ensure_campaign_open(campaign, error=VoteRefused)
+    if freezing_state(campaign, lock=True) is not None:
+        raise VoteRefused(_("The public notice of the winners is published, so the votes can no longer change. "
+                            "To decide this ballot, first withdraw the public notice on the page Ranking and selection."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise VoteRefused(_("Give the reason for the decision; it is kept with the ballot."))
+    if action not in (QuarantineAction.CONFIRM, QuarantineAction.RELEASE):
+        raise VoteRefused(_("Unknown decision."))
+    members = list(Ballot.objects.select_for_update().filter(
+        campaign=campaign, status=BallotStatus.QUARANTINED, pk__in=SuspicionFlag.objects.filter(rule=rule, group=group)
+        .values("ballot_id")).order_by("pk"))
+    kept = []
+    if action == QuarantineAction.RELEASE:
+        elsewhere = set(SuspicionFlag.objects.filter(ballot__in=members).exclude(rule=rule, group=group)
+                        .values_list("ballot_id", flat=True))
+        kept = [ballot for ballot in members if ballot.pk in elsewhere]
+        members = [ballot for ballot in members if ballot.pk not in elsewhere]
+    status = BallotStatus.EXCLUDED if action == QuarantineAction.CONFIRM else BallotStatus.RELEASED
+    Ballot.objects.filter(pk__in=[ballot.pk for ballot in members]).update(status=status)
+    QuarantineDecision.objects.bulk_create(
+        QuarantineDecision(ballot=ballot, action=action, actor=actor, at=now, reason=reason) for ballot in members)
+    if members:
+        summary = (_("%(count)d quarantined ballots of one group excluded") if action == QuarantineAction.CONFIRM
+                   else _("%(count)d quarantined ballots of one group released and counted"))
+        AuditEvent.objects.create(action=AUDIT_QUARANTINE_DECISION[action], actor=actor,
+                                  summary=(summary % {"count": len(members)})[:300],
+                                  details={"rule": rule, "group": group, "reason": reason,
+                                           "ballots": [ballot.pk for ballot in members]})
+    return {"decided": len(members), "kept": len(kept)}

@@ -23,6 +23,7 @@ PROVINCE_READ = "province_read"  # the observer reads it (GET only, every other 
 OBJECT = "object"  # takes the id of a foreign object: a 404 (or 405 for a GET on a POST-only view)
 
 CLASSIFICATION = {
+    "cases:narrative_template": PUBLIC,
     "home": SCOPED, "campaign_page": PUBLIC, "campaign_attachment": PUBLIC, "healthz": PUBLIC, "readyz": PUBLIC, "login": PUBLIC, "logout": PUBLIC,
     "password_change": SCOPED, "password_change_done": SCOPED,
     "cases:directory_import": PROVINCE_ONLY, "cases:directory_import_template": PROVINCE_ONLY,
@@ -39,6 +40,7 @@ CLASSIFICATION = {
     "review:publicity": PUBLIC, "review:certificate_verify": PUBLIC, "review:vote_receipt_lookup": PUBLIC,
     "review:vote_control": PROVINCE_ONLY, "review:vote_open": PROVINCE_ONLY, "review:vote_close": PROVINCE_ONLY,
     "review:vote_quarantine": PROVINCE_ONLY, "review:vote_quarantine_run": PROVINCE_ONLY, "review:vote_report": PROVINCE_ONLY,
+    "review:vote_quarantine_group_decide": PROVINCE_ONLY, "review:vote_report_export": PROVINCE_ONLY,
     "review:selection_board": PROVINCE_ONLY, "review:selection_compute": PROVINCE_ONLY,
     "review:selection_publish": PROVINCE_ONLY, "review:selection_withdraw": PROVINCE_ONLY,
     "review:selection_finalise": PROVINCE_ONLY, "review:certificate_list": PROVINCE_ONLY,
@@ -64,7 +66,9 @@ OBJECT_ARGUMENTS = {
     "holder": "holder", "shipment_id": "shipment",
 }
 FIXED_ARGUMENTS = {"attachment": 4, "slot": UploadSlot.PHOTO_EXTERIOR, "kind": "docx", "tier_slug": "city", "source": "employer",
-                   "fmt": "csv", "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned"}
+                   "fmt": "csv", "year": 2024, "uidb64": "MQ", "token": "no-such-token", "mail_kind": "case_returned",
+                   # a format fix belongs to its case: the foreign case (pk) already decides the answer
+                   "fix_id": 1, "which": "before"}
 # Pages a role may open whatever it holds, so only the leak check applies to them.
 # (review:certificate_pdf is an OBJECT: only the winner's own enterprise, the staff above it and the province get it.)
 OBJECT_PUBLIC = {"review:vote_photo", "review:vote_receipt"}

@@ -13,7 +13,7 @@ from cases.enums import CaseStatus, UploadSlot
 from portal.ratelimit import DEFAULT_MISS_LIMITS, DEFAULT_RATE_LIMITS, Rate
 from review.models import Ballot
 from review.selection.certificates import issue_certificates
-from review.views.voting import SESSION_PENDING
+from review.voting import voter_pass
 from tests.review import review_world as world
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +87,7 @@ def test_ballot_receipts_tried_from_one_address_are_refused_after_the_limit(clie
 
 def test_sms_codes_tried_from_one_address_are_refused_after_the_limit(client):
     world.open_vote_window()
-    session = client.session
-    session[SESSION_PENDING] = {"voter": "0" * 64, "masked": "139****5678"}
-    session.save()
+    client.cookies[voter_pass.COOKIE] = voter_pass.encode(voter_pass.pending(voter="0" * 64, masked="139****5678"))
     limit = _limit("review:vote_verify")
 
     answers = [client.post(reverse("review:vote_verify"), {"code": f"{n:06d}"}, REMOTE_ADDR=HERE) for n in range(limit)]
