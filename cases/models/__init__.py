@@ -4,9 +4,13 @@ from cases.models.case import Case
 from cases.models.generated import GeneratedDocument
 from cases.models.organisations import Enterprise, Membership, Organisation
 from cases.models.resumable import ResumableState, ResumableUpload
+from cases.models.similarity import (
+    MatchKind, PhotoFingerprint, SimilarityKey, SimilarityKeyKind, SimilarityMatch, TextFingerprint,
+)
 from cases.models.uploads import Upload, upload_storage_path
 
 __all__ = [
     "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "Case", "CaseTransition", "DeadlineExtension", "Enterprise",
     "GeneratedDocument", "Membership", "Organisation", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
+    "MatchKind", "PhotoFingerprint", "SimilarityKey", "SimilarityKeyKind", "SimilarityMatch", "TextFingerprint",
 ]
