@@ -16,10 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+sys.path.insert(0, str(ROOT))
 
 from cases.similarity.text import DUPLICATE, compare  # noqa: E402
-from evalset import EXPECTED, items, write_files  # noqa: E402
+from bench.similarity.evalset import EXPECTED, items, write_files  # noqa: E402
 
 
 def main() -> int:

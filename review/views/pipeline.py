@@ -18,6 +18,7 @@ from cases.queries import WAITING_FOR_TIER, cases_visible_to
 from cases.rules import may_see_contact_details
 from cases.generation import request_filled_forms
 from cases.services import record_download
+from cases.similarity.queries import similar_cases
 from cases.views import document_wait_page
 from portal.actions import perform
 from review.list_order import default_order_text, order_source
@@ -130,6 +131,7 @@ def case_review(request, pk: int):
         "show_contact": may_see_contact_details(request.user, case),
         "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
         "opinion": _opinion_box(case, membership.tier),
+        "similar": similar_cases(case, request.user),
     }
     return render(request, "review/case_review.html", context)
 

@@ -2,7 +2,6 @@
 command-line contract, and a slice of the labelled evaluation set of bench/similarity."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,7 @@ from django.core.management import call_command
 
 from cases.similarity.text import COMPANY_SECTION, DUPLICATE, UNRELATED, compare, key_facts, read_narrative
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "similarity"
-sys.path.insert(0, str(BENCH))
-from evalset import EXPECTED, company_section, items, light_edit, read_corpus, recycle, wrap_in_template  # noqa: E402
+from bench.similarity.evalset import EXPECTED, company_section, items, light_edit, read_corpus, recycle, wrap_in_template
 
 BASES = read_corpus("base.txt")
 RETOLD = read_corpus("paraphrase.txt")
