@@ -27,6 +27,7 @@ class TextFingerprint(models.Model):
     source = models.CharField(max_length=40)
     digest = models.CharField(max_length=64)  # SHA-256 of `text` and the engine version
     text = models.TextField(blank=True)
+    fact_count = models.PositiveIntegerField(default=0)  # key facts of the story (SimilarityKey rows of kind FACT)
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -111,8 +111,10 @@ YEAR_UNITS = ("年", "")
 COMMON_NAMES = re.compile(r"^(iso\d*|gb|gbt|ohsas\d*|aaa|aa|ai|it|cnas|cma)$")
 
 
+@lru_cache(maxsize=65536)
 def fold(character: str) -> str:
-    """One character as compared: full-width forms folded (NFKC) and lower case."""
+    """One character as compared: full-width forms folded (NFKC) and lower case (cached: a
+    narrative uses a few thousand distinct characters, each folded once per process)."""
     return unicodedata.normalize("NFKC", character).lower()
 
 
@@ -184,25 +186,36 @@ class Comparison:
 
 # --- reading -----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=65536)
+def _kind(character: str) -> str:
+    """How `character` is compared: "" dropped (punctuation, space), "0" a digit, else the folded character."""
+    folded = fold(character)
+    if len(folded) != 1 or not folded.isalnum():
+        return ""
+    if folded.isdigit() and folded.isascii():
+        return "0"
+    return folded
+
+
 def normalise(text: str) -> tuple[str, tuple[int, ...]]:
     """`text` as compared, with the offset in `text` of each character kept."""
     out: list[str] = []
     starts: list[int] = []
     in_number = False
     for offset, character in enumerate(text):
-        folded = fold(character)
-        if len(folded) != 1 or not folded.isalnum():
+        kind = _kind(character)
+        if not kind:
             # A decimal point inside a number stays part of the number's one "0".
-            in_number = in_number and folded == "." and offset + 1 < len(text) and fold(text[offset + 1]).isdigit()
+            in_number = in_number and character == "." and offset + 1 < len(text) and _kind(text[offset + 1]) == "0"
             continue
-        if folded.isdigit() and folded.isascii():
+        if kind == "0":
             if not in_number:
                 out.append("0")
                 starts.append(offset)
             in_number = True
             continue
         in_number = False
-        out.append(folded)
+        out.append(kind)
         starts.append(offset)
     return "".join(out), tuple(starts)
 
@@ -210,7 +223,7 @@ def normalise(text: str) -> tuple[str, tuple[int, ...]]:
 def key_facts(text: str) -> frozenset[str]:
     """The facts a retelling keeps: numbers with their units (not years, not small counts), Latin
     names (MES, HJT, T800, 5G) and quoted names (“沁黄2号”, 《智能工作面操作规程》)."""
-    folded = "".join(fold(character) for character in text)
+    folded = "".join(map(fold, text))
     facts = set()
     for match in NUMBER.finditer(folded):
         value, unit = match.group(1), match.group(2) or ""
