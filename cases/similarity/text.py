@@ -101,7 +101,14 @@ UNITS = (
     "个百分点", "千瓦时", "摄氏度", "平方米", "万公里", "万小时", "万吨", "万元", "亿元", "万件", "万台", "万亩", "万户", "万只",
     "万米", "万人", "万辆", "兆帕", "兆瓦", "千瓦", "公里", "千米", "毫米", "微米", "公斤", "小时", "分钟", "万", "亿", "元", "吨",
     "项", "台", "套", "个", "人", "名", "家", "倍", "秒", "天", "年", "月", "日", "米", "亩", "件", "条", "座", "口", "只", "辆",
-    "户", "克", "度", "%", "gw", "mw", "kw", "t",
+    "户", "克", "度", "位", "%", "gw", "mw", "kw", "t",
+)
+# Units written several ways for one thing (12名 = 12位 = 12人).
+UNIT_SPELLINGS = {"名": "人", "位": "人", "个百分点": "%", "千克": "公斤"}
+# A person named after a title and before what they did (总工程师李振华牵头, 工艺总监刘美玲带领).
+PERSON = re.compile(
+    r"(?:工程师|总监|主任|经理|院长|部长|所长|专家|科学家|带头人|秘书长|负责人|董事长|总裁|厂长|书记|队长|组长|技师|教授|博士|cto)"
+    r"([\u4e00-\u9fff]{2,3}?)(?=带领|牵头|领衔|主持|负责|带队|为首|挂帅|组织|团队|等人|率领|同志|和|与|、|，|,)"
 )
 NUMBER = re.compile(r"(?<![0-9a-z.\-])(\d+(?:\.\d+)?)\s*(" + "|".join(re.escape(unit) for unit in UNITS) + r")?")
 LATIN_NAME = re.compile(r"(?<![a-z0-9])[a-z0-9][a-z0-9+\-]*[a-z0-9+](?![a-z0-9])")
@@ -222,7 +229,8 @@ def normalise(text: str) -> tuple[str, tuple[int, ...]]:
 
 def key_facts(text: str) -> frozenset[str]:
     """The facts a retelling keeps: numbers with their units (not years, not small counts), Latin
-    names (MES, HJT, T800, 5G) and quoted names (“沁黄2号”, 《智能工作面操作规程》)."""
+    names (MES, HJT, T800, 5G), quoted names (“沁黄2号”, 《智能工作面操作规程》) and people named
+    with their title (总工程师李振华牵头)."""
     folded = "".join(map(fold, text))
     facts = set()
     for match in NUMBER.finditer(folded):
@@ -236,6 +244,8 @@ def key_facts(text: str) -> frozenset[str]:
         token = match.group(0)
         if any(character.isalpha() for character in token) and not COMMON_NAMES.match(token.replace("/", "")):
             facts.add(token)
+    for match in PERSON.finditer(folded):
+        facts.add(f"@{match.group(1)}")
     for match in QUOTED.finditer(text):
         name, _starts = normalise(match.group(1))
         if len(name) >= 2:
@@ -249,8 +259,7 @@ def _canonical_number(value: str, unit: str) -> str:
     if unit.startswith(("万", "亿")):
         number *= 10_000 if unit[0] == "万" else 100_000_000
         unit = unit[1:]
-    if unit == "个百分点":
-        unit = "%"
+    unit = UNIT_SPELLINGS.get(unit, unit)
     text = f"{number:.6f}".rstrip("0").rstrip(".")
     return f"{text}{unit}"
 
