@@ -61,10 +61,14 @@ def _windows(width: int, height: int):
 
 
 def photo_hashes(source: IO[bytes]) -> PhotoHashes:
-    """The hashes of the picture in `source` (a file object)."""
-    with Image.open(source) as image:
-        image.draft("RGB", DECODE_SIZE)  # JPEG: decode at 1/2 … 1/8 scale
-        picture = ImageOps.exif_transpose(image).convert("RGB")
+    """The hashes of the picture in `source` (a file object); ValueError for a picture Pillow
+    refuses (its decompression-bomb guard stays on: the check's caps are the first guard)."""
+    try:
+        with Image.open(source) as image:
+            image.draft("RGB", DECODE_SIZE)  # JPEG: decode at 1/2 … 1/8 scale
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except Image.DecompressionBombError as refused:
+        raise ValueError(str(refused)) from None
     return PhotoHashes(tuple(_signed(imagehash.phash(picture.crop(box))) for box in _windows(*picture.size)))
 
 

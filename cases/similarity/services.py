@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from cases.documents.confined import check_passed, word_paragraphs
 from cases.enums import CaseStatus, UploadSlot
@@ -140,16 +140,16 @@ def _store_photos(case: Case) -> list[PhotoFingerprint]:
 def text_candidates(case: Case, fact_count: int) -> list[int]:
     """Ids of the indexed cases sharing an LSH band (story or introduction) with `case`, or enough
     of its key facts to be a retelling (signatures.facts_may_match), those sharing most first."""
-    own = list(SimilarityKey.objects.filter(case=case).values_list("key", flat=True))
-    # A key shared by very many cases (a common band of stock phrases, MES or 5G) tells nothing:
-    # counted from the index alone, and its rows never fetched.
-    spread = (SimilarityKey.objects.filter(key__in=own).values("key").annotate(cases=Count("id"))
-              .filter(cases__gt=COMMON_KEY_CASES).values_list("key", flat=True))
-    telling = set(own) - set(spread)
-    rows = SimilarityKey.objects.filter(key__in=telling).exclude(case=case).values_list("case_id", "kind")
+    own = SimilarityKey.objects.filter(case=case)
+    rows = list(SimilarityKey.objects.filter(key__in=own.values("key")).exclude(case=case)
+                .values_list("case_id", "kind", "key"))
+    # A key shared by very many cases (a common band of stock phrases, MES or 100%) tells nothing.
+    # (Counting them in SQL first was slower: it reads the same rows twice.)
+    spread = Counter(key for _other, _kind, key in rows)
     bands, facts = Counter(), Counter()
-    for other, kind in rows:
-        (facts if kind == SimilarityKeyKind.FACT else bands)[other] += 1
+    for other, kind, key in rows:
+        if spread[key] <= COMMON_KEY_CASES:
+            (facts if kind == SimilarityKeyKind.FACT else bands)[other] += 1
     sharing = [other for other, count in facts.items() if other not in bands and count >= signatures.MIN_SHARED_FACT_KEYS]
     their_counts = dict(TextFingerprint.objects.filter(case_id__in=sharing).values_list("case_id", "fact_count"))
     chosen = set(bands) | {other for other in sharing
