@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from cases.enums import Role, Tier, UploadSlot, association_tier_ids
+from cases.enums import STAFF_ROLES, Role, Tier, UploadSlot, association_tier_ids
 from cases.queries import has_role, memberships_of
 
 
@@ -16,6 +16,12 @@ def may_read_province_summaries(user) -> bool:
     """The province-wide read-only pages (dashboard, all cities, audit log): provincial staff, and
     observers (co-organising departments), who read them and change nothing."""
     return can_administer(user) or (user.is_authenticated and has_role(user, Role.OBSERVER))
+
+
+def may_see_similar_cases(user) -> bool:
+    """The near-duplicate findings (issue 19) are for the reviewing tiers' staff: never shown to an
+    enterprise (its own case's or another's), nor to experts or observers."""
+    return user.is_authenticated and (user.is_superuser or has_role(user, *STAFF_ROLES))
 
 
 # The role that acts for each tier of the pipeline.

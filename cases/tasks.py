@@ -91,5 +91,23 @@ def fix_narrative_task(fix_id: int) -> str:
     return run_narrative_fix(fix_id)
 
 
+@shared_task(name="cases.index_case_similarity", acks_late=True)
+def index_case_similarity_task(case_id: int) -> dict | None:
+    """Index a submitted case for the near-duplicate search and record its similar cases (id in;
+    safe to run twice: its index rows and matches are replaced)."""
+    from cases.similarity.services import index_case  # numpy, datasketch, imagehash: loaded by workers only
+
+    result = index_case(case_id)
+    return result.matches if result else None
+
+
+@shared_task(name="cases.index_campaign_similarity", acks_late=True)
+def index_campaign_similarity_task(campaign_id: int) -> int:
+    """Index every submitted case of a campaign (archived or imported); safe to run twice."""
+    from cases.similarity.services import index_campaign  # numpy, datasketch, imagehash: loaded by workers only
+
+    return index_campaign(campaign_id)
+
+
 # Registered with the worker here; defined beside the resumable upload protocol.
 from cases.resumable import discard_expired_resumable_uploads  # noqa: E402, F401

@@ -27,7 +27,8 @@ def transition_case(
     a reason is given where the move needs one.
     Side effects, in order: locks the case row (two staff acting at once serialise here), saves the
     new status (and `submitted_at` on submission), writes a CaseTransition audit row, and after
-    commit queues the notification mail. Returns the audit row; `case` is updated in place.
+    commit queues the notification mail and, on submission, the near-duplicate indexing. Returns
+    the audit row; `case` is updated in place.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -73,6 +74,8 @@ def transition_case(
             case=locked, from_status=from_status, to_status=to, actor=actor, reason=reason
         )
         _queue_notification(record.pk)  # recorded in this transaction, published after the commit
+        if to == CaseStatus.SUBMITTED:
+            _queue_similarity(locked.pk)
     case.status, case.submitted_at, case.updated_at = locked.status, locked.submitted_at, locked.updated_at
     return record
 
@@ -83,3 +86,12 @@ def _queue_notification(transition_id: int) -> None:
     from portal.queueing import enqueue_on_commit
 
     enqueue_on_commit(notify_transition, transition_id)
+
+
+def _queue_similarity(case_id: int) -> None:
+    """A submitted case is compared with every other case (issue 19), in a worker after the commit."""
+    from cases.tasks import index_case_similarity_task
+
+    from portal.queueing import enqueue_on_commit
+
+    enqueue_on_commit(index_case_similarity_task, case_id)

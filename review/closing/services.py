@@ -14,6 +14,8 @@ from cases.models import AuditEvent, Campaign, ResumableState, ResumableUpload
 from cases.refusals import Refused
 from cases.resumable import spool_folder
 from cases.rules import can_administer
+from cases.tasks import index_campaign_similarity_task
+from portal.queueing import enqueue_on_commit
 
 
 class ClosingRefused(Refused):
@@ -26,7 +28,8 @@ def close_campaign(*, campaign: Campaign, actor, now: datetime.datetime | None =
     Invariants: `actor` is provincial staff; the campaign is not closed yet (the row is locked, so
     two clicks close it once). Side effects, in order: `closed_at` set (every write service then
     refuses: cases.rules.ensure_campaign_open); unfinished resumable uploads of its cases expire;
-    an audit row; after commit their spool folders are removed.
+    an audit row; after commit their spool folders are removed and the near-duplicate indexing of
+    its cases is queued.
     """
     now = now or timezone.now()
     if not can_administer(actor):
@@ -50,5 +53,7 @@ def close_campaign(*, campaign: Campaign, actor, now: datetime.datetime | None =
                 shutil.rmtree(spool_folder(session), ignore_errors=True)
 
         transaction.on_commit(remove_spools)
+        # Its cases join the near-duplicate index as an earlier campaign (issue 19); a worker does it.
+        enqueue_on_commit(index_campaign_similarity_task, locked.pk)
     campaign.closed_at = locked.closed_at
     return locked

@@ -19,6 +19,7 @@ from cases.rules import may_see_contact_details
 from cases.generation import request_filled_forms
 from cases.narrative_fixes import fix_offer, open_fix
 from cases.services import record_download
+from cases.similarity.queries import similar_cases
 from cases.views import document_wait_page
 from portal.actions import perform
 from review.list_order import default_order_text, order_source
@@ -133,6 +134,7 @@ def case_review(request, pk: int):
         "show_contact": may_see_contact_details(request.user, case),
         "city_list_forwarded": forwarded_city_batch_of(case) if membership.tier == Tier.CITY else None,
         "opinion": _opinion_box(case, membership.tier),
+        "similar": similar_cases(case, request.user),
     }
     narrative = next((upload for upload in context["current_uploads"] if upload.slot == UploadSlot.NARRATIVE), None)
     context["fix_offered"] = fix_offer(case, narrative, request.user)

@@ -58,6 +58,7 @@ CLASSIFICATION = {
     "accounts:registration_list": SCOPED, "accounts:invite_create": SCOPED, "review:expert_sheet": SCOPED,
     "review:mail_outbox": PROVINCE_ONLY, "review:mail_resend_failed": PROVINCE_ONLY, "review:mail_templates": PROVINCE_ONLY,
     "review:mail_template_edit": PROVINCE_ONLY, "review:announcement_list": PROVINCE_ONLY,
+    "review:similar_clusters": PROVINCE_ONLY, "review:similar_clusters_export": PROVINCE_ONLY,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {
