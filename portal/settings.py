@@ -18,6 +18,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str, env_url
+from portal.storage_settings import s3_upload_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -240,19 +241,14 @@ MEDIA_URL = "/media-not-served/"
 # no public URL is ever handed out, the permission-checked views stream them.
 S3_BUCKET = env_str("S3_BUCKET")
 if S3_BUCKET:
-    UPLOAD_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env_url("S3_ENDPOINT_URL", schemes=("https", "http")),
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID"),
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    # Private objects, streamed reads, the multipart calls of resumable uploads (portal/storage.py).
+    UPLOAD_STORAGE = s3_upload_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=env_url("S3_ENDPOINT_URL", schemes=("https", "http")),
+        region=env_str("S3_REGION"),
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+    )
 else:
     UPLOAD_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
