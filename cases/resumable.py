@@ -55,7 +55,7 @@ from cases.services import CaseNotEditable, lock_case_for_slot, store_upload
 from cases.slots import SLOT_RULES
 from cases.uploads import UploadRejected, display_name, extension_of
 from cases.validation.units import describe_bytes
-from portal.storage import MIN_PART_SIZE
+from portal.storage import MIN_PART_SIZE, MultipartUploadGone
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +283,13 @@ def _copy_chunk(stream, target, length: int, lease: Lease, offset: int) -> str:
     return digest.hexdigest()
 
 
+def _parts_gone(session: ResumableUpload, now: datetime.datetime) -> ChunkRefused:
+    """The object storage dropped the session's parts (its own clean-up of stale uploads)."""
+    message = _("This upload is no longer available on the server; start the upload again.")
+    ResumableUpload.objects.filter(pk=session.pk).update(state=ResumableState.EXPIRED, error=message, updated_at=now)
+    return ChunkRefused(message, status=410)
+
+
 def _damaged(offset: int) -> ChunkRefused:
     return ChunkRefused(
         _("This chunk arrived damaged (its SHA-256 checksum does not match) and was refused; it is sent again from byte %(received)d.")
@@ -336,7 +343,10 @@ def _receive_as_part(session: ResumableUpload, lease: Lease, offset: int, length
         if digest != chunk_sha256:
             raise _damaged(offset)
         lease.renew(force=True)
-        etag = default_storage.multipart_put(session.storage_name, session.multipart_id, number, chunk, length)
+        try:
+            etag = default_storage.multipart_put(session.storage_name, session.multipart_id, number, chunk, length)
+        except MultipartUploadGone:
+            raise _parts_gone(session, now) from None
     lease.renew(force=True)
     with transaction.atomic():
         if not _advance(session, lease, offset, length, now):
@@ -429,7 +439,10 @@ def _finished_file(session: ResumableUpload, sha256: str, now: datetime.datetime
     """The received bytes as one file whose SHA-256 is `sha256`, or ChunkRefused (session failed)."""
     if session.multipart_id:
         etags = list(session.parts.order_by("number").values_list("etag", flat=True))
-        default_storage.multipart_complete(session.storage_name, session.multipart_id, etags)
+        try:
+            default_storage.multipart_complete(session.storage_name, session.multipart_id, etags)
+        except MultipartUploadGone:
+            raise _parts_gone(session, now) from None
         # Joined: there is no multipart upload left to abort, only the object.
         ResumableUpload.objects.filter(pk=session.pk).update(multipart_id="")
         session.multipart_id = ""

@@ -32,6 +32,17 @@ PART_SIZE = 8 * 1024 * 1024
 MIN_PART_SIZE = 5 * 1024 * 1024
 
 
+class MultipartUploadGone(Exception):
+    """The storage no longer knows the multipart upload (aborted, or removed as stale by the
+    storage's own clean-up: MinIO's api stale_uploads_expiry, a bucket lifecycle rule)."""
+
+
+def _gone_or_raise(error: ClientError) -> None:
+    if error.response.get("Error", {}).get("Code") == "NoSuchUpload":
+        raise MultipartUploadGone(str(error)) from None
+    raise error
+
+
 class S3ObjectStream(io.RawIOBase):
     """One object read as a stream: a GET from the current position on, read as far as the caller
     reads; a seek elsewhere drops that response and the next read starts a ranged GET there. Seeking
@@ -127,16 +138,23 @@ class PrivateS3Storage(S3Storage):
         """Send part `number` (1-based) from the open file `handle` (`length` bytes, read by botocore
         in blocks); its ETag."""
         handle.seek(0)
-        answer = self._client().upload_part(
-            Bucket=self.bucket_name, Key=self._key(name), UploadId=upload_id, PartNumber=number,
-            Body=handle, ContentLength=length)
+        try:
+            answer = self._client().upload_part(
+                Bucket=self.bucket_name, Key=self._key(name), UploadId=upload_id, PartNumber=number,
+                Body=handle, ContentLength=length)
+        except ClientError as error:
+            _gone_or_raise(error)
         return answer["ETag"]
 
     def multipart_complete(self, name: str, upload_id: str, etags: list[str]) -> None:
         """Join the parts (numbered from 1, in order) into the object `name`, on the server."""
-        self._client().complete_multipart_upload(
-            Bucket=self.bucket_name, Key=self._key(name), UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag} for number, etag in enumerate(etags, start=1)]})
+        try:
+            self._client().complete_multipart_upload(
+                Bucket=self.bucket_name, Key=self._key(name), UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}
+                                           for number, etag in enumerate(etags, start=1)]})
+        except ClientError as error:
+            _gone_or_raise(error)
 
     def multipart_abort(self, name: str, upload_id: str) -> None:
         """Drop an unfinished multipart upload and its parts (gone already: nothing to do)."""

@@ -189,3 +189,30 @@ def test_a_request_that_lost_its_lease_records_nothing(winner, member, monkeypat
 
     assert refusal.value.status == 409
     assert ResumableUpload.objects.get().received == 0
+
+
+def test_on_object_storage_parts_the_storage_dropped_end_the_session_with_a_clear_message(
+        s3_storage, winner, member, monkeypatch):
+    from botocore.exceptions import ClientError
+    from django.core.files.storage import default_storage
+
+    data = video_bytes(12 * MB)
+    session = start_resumable_upload(case=winner, actor=member, slot=UploadSlot.VIDEO, name=NAME, size=len(data))
+    send(session, member, data, 0, 6 * MB)
+    # The storage's own clean-up of stale multipart uploads ran (MinIO's stale_uploads_expiry, a
+    # lifecycle rule): S3 and MinIO then answer NoSuchUpload (404). moto answers a 500 for that
+    # operation, so the storage server's answer is given here, at the botocore boundary.
+    client = default_storage.connection.meta.client
+
+    def no_such_upload(**_kwargs):
+        raise ClientError({"Error": {"Code": "NoSuchUpload", "Message": "The specified upload does not exist."},
+                           "ResponseMetadata": {"HTTPStatusCode": 404}}, "UploadPart")
+
+    monkeypatch.setattr(client, "upload_part", no_such_upload)
+
+    with pytest.raises(ChunkRefused) as refusal:
+        send(session, member, data, 6 * MB, 6 * MB)
+
+    assert (refusal.value.status, str(refusal.value)) == (410, "服务器上已没有这次上传，请重新开始上传。")
+    row = ResumableUpload.objects.get()
+    assert (row.state, row.received) == (ResumableState.EXPIRED, 6 * MB)
