@@ -81,3 +81,13 @@ def test_a_view_that_changes_the_policy_still_gets_its_own(settings):
     assert "img-src 'self' data: https://maps.example.org" in policy
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
     assert middleware.process_response(request, HttpResponse())["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_cache_calls_share_one_redis_client_per_connection_pool():
+    # Django's client built a redis.Redis (and its ~170 response callbacks) for every cache call.
+    client = cache._cache
+
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert client.get_client() is client.get_client("any key")
+    cache.set("cost-probe", 1)
+    assert cache.get("cost-probe") == 1 and cache.incr("cost-probe") == 2
