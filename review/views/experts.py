@@ -1,15 +1,15 @@
 """Expert review pages: the expert's assigned cases, reading and scoring one; the staff's
 assignment board (provincial pool or a city's experts) and scores overview."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -334,6 +334,12 @@ def expert_board_dismiss(request, tier_slug: str, pk: int, expert_id: int, sourc
     return redirect("review:expert_board", tier_slug=tier_slug)
 
 
+def _fixed(value: float, places: str) -> str:
+    """`value` rounded half up to `places` ("0.01"), as the floatformat filter shows it here (no
+    thousands in a score) at a fraction of its cost."""
+    return str(Decimal(repr(value)).quantize(Decimal(places), ROUND_HALF_UP))
+
+
 def _score_table(rows) -> list[dict]:
     """The scores page's rows as values formatted once, here: number formats, names and plural labels
     per cell were most of the page's rendering time (bench/README-pages.md). Same text as before."""
@@ -344,10 +350,11 @@ def _score_table(rows) -> list[dict]:
             "title": row.case.title, "scored": f"{row.scored} / {len(row.assignments)}",
             "missing": ngettext("%(counter)s expert missing", "%(counter)s experts missing", missing) % {"counter": missing}
             if missing else "",
-            "mean": floatformat(aggregate.raw_mean, 2) if aggregate and aggregate.raw_mean is not None else "—",
-            "spread": floatformat(aggregate.spread if aggregate else "", 1),
+            "mean": _fixed(aggregate.raw_mean, "0.01") if aggregate and aggregate.raw_mean is not None else "—",
+            "spread": _fixed(aggregate.spread, "0.1") if aggregate and aggregate.spread is not None else "",
             "disagreement": bool(aggregate and aggregate.disagreement),
-            "scores": [(localize(a.score.total), a.expert.get_full_name() or a.expert.username, a.score.comment)
+            # Totals are Decimals with two places (0–100): their text is what the template showed.
+            "scores": [(str(a.score.total), a.expert.get_full_name() or a.expert.username, a.score.comment)
                        for a in row.assignments if has_score(a)],
         })
     return table
