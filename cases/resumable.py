@@ -417,10 +417,13 @@ class StoredObject(File):
         self.sha256 = sha256
 
 
-def _sha256_of_stream(handle) -> str:
+def _sha256_of_stream(handle, lease: Lease) -> str:
+    """The SHA-256 of what `handle` reads, the lease renewed on the way: hashing several GB takes
+    longer than the lease, and a retried finish must not take the session meanwhile."""
     digest = hashlib.sha256()
     while block := handle.read(4 * IO_BLOCK):
         digest.update(block)
+        lease.renew()
     return digest.hexdigest()
 
 
@@ -435,7 +438,7 @@ def _checksum_mismatch(session: ResumableUpload, now: datetime.datetime) -> Chun
     return ChunkRefused(message, status=422)
 
 
-def _finished_file(session: ResumableUpload, sha256: str, now: datetime.datetime) -> File:
+def _finished_file(session: ResumableUpload, sha256: str, lease: Lease, now: datetime.datetime) -> File:
     """The received bytes as one file whose SHA-256 is `sha256`, or ChunkRefused (session failed)."""
     if session.multipart_id:
         etags = list(session.parts.order_by("number").values_list("etag", flat=True))
@@ -447,14 +450,14 @@ def _finished_file(session: ResumableUpload, sha256: str, now: datetime.datetime
         ResumableUpload.objects.filter(pk=session.pk).update(multipart_id="")
         session.multipart_id = ""
         with default_storage.open(session.storage_name, "rb") as joined:
-            found = _sha256_of_stream(joined)
+            found = _sha256_of_stream(joined, lease)
         if found != sha256:
             default_storage.delete(session.storage_name)
             raise _checksum_mismatch(session, now)
         return StoredObject(session.storage_name, session.original_name, session.size, found)
     path = spool_path(session)
     with open(path, "rb") as spool:
-        found = _sha256_of_stream(spool)
+        found = _sha256_of_stream(spool, lease)
     if found != sha256:
         raise _checksum_mismatch(session, now)
     return SpooledFile(path, session.original_name, found)
@@ -479,14 +482,14 @@ def finish_resumable_upload(*, session: ResumableUpload, actor, sha256: str,
         return session.upload
     if not SHA256_PATTERN.match(sha256):
         raise ChunkRefused(_("The finished upload arrived without the file's SHA-256 checksum; reload the page and resume."))
-    with _leased(session):
+    with _leased(session) as lease:
         _refresh_open(session, now)
         if session.received != session.size:
             raise ChunkRefused(
                 _("The server holds %(received)d of %(size)d bytes: send the rest before finishing.")
                 % {"received": session.received, "size": session.size}, status=409, offset=session.received,
             )
-        finished = _finished_file(session, sha256, now)
+        finished = _finished_file(session, sha256, lease, now)
         try:
             with transaction.atomic():
                 upload = store_upload(case=session.case, actor=actor, slot=session.slot, uploaded_file=finished, now=now)
