@@ -1,8 +1,10 @@
 """Choices of the cases app: organisation kinds, tiers, roles, enterprise and case types, case status."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,6 +136,17 @@ class CaseStatus(models.TextChoices):
     PROVINCE_REVIEW = "province_review", _("Under provincial selection")
     WINNER = "winner", _("Selected as an outstanding case")
     NOT_WINNER = "not_winner", _("Not selected by the province")
+
+
+@functools.lru_cache(maxsize=8)
+def _status_labels(language: str) -> dict[str, str]:
+    return {status.value: str(status.label) for status in CaseStatus}
+
+
+def status_labels() -> dict[str, str]:
+    """Each status's label in the active language, translated once per language (a list of cases
+    would otherwise translate a label per row)."""
+    return _status_labels(get_language() or "")
 
 
 # The highest tier a case in each status has reached: a tier sees a case of its subtree

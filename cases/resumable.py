@@ -4,43 +4,60 @@ The protocol (views in cases/views_resumable.py, client in static/js/resumable-u
 1. start: POST name and size into a slot → a session id and the offset to send from (0, or where
    an unfinished session of the same file stopped: reloading the page resumes it);
 2. chunks: PUT the bytes from `offset` with `Upload-Offset` and `Upload-Chunk-SHA256` headers; each
-   chunk is streamed to the session's spool file while hashed, never held in memory; a chunk with a
-   wrong checksum, at the wrong offset or beyond the declared size is refused and the spool cut
-   back to where it was;
+   chunk is streamed while hashed, never held in memory; a chunk with a wrong checksum, at the wrong
+   offset or beyond the declared size is refused and nothing of it kept;
 3. status: GET (or HEAD) the session → the offset received so far (`Upload-Offset`);
-4. finish: POST the SHA-256 of the whole file; it is checked against the spool, which then becomes
-   a normal Upload version through `cases.services.store_upload` (versioning, quick checks, the
-   validation task queued) — there is one way a file enters a case.
+4. finish: POST the SHA-256 of the whole file; it is checked against the stored bytes, which then
+   become a normal Upload version through `cases.services.store_upload` (versioning, quick checks,
+   the validation task queued) — there is one way a file enters a case.
 
-The spool lives under MEDIA_ROOT/resumable/<id>/ (same file system as the stored files, so the
-finished file is moved, not copied). Sessions not finished within SESSION_LIFETIME are discarded
-by `discard_expired_resumable_uploads` (a Celery task).
+Any web machine may take any request of a session: its state is the database row (shared by every
+machine), one request at a time holds the row's lease (`_leased`: a database claim with an expiry,
+renewed while bytes flow, so a machine that dies mid-chunk frees the session within LEASE), and the
+bytes go to shared storage:
+- object storage (S3, `PrivateS3Storage`): each chunk becomes one part of an S3 multipart upload
+  of the object the file will be stored as (passed through a temporary file of one chunk while it
+  is hashed); the finish joins the parts on the storage server and hashes the object as it streams
+  back, so the file is never copied through a web machine;
+- a local upload folder (the embedded default and the one-machine compose file; several machines
+  only when UPLOAD_ROOT is a shared volume): a spool file under UPLOAD_ROOT/resumable/<id>/ on the
+  same file system as the stored files, so the finished file is moved, not copied.
+Sessions not finished within SESSION_LIFETIME are discarded by `discard_expired_resumable_uploads`
+(a Celery task), their parts with them.
 """
 
 from __future__ import annotations
 
 import datetime
-import fcntl
 import hashlib
+import logging
 import os
 import re
 import shutil
+import tempfile
+import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, ResumableState, ResumableUpload, Upload
+from cases.models import Case, ResumablePart, ResumableState, ResumableUpload, Upload, upload_storage_path
 from cases.rules import ensure_campaign_open
 from cases.services import CaseNotEditable, lock_case_for_slot, store_upload
 from cases.slots import SLOT_RULES
 from cases.uploads import UploadRejected, display_name, extension_of
 from cases.validation.units import describe_bytes
+from portal.storage import MIN_PART_SIZE, MultipartUploadGone
+
+logger = logging.getLogger(__name__)
 
 # The client sends chunks of CHUNK_SIZE; the server takes up to MAX_CHUNK_SIZE in one request.
 CHUNK_SIZE = 8 * 1024 * 1024
@@ -48,6 +65,10 @@ MAX_CHUNK_SIZE = 64 * 1024 * 1024
 IO_BLOCK = 1024 * 1024
 SESSION_LIFETIME = datetime.timedelta(days=3)
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+# A request holds its session's lease this long past its last renewal; it renews at most every
+# LEASE_RENEWAL while bytes arrive. A machine that died mid-chunk blocks the session for LEASE at most.
+LEASE = datetime.timedelta(seconds=60)
+LEASE_RENEWAL_SECONDS = 5
 
 
 class ChunkRefused(Exception):
@@ -59,6 +80,54 @@ class ChunkRefused(Exception):
         self.status = status
         self.offset = offset
 
+
+def _busy() -> ChunkRefused:
+    return ChunkRefused(_("Another part of this file is being received right now; wait a moment and resume."), status=409)
+
+
+def on_object_storage() -> bool:
+    """Uploads go to object storage offering multipart uploads (portal.storage.PrivateS3Storage)."""
+    return hasattr(default_storage, "multipart_start")
+
+
+# --- the lease: one request of a session at a time, on any machine ------------------------------
+
+class Lease:
+    def __init__(self, session_pk, token: str) -> None:
+        self.session_pk = session_pk
+        self.token = token
+        self._renewed = time.monotonic()
+
+    def renew(self, *, force: bool = False) -> None:
+        """Push the lease's expiry back (at most every LEASE_RENEWAL_SECONDS unless `force`). Called
+        before bytes are written: a request whose lease lapsed and went to another writes nothing more."""
+        if not force and time.monotonic() - self._renewed < LEASE_RENEWAL_SECONDS:
+            return
+        kept = ResumableUpload.objects.filter(pk=self.session_pk, lease_token=self.token).update(
+            lease_until=timezone.now() + LEASE)
+        if not kept:
+            raise _busy()
+        self._renewed = time.monotonic()
+
+
+@contextmanager
+def _leased(session: ResumableUpload):
+    """Hold the session's lease for one chunk or the finish, or refuse with 409 (another request of
+    the session holds it: a retry racing its original, on this machine or another). Not a row lock:
+    a chunk may take minutes to arrive and must not hold a database transaction open that long."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    taken = ResumableUpload.objects.filter(pk=session.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now)).update(
+        lease_token=token, lease_until=now + LEASE)
+    if not taken:
+        raise _busy()
+    try:
+        yield Lease(session.pk, token)
+    finally:
+        ResumableUpload.objects.filter(pk=session.pk, lease_token=token).update(lease_token="", lease_until=None)
+
+
+# --- the local spool (an upload folder on this machine or a shared volume) ---------------------
 
 def spool_folder(session: ResumableUpload) -> Path:
     return Path(settings.MEDIA_ROOT) / "resumable" / str(session.id)
@@ -88,26 +157,19 @@ def _create_spool(path: Path) -> None:
     os.close(descriptor)
 
 
-@contextmanager
-def _spool_lock(session: ResumableUpload):
-    """An exclusive lock on the session's spool for one chunk or the finish. Not a row lock: a
-    chunk may take minutes to arrive and must not hold a database transaction open that long.
-    Two requests of one session at once (a retry racing its original) get a 409."""
-    path = spool_path(session)
-    try:
-        handle = open(path, "r+b")
-    except FileNotFoundError:
-        raise ChunkRefused(_("This upload is no longer available on the server; start the upload again."), status=410) from None
-    try:
+def _discard_stored_bytes(session: ResumableUpload) -> None:
+    """Remove what a session holds in storage: its multipart upload's parts, or its spool folder."""
+    if session.multipart_id:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ChunkRefused(
-                _("Another part of this file is being received right now; wait a moment and resume."), status=409
-            ) from None
-        yield handle
-    finally:
-        handle.close()
+            default_storage.multipart_abort(session.storage_name, session.multipart_id)
+        except Exception:  # the bucket's lifecycle rule removes abandoned parts anyway (README)
+            logger.exception("could not abort the multipart upload of resumable session %s", session.pk)
+    else:
+        shutil.rmtree(spool_folder(session), ignore_errors=True)
+
+
+def _holds_its_bytes(session: ResumableUpload) -> bool:
+    return bool(session.multipart_id) or spool_path(session).exists()
 
 
 def _refresh_open(session: ResumableUpload, now: datetime.datetime) -> ResumableUpload:
@@ -119,6 +181,8 @@ def _refresh_open(session: ResumableUpload, now: datetime.datetime) -> Resumable
     if session.state != ResumableState.OPEN:
         raise ChunkRefused(_("This upload is already %(state)s; start a new upload to send the file again.")
                            % {"state": ResumableState(session.state).label}, status=410, offset=session.received)
+    if not _holds_its_bytes(session):
+        raise ChunkRefused(_("This upload is no longer available on the server; start the upload again."), status=410)
     return session
 
 
@@ -130,7 +194,8 @@ def start_resumable_upload(*, case: Case, actor, slot: str, name: str, size: int
     campaign is open, the enterprise's own case, a winner for the winners' slots); the name has an
     accepted extension; 0 < size <= the slot's limit. Side effects: an unfinished session of the
     same file (slot, name, size, same user) is returned as it stands, so the client resumes it;
-    otherwise a new row and an empty spool file.
+    otherwise a new row and, on object storage, a multipart upload of the object the file will be
+    stored as, or else an empty spool file.
     """
     now = now or timezone.now()
     rule = SLOT_RULES[slot]
@@ -143,22 +208,34 @@ def start_resumable_upload(*, case: Case, actor, slot: str, name: str, size: int
     if size > rule.max_bytes():
         raise UploadRejected(_("The file is larger than this slot allows (at most %(limit)s).") % {
             "limit": describe_bytes(rule.max_bytes())})
-    with transaction.atomic():
-        locked = lock_case_for_slot(case, actor=actor, slot=slot, now=now)
-        earlier = (
-            ResumableUpload.objects.filter(case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
-                                           state=ResumableState.OPEN, expires_at__gt=now)
-            .order_by("-updated_at").first()
-        )
-        if earlier is not None and spool_path(earlier).exists():
-            return earlier
-        _make_room_for_a_session(locked, slot, size, now)
-        session = ResumableUpload.objects.create(
-            case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
-            created_at=now, updated_at=now, expires_at=now + SESSION_LIFETIME,
-        )
-        _spool_folders(spool_folder(session))
-        _create_spool(spool_path(session))
+    multipart = None
+    try:
+        with transaction.atomic():
+            locked = lock_case_for_slot(case, actor=actor, slot=slot, now=now)
+            earlier = (
+                ResumableUpload.objects.filter(case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
+                                               state=ResumableState.OPEN, expires_at__gt=now)
+                .order_by("-updated_at").first()
+            )
+            if earlier is not None and _holds_its_bytes(earlier):
+                return earlier
+            _make_room_for_a_session(locked, slot, size, now)
+            session = ResumableUpload(
+                case=locked, slot=slot, original_name=shown, size=size, created_by=actor,
+                created_at=now, updated_at=now, expires_at=now + SESSION_LIFETIME,
+            )
+            if on_object_storage():
+                session.storage_name = upload_storage_path(Upload(case=locked, slot=slot), shown)
+                multipart = session.multipart_id = default_storage.multipart_start(session.storage_name)
+                session.save(force_insert=True)
+            else:
+                session.save(force_insert=True)
+                _spool_folders(spool_folder(session))
+                _create_spool(spool_path(session))
+    except Exception:
+        if multipart:
+            default_storage.multipart_abort(session.storage_name, multipart)
+        raise
     return session
 
 
@@ -171,12 +248,14 @@ SPOOL_FREE_RESERVE_BYTES = 256 * 1024 ** 2
 
 def _make_room_for_a_session(case: Case, slot: str, size: int, now: datetime.datetime) -> None:
     """Before a new session: expire the oldest open ones of this slot beyond the limit, and refuse
-    when the spool's disk could not hold the file."""
+    when a local spool's disk could not hold the file (object storage has no such limit here)."""
     open_sessions = list(ResumableUpload.objects.filter(case=case, slot=slot, state=ResumableState.OPEN)
                          .order_by("-updated_at", "-pk"))
     for stale in open_sessions[MAX_OPEN_SESSIONS_PER_SLOT - 1:]:
         ResumableUpload.objects.filter(pk=stale.pk).update(state=ResumableState.EXPIRED, updated_at=now)
-        shutil.rmtree(spool_folder(stale), ignore_errors=True)
+        _discard_stored_bytes(stale)
+    if on_object_storage():
+        return
     root = Path(settings.MEDIA_ROOT) / "resumable"
     _spool_folders(root)
     if shutil.disk_usage(root).free < size + SPOOL_FREE_RESERVE_BYTES:
@@ -184,16 +263,108 @@ def _make_room_for_a_session(case: Case, slot: str, size: int, now: datetime.dat
                                "happening, tell the provincial center.") % {"size": describe_bytes(size)})
 
 
+def _copy_chunk(stream, target, length: int, lease: Lease, offset: int) -> str:
+    """Copy `length` bytes of `stream` into `target` in IO_BLOCK pieces (the lease renewed before
+    each write); their SHA-256. A stream that ends early is refused with the offset to resume from."""
+    digest = hashlib.sha256()
+    left = length
+    while left:
+        block = stream.read(min(IO_BLOCK, left))
+        if not block:
+            break
+        digest.update(block)
+        lease.renew()
+        target.write(block)
+        left -= len(block)
+    target.flush()
+    if left:
+        raise ChunkRefused(_("The connection broke off during this chunk; it is discarded. Resume from byte %(received)d.")
+                           % {"received": offset}, status=400, offset=offset)
+    return digest.hexdigest()
+
+
+def _parts_gone(session: ResumableUpload, now: datetime.datetime) -> ChunkRefused:
+    """The object storage dropped the session's parts (its own clean-up of stale uploads)."""
+    message = _("This upload is no longer available on the server; start the upload again.")
+    ResumableUpload.objects.filter(pk=session.pk).update(state=ResumableState.EXPIRED, error=message, updated_at=now)
+    return ChunkRefused(message, status=410)
+
+
+def _damaged(offset: int) -> ChunkRefused:
+    return ChunkRefused(
+        _("This chunk arrived damaged (its SHA-256 checksum does not match) and was refused; it is sent again from byte %(received)d.")
+        % {"received": offset}, status=422, offset=offset,
+    )
+
+
+def _advance(session: ResumableUpload, lease: Lease, offset: int, length: int, now: datetime.datetime) -> bool:
+    """Record the chunk: `received` moves on only from `offset`, for the lease holder."""
+    return bool(ResumableUpload.objects.filter(
+        pk=session.pk, received=offset, state=ResumableState.OPEN, lease_token=lease.token,
+    ).update(received=offset + length, updated_at=now, expires_at=now + SESSION_LIFETIME))
+
+
+def _receive_into_spool(session: ResumableUpload, lease: Lease, offset: int, length: int, stream, chunk_sha256: str,
+                        now: datetime.datetime) -> None:
+    try:
+        spool = open(spool_path(session), "r+b")
+    except FileNotFoundError:
+        raise ChunkRefused(_("This upload is no longer available on the server; start the upload again."), status=410) from None
+    with spool:
+        spool.seek(offset)
+        spool.truncate(offset)  # whatever a broken earlier attempt left after the good bytes
+        try:
+            digest = _copy_chunk(stream, spool, length, lease, offset)
+            if digest != chunk_sha256:
+                raise _damaged(offset)
+            lease.renew(force=True)
+            if not _advance(session, lease, offset, length, now):
+                raise _busy()
+        except ChunkRefused as refusal:
+            if refusal.status != 409:  # a 409 means another request holds the spool now: leave it alone
+                spool.truncate(offset)
+            raise
+        except Exception:
+            spool.truncate(offset)
+            raise
+
+
+def _receive_as_part(session: ResumableUpload, lease: Lease, offset: int, length: int, stream, chunk_sha256: str,
+                     now: datetime.datetime) -> None:
+    """One chunk → one part of the session's multipart upload. The bytes pass through a temporary
+    file of this machine only while they are hashed and sent (S3 needs the length and may resend)."""
+    if offset + length < session.size and length < MIN_PART_SIZE:
+        raise ChunkRefused(
+            _("Each part of the file except the last must be at least %(minimum)s; reload the page and resume.")
+            % {"minimum": describe_bytes(MIN_PART_SIZE)}, status=400, offset=offset)
+    number = session.parts.count() + 1
+    with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as chunk:
+        digest = _copy_chunk(stream, chunk, length, lease, offset)
+        if digest != chunk_sha256:
+            raise _damaged(offset)
+        lease.renew(force=True)
+        try:
+            etag = default_storage.multipart_put(session.storage_name, session.multipart_id, number, chunk, length)
+        except MultipartUploadGone:
+            raise _parts_gone(session, now) from None
+    lease.renew(force=True)
+    with transaction.atomic():
+        if not _advance(session, lease, offset, length, now):
+            raise _busy()
+        ResumablePart.objects.create(session=session, number=number, offset=offset, size=length, etag=etag)
+
+
 def receive_chunk(*, session: ResumableUpload, actor, offset: int, length: int | None, stream, chunk_sha256: str,
                   now: datetime.datetime | None = None) -> ResumableUpload:
-    """Append one chunk to the session's spool.
+    """Add one chunk to the session's bytes in shared storage.
 
     Invariants: the session is open and not expired, its campaign open; the chunk starts exactly at
-    the bytes received so far, has a length (Content-Length) of 1..MAX_CHUNK_SIZE, does not go past
-    the declared size, and its bytes have the SHA-256 given. Refused chunks leave the spool and the
-    row as they were (the spool is cut back to `offset`). Side effects: the bytes written at
-    `offset`, `received` advanced, the expiry pushed back.
-    `stream` is read in IO_BLOCK pieces: memory stays at one block whatever the chunk size.
+    the bytes received so far, has a length (Content-Length) of 1..MAX_CHUNK_SIZE (on object storage
+    at least MIN_PART_SIZE unless it ends the file), does not go past the declared size, and its
+    bytes have the SHA-256 given. Refused chunks leave the stored bytes and the row as they were.
+    Side effects: the bytes stored at `offset` (a part of the multipart upload, or the spool),
+    `received` advanced, the expiry pushed back. `stream` is read in IO_BLOCK pieces: memory stays
+    at one block whatever the chunk size. Any web machine may take any chunk (module docstring).
     """
     now = now or timezone.now()
     chunk_sha256 = (chunk_sha256 or "").strip().lower()
@@ -203,7 +374,7 @@ def receive_chunk(*, session: ResumableUpload, actor, offset: int, length: int |
         raise ChunkRefused(_("The chunk arrived without its length; reload the page and resume."), status=411)
     if length > MAX_CHUNK_SIZE:
         raise ChunkRefused(_("A chunk may be at most %(limit)s.") % {"limit": describe_bytes(MAX_CHUNK_SIZE)}, status=413)
-    with _spool_lock(session) as spool:
+    with _leased(session) as lease:
         _refresh_open(session, now)
         if offset != session.received:
             raise ChunkRefused(
@@ -215,38 +386,8 @@ def receive_chunk(*, session: ResumableUpload, actor, offset: int, length: int |
                 _("This chunk would go past the end of the file (%(size)d bytes declared at the start): it is refused. Start the upload again if the file changed.")
                 % {"size": session.size}, status=413, offset=session.received,
             )
-        digest = hashlib.sha256()
-        spool.seek(offset)
-        spool.truncate(offset)  # whatever a broken earlier attempt left after the good bytes
-        left = length
-        try:
-            while left:
-                block = stream.read(min(IO_BLOCK, left))
-                if not block:
-                    break
-                digest.update(block)
-                spool.write(block)
-                left -= len(block)
-            spool.flush()
-        except Exception:
-            spool.truncate(offset)
-            raise
-        if left:
-            spool.truncate(offset)
-            raise ChunkRefused(_("The connection broke off during this chunk; it is discarded. Resume from byte %(received)d.")
-                               % {"received": offset}, status=400, offset=offset)
-        if digest.hexdigest() != chunk_sha256:
-            spool.truncate(offset)
-            raise ChunkRefused(
-                _("This chunk arrived damaged (its SHA-256 checksum does not match) and was refused; it is sent again from byte %(received)d.")
-                % {"received": offset}, status=422, offset=offset,
-            )
-        moved = ResumableUpload.objects.filter(pk=session.pk, received=offset, state=ResumableState.OPEN).update(
-            received=offset + length, updated_at=now, expires_at=now + SESSION_LIFETIME,
-        )
-        if not moved:  # cannot happen under the spool lock on one host; never corrupt the spool if it does
-            spool.truncate(offset)
-            raise ChunkRefused(_("Another part of this file is being received right now; wait a moment and resume."), status=409)
+        receive = _receive_as_part if session.multipart_id else _receive_into_spool
+        receive(session, lease, offset, length, stream, chunk_sha256, now)
     session.refresh_from_db()
     return session
 
@@ -264,28 +405,74 @@ class SpooledFile(File):
         return str(self._path)
 
 
-def _file_sha256(path: Path) -> str:
+class StoredObject(File):
+    """The joined object as an uploaded file: already where it is to be stored (`stored_name`), so
+    store_upload records it instead of copying it. Reading it streams from storage (the quick
+    checks read its first bytes); `sha256` is the verified checksum."""
+
+    def __init__(self, stored_name: str, name: str, size: int, sha256: str) -> None:
+        super().__init__(default_storage.open(stored_name, "rb"), name=name)
+        self.stored_name = stored_name
+        self.size = size
+        self.sha256 = sha256
+
+
+def _sha256_of_stream(handle, lease: Lease) -> str:
+    """The SHA-256 of what `handle` reads, the lease renewed on the way: hashing several GB takes
+    longer than the lease, and a retried finish must not take the session meanwhile."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(4 * IO_BLOCK):
-            digest.update(block)
+    while block := handle.read(4 * IO_BLOCK):
+        digest.update(block)
+        lease.renew()
     return digest.hexdigest()
 
 
 def _fail(session: ResumableUpload, message: str, now: datetime.datetime) -> None:
     ResumableUpload.objects.filter(pk=session.pk).update(state=ResumableState.FAILED, error=message[:300], updated_at=now)
-    shutil.rmtree(spool_folder(session), ignore_errors=True)
+    _discard_stored_bytes(session)
+
+
+def _checksum_mismatch(session: ResumableUpload, now: datetime.datetime) -> ChunkRefused:
+    message = _("The whole file arrived but its SHA-256 checksum does not match the file on your computer, so it was not kept. Upload it again.")
+    _fail(session, message, now)
+    return ChunkRefused(message, status=422)
+
+
+def _finished_file(session: ResumableUpload, sha256: str, lease: Lease, now: datetime.datetime) -> File:
+    """The received bytes as one file whose SHA-256 is `sha256`, or ChunkRefused (session failed)."""
+    if session.multipart_id:
+        etags = list(session.parts.order_by("number").values_list("etag", flat=True))
+        try:
+            default_storage.multipart_complete(session.storage_name, session.multipart_id, etags)
+        except MultipartUploadGone:
+            raise _parts_gone(session, now) from None
+        # Joined: there is no multipart upload left to abort, only the object.
+        ResumableUpload.objects.filter(pk=session.pk).update(multipart_id="")
+        session.multipart_id = ""
+        with default_storage.open(session.storage_name, "rb") as joined:
+            found = _sha256_of_stream(joined, lease)
+        if found != sha256:
+            default_storage.delete(session.storage_name)
+            raise _checksum_mismatch(session, now)
+        return StoredObject(session.storage_name, session.original_name, session.size, found)
+    path = spool_path(session)
+    with open(path, "rb") as spool:
+        found = _sha256_of_stream(spool, lease)
+    if found != sha256:
+        raise _checksum_mismatch(session, now)
+    return SpooledFile(path, session.original_name, found)
 
 
 def finish_resumable_upload(*, session: ResumableUpload, actor, sha256: str,
                             now: datetime.datetime | None = None) -> Upload:
     """Check the whole file against `sha256` and store it as a version of the slot.
 
-    Invariants: every declared byte received; the spool's SHA-256 equals `sha256`; then
+    Invariants: every declared byte received; the stored bytes' SHA-256 equals `sha256`; then
     store_upload's (permission, campaign open, quick checks, size). Idempotent: finishing a
-    finished session returns its Upload. Side effects, in order: on a mismatch or a refusal the
-    session is marked failed with the reason and its spool removed; otherwise store_upload's
-    (earlier version superseded, file moved into storage, Upload row, check queued after
+    finished session returns its Upload. Side effects, in order: on object storage the parts are
+    joined into the object on the storage server; on a mismatch or a refusal the session is marked
+    failed with the reason and its bytes removed; otherwise store_upload's (earlier version
+    superseded, the file recorded where it is or moved into storage, Upload row, check queued after
     commit), the session marked finished with its Upload, the spool folder removed.
     """
     now = now or timezone.now()
@@ -295,40 +482,42 @@ def finish_resumable_upload(*, session: ResumableUpload, actor, sha256: str,
         return session.upload
     if not SHA256_PATTERN.match(sha256):
         raise ChunkRefused(_("The finished upload arrived without the file's SHA-256 checksum; reload the page and resume."))
-    with _spool_lock(session):
+    with _leased(session) as lease:
         _refresh_open(session, now)
         if session.received != session.size:
             raise ChunkRefused(
                 _("The server holds %(received)d of %(size)d bytes: send the rest before finishing.")
                 % {"received": session.received, "size": session.size}, status=409, offset=session.received,
             )
-        path = spool_path(session)
-        found = _file_sha256(path)
-        if found != sha256:
-            message = _("The whole file arrived but its SHA-256 checksum does not match the file on your computer, so it was not kept. Upload it again.")
-            _fail(session, message, now)
-            raise ChunkRefused(message, status=422)
-        spooled = SpooledFile(path, session.original_name, found)
+        finished = _finished_file(session, sha256, lease, now)
         try:
             with transaction.atomic():
-                upload = store_upload(case=session.case, actor=actor, slot=session.slot, uploaded_file=spooled, now=now)
+                upload = store_upload(case=session.case, actor=actor, slot=session.slot, uploaded_file=finished, now=now)
                 ResumableUpload.objects.filter(pk=session.pk).update(
                     state=ResumableState.FINISHED, upload=upload, updated_at=now)
         except (UploadRejected, CaseNotEditable) as refusal:
+            if isinstance(finished, StoredObject):
+                default_storage.delete(finished.stored_name)
             _fail(session, str(refusal), now)
             raise
         finally:
-            spooled.close()
-    shutil.rmtree(spool_folder(session), ignore_errors=True)
+            finished.close()
+    if not session.storage_name:
+        shutil.rmtree(spool_folder(session), ignore_errors=True)
     return upload
 
 
 def discard_expired_uploads(*, now: datetime.datetime | None = None) -> int:
-    """Mark open sessions past their expiry as expired and remove their spools; also remove spool
-    folders left by finished or failed sessions. Safe to run twice. Returns the sessions expired."""
+    """Mark open sessions past their expiry as expired and remove their bytes (multipart parts or
+    spool); also remove spool folders left by finished or failed sessions. Safe to run twice.
+    Returns the sessions expired."""
     now = now or timezone.now()
-    expired = list(ResumableUpload.objects.filter(state=ResumableState.OPEN, expires_at__lte=now).values_list("pk", flat=True))
-    ResumableUpload.objects.filter(pk__in=expired, state=ResumableState.OPEN).update(state=ResumableState.EXPIRED, updated_at=now)
+    expired = list(ResumableUpload.objects.filter(state=ResumableState.OPEN, expires_at__lte=now))
+    ResumableUpload.objects.filter(pk__in=[session.pk for session in expired], state=ResumableState.OPEN).update(
+        state=ResumableState.EXPIRED, updated_at=now)
+    for session in expired:
+        if session.multipart_id:
+            _discard_stored_bytes(session)
     root = Path(settings.MEDIA_ROOT) / "resumable"
     if root.exists():
         open_ids = {str(pk) for pk in ResumableUpload.objects.filter(state=ResumableState.OPEN).values_list("pk", flat=True)}

@@ -246,7 +246,7 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
     empty, accepted extension, content matching it — raises UploadRejected otherwise) and the
     slot's size limit. Side effects, in order: the case row is locked; in a single-file slot the
     current file becomes an earlier version (superseded_at = now; never deleted); the bytes go to
-    storage under an opaque name; an Upload row with size and SHA-256 (the receipt); after commit
+    storage under an opaque name (a file already stored there, `stored_name`, is recorded as it is); an Upload row with size and SHA-256 (the receipt); after commit
     the check task is queued. A failure after the bytes reached storage removes them again.
     """
     now = now or timezone.now()
@@ -265,7 +265,11 @@ def store_upload(*, case: Case, actor, slot: str, uploaded_file, now: datetime.d
                 case=locked, slot=slot, original_name=checked.original_name, size=checked.size,
                 sha256=checked.sha256, uploaded_by=actor,
             )
-            upload.file.save(checked.original_name, uploaded_file, save=False)
+            if getattr(uploaded_file, "stored_name", None):
+                # Already where it belongs (a resumable upload's parts joined on object storage): recorded, not copied.
+                upload.file.name = uploaded_file.stored_name
+            else:
+                upload.file.save(checked.original_name, uploaded_file, save=False)
             stored_name = upload.file.name
             upload.save()
             Case.objects.filter(pk=locked.pk).update(updated_at=now)

@@ -1,7 +1,7 @@
 """A Redis cache that survives a Redis outage: every operation that cannot reach Redis logs a
-warning and answers as if the key were absent, so pages keep rendering (sessions live in the
-database, not here). After a failure the cache skips Redis for a few seconds instead of paying
-a connection attempt on every call.
+warning and answers as if the key were absent, so pages keep rendering (sessions are read through
+it but kept in the database, portal/sessions.py). After a failure the cache skips Redis for a few
+seconds instead of paying a connection attempt on every call.
 
 What degrades while Redis is down: counters (sign-in and vote rate limits) start from zero,
 cached reads are recomputed, and tasks wait in the database until the requeue job can queue them
@@ -12,7 +12,7 @@ cached reads are recomputed, and tasks wait in the database until the requeue jo
 import logging
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("portal.cache")
@@ -35,10 +35,32 @@ def _tolerant(name: str, fallback):
     return method
 
 
+class ClientPerPool(RedisCacheClient):
+    """Django's client builds a new redis.Redis for every cache call, and redis-py's constructor
+    fills a table of some 170 response callbacks each time: about a third of the CPU a signed-in
+    request spent before its view (bench/README-pages.md). One redis.Redis per connection pool
+    instead; it is safe to share between threads (each command takes a connection from the pool)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class TolerantRedisCache(RedisCache):
     # Per instance (Django keeps one per thread and alias): one thread's outage does not
     # outlive a settings change in tests.
     _down_until = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ClientPerPool
 
     get = _tolerant("get", lambda key, default=None, version=None: default)
     get_many = _tolerant("get_many", lambda keys, version=None: {})

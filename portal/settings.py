@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from portal.env import env_bool, env_int, env_list, env_str, env_url
+from portal.storage_settings import s3_upload_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,7 +76,8 @@ MIDDLEWARE = [
     # Per-address limits on sign-in and password reset (portal/ratelimit.py).
     "portal.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware with the unchanging policy built once, not on every response.
+    "portal.csp.CSPMiddleware",
     # Axes must come last: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -277,19 +279,14 @@ MEDIA_URL = "/media-not-served/"
 # no public URL is ever handed out, the permission-checked views stream them.
 S3_BUCKET = env_str("S3_BUCKET")
 if S3_BUCKET:
-    UPLOAD_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env_url("S3_ENDPOINT_URL", schemes=("https", "http")),
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID"),
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
+    # Private objects, streamed reads, the multipart calls of resumable uploads (portal/storage.py).
+    UPLOAD_STORAGE = s3_upload_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=env_url("S3_ENDPOINT_URL", schemes=("https", "http")),
+        region=env_str("S3_REGION"),
+        access_key=env_str("S3_ACCESS_KEY_ID"),
+        secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+    )
 else:
     UPLOAD_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
@@ -354,6 +351,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# With Redis, sessions are read from the cache and kept in the database (portal/sessions.py: one
+# query less on every signed-in request, nobody signed out when Redis is lost); without it, the database.
+SESSION_ENGINE = "portal.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -105,3 +105,25 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A local S3-protocol server (moto, its own process) for the object-storage paths (tests/s3.py)."""
+    from tests.s3 import S3Server
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = S3Server(ARTIFACTS / "s3-server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Uploads of this test on a fresh private bucket of the local S3 server, through django-storages."""
+    from tests.s3 import new_bucket
+
+    bucket = new_bucket(s3_server)
+    settings.STORAGES = {**settings.STORAGES, "default": bucket.storage_settings}
+    yield bucket
+    bucket.empty()

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.enums import CaseStatus, CaseType, EnterpriseType
+from cases.enums import CaseStatus, CaseType, EnterpriseType, status_labels
 from cases.models.campaign import Campaign
 from cases.models.organisations import Enterprise
 
@@ -60,4 +60,4 @@ class Case(models.Model):
     def status_label(self) -> str:
         # Not get_status_display(): Django builds the whole choices dict on every call (translating
         # all 15 labels), which was most of a 50-row list's rendering time.
-        return str(CaseStatus(self.status).label)
+        return status_labels()[self.status]

@@ -181,8 +181,9 @@ def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow
     for assignment in still_allowed(active):
         assignments[assignment.case_id].append(assignment)
     conflict_rows = defaultdict(list)
-    for row in ConflictOfInterest.objects.filter(case_id__in=case_ids):
-        conflict_rows[(row.expert_id, row.case_id)].append(row)
+    if pool:  # only the pool experts' rows are read below
+        for row in ConflictOfInterest.objects.filter(case_id__in=case_ids):
+            conflict_rows[(row.expert_id, row.case_id)].append(row)
     rows = []
     for case in cases:
         row = BoardRow(case=case, assignments=assignments[case.pk],
@@ -198,6 +199,61 @@ def assignment_board(cases: list[Case], tier: Tier, pool: list) -> list[BoardRow
                 row.assignable.append(expert)
         rows.append(row)
     return rows
+
+
+def scoring_overview(user, campaign: Campaign, tier: Tier) -> list[BoardRow]:
+    """The scores page: one row per case whose experts `user` manages at `tier` (board_cases), with
+    its active assignments the rules still allow (expert, score and comment) and its aggregate.
+
+    One load of the tier's active assignments in the campaign serves the rows and the aggregates
+    (score_rows: the z-scores read every counted score of the tier, not only these cases'), with
+    one still_allowed over them. Each case, campaign and expert is one object shared by its
+    assignments (building a model instance per joined row was most of the page's time), and only
+    the columns the page shows are read (a case row carries the whole 推荐表). Six queries
+    whatever the number of cases, seven when scores of cases outside the page count too."""
+    cases = list(board_cases(user, campaign, tier).select_related(None).select_related("enterprise__association")
+                 .only("title", "campaign_id", "enterprise_id", "enterprise__association__path"))
+    for case in cases:
+        case.campaign = campaign
+    by_pk = {case.pk: case for case in cases}
+    active = list(
+        ExpertAssignment.objects.active().filter(case__campaign=campaign, tier=tier).select_related("score")
+        .only("case_id", "expert_id", "tier", "assigned_at", "score__assignment_id", "score__total", "score__comment")
+        .order_by("assigned_at", "pk")
+    )
+    outside = {a.case_id for a in active} - set(by_pk)
+    if outside:  # scored cases no longer on the page still count in the experts' z-scores
+        by_pk_outside = {case.pk: case for case in Case.objects.filter(pk__in=outside).select_related("enterprise__association")
+                         .only("enterprise_id", "enterprise__association__path")}
+    else:
+        by_pk_outside = {}
+    experts = {expert.pk: expert for expert in get_user_model().objects.filter(pk__in={a.expert_id for a in active})
+               .only("username", "first_name", "last_name")}
+    for assignment in active:
+        assignment.case = by_pk.get(assignment.case_id) or by_pk_outside[assignment.case_id]
+        assignment.expert = experts[assignment.expert_id]
+    allowed = still_allowed(active)
+    aggregates = aggregate(
+        [(a.expert_id, a.case_id, float(a.score.total)) for a in allowed if has_score(a)],
+        normalise=campaign.normalise_expert_scores, case_ids=list(by_pk),
+    )
+    assignments = defaultdict(list)
+    for assignment in allowed:
+        if assignment.case_id in by_pk:
+            assignments[assignment.case_id].append(assignment)
+    return [
+        BoardRow(case=case, assignments=assignments[case.pk], aggregate=aggregates.get(case.pk),
+                 scored=sum(1 for a in assignments[case.pk] if has_score(a)))
+        for case in cases
+    ]
+
+
+def has_score(assignment: ExpertAssignment) -> bool:
+    """Whether the assignment's expert has scored (its score row loaded with it)."""
+    try:
+        return assignment.score is not None
+    except ExpertScore.DoesNotExist:
+        return False
 
 
 def expert_loads(campaign: Campaign, tier: Tier, experts: list) -> dict[int, dict]:

@@ -361,5 +361,19 @@ def test_with_redis_down_the_portal_still_signs_in_and_serves_the_workbench(clie
     assert json.loads(ready.content)["checks"]["redis"]["message"] == "Redis 不可用"
 
 
-def test_sessions_do_not_live_in_the_cache(settings):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+@pytest.mark.django_db
+def test_sessions_are_kept_in_the_database_so_losing_the_cache_signs_nobody_out(client, settings):
+    # Sessions are read from Redis but the database holds them (portal/sessions.py).
+    assert settings.SESSION_ENGINE == "portal.sessions"
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+
+    client.force_login(factories.user(Role.COUNTY_STAFF, organisation_=factories.county(), username="county-cache-lost"))
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=key).exists()
+    cache.delete(f"portal.session.{key}")  # Redis restarted empty
+
+    page = client.get(reverse("home"))
+
+    assert (page.status_code, "<h1 class=\"page-title\">工作台</h1>" in page.content.decode()) == (200, True)
+    assert cache.get(f"portal.session.{key}") is not None  # read from the database and cached again

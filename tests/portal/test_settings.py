@@ -164,7 +164,7 @@ def test_uploads_go_to_private_object_storage_when_a_bucket_is_configured():
         "__import__('django.core.files.storage', fromlist=['default_storage']).default_storage._wrapped).__name__",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["storages.backends.s3.S3Storage", "case-uploads", "private", "S3Storage"]
+    assert result.stdout.split() == ["portal.storage.PrivateS3Storage", "case-uploads", "private", "PrivateS3Storage"]
 
 
 def test_without_a_bucket_uploads_stay_in_the_local_folder():
