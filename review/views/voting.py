@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from cases.enums import CaseType
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal import ratelimit
 from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
+from portal.public_cache import public_page
 from portal.queueing import enqueue
 from review.views.access import campaign_or_404
 from review.models import Ballot
@@ -21,11 +23,18 @@ from review.selection.readiness import unreported_cities
 from review.tasks import quarantine_suspicious_ballots_task
 from review.voting.forms import CodeForm, DecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
+from review.voting.gallery import (
+    SEARCH_MAX_CHARS,
+    filter_candidates,
+    gallery_candidates,
+    picked_ids,
+    regions_of,
+    seconds_until_vote_changes,
+)
 from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
 from review.voting.queries import (
     RECEIPT_MAX_LENGTH,
     ballot_totals,
-    gallery,
     normalise_receipt,
     public_counts,
     public_photo,
@@ -61,13 +70,20 @@ def _with_device_cookie(request, response):
     return response
 
 
+@public_page  # the same page for every visitor without a session: served from the cache
 @never_cache
 @require_safe
 def vote_gallery(request):
+    """The candidates, searchable by title or unit (q) and filtered by city and case type; a
+    verified voter ticks and submits here, anyone else picks (kept in the browser, or sent to
+    查看已选 by GET without JavaScript). No device cookie here, so the page can be cached: the phone
+    page sets it before any code is asked for."""
     campaign = campaign_or_404()
     now = timezone.now()
     is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
-    candidates = gallery(campaign) if (is_open or closed) else []
+    everyone = gallery_candidates(campaign) if (is_open or closed) else []
+    query, region, case_type = request.GET.get("q", "")[:SEARCH_MAX_CHARS], request.GET.get("city", ""), request.GET.get("type", "")
+    candidates = filter_candidates(everyone, query=query, region=region, case_type=case_type)
     counts = public_counts(campaign) if closed else {}
     for candidate in candidates:
         candidate.votes = counts.get(candidate.pk)
@@ -75,12 +91,17 @@ def vote_gallery(request):
         candidates.sort(key=lambda c: (-(c.votes or 0), c.region, c.title, c.pk))
     verified = bool(request.session.get(SESSION_VOTER)) and is_open
     picked = set(request.session.pop(SESSION_PICKS, [])) if verified else set()
+    picked |= set(picked_ids(request.GET.getlist("pick")))  # "pick this case" from a candidate page without JavaScript
     response = render(request, "review/vote_gallery.html", {
-        "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates,
-        "verified": verified, "picked": picked,
+        "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates, "total": len(everyone),
+        "verified": verified, "picked": picked, "query": query, "region": region, "case_type": case_type,
+        "regions": regions_of(everyone), "case_types": CaseType.choices, "searched": bool(query or region or case_type),
         "masked": request.session.get(SESSION_PENDING, {}).get("masked", ""),
     })
-    return _with_device_cookie(request, response)
+    expires = seconds_until_vote_changes(campaign, now)
+    if expires is not None:
+        response.public_cache_seconds = expires
+    return response
 
 
 def vote_photo(request, upload_id: int):
