@@ -8,7 +8,10 @@ page rendered for them, so nothing personal (a verified number, a message) is ev
 to somebody else. A response that sets a cookie or used a CSRF token is never stored.
 
 Invalidation is one generation token: every stored page carries the token it was rendered under,
-and `bump_public_pages()` (after the commit) replaces it, so every stored page is stale at once.
+and `bump_public_pages()` (now and after the commit) replaces it, so every stored page is stale at
+once. A hit costs no network round trip: each web process keeps the pages it served and the token,
+and asks Redis for the token again at most once a second (GENERATION_RECHECK_SECONDS), so a page
+taken down is gone in the process that took it down at once and in every other within a second.
 Publishing, unpublishing and a consent change call it (showcase.services); a change of the rows the
 pages read that other apps make (the case, its files, the selection, the campaign's vote window)
 calls it through the signals connected in showcase.apps. Pages also expire after
@@ -19,7 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -32,13 +38,84 @@ logger = logging.getLogger("portal.public_cache")
 
 GENERATION_KEY = "public-pages:generation"
 PUBLIC_PAGE_SECONDS = 300
-MAX_PATH_LENGTH = 600  # longer query strings (made-up searches) are rendered, never stored
+MAX_PATH_LENGTH = 600
+# How long this process trusts its copy of the generation token and of a page before asking Redis.
+GENERATION_RECHECK_SECONDS = 1.0
+LOCAL_PAGE_SECONDS = 60
+LOCAL_BYTES = 32 * 1024 * 1024  # longer query strings (made-up searches) are rendered, never stored
 # Cookies that do not change what a public page shows.
 HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, "vote_device"})
 HEADER = "X-Public-Cache"
 # Browsers and proxies ask again each time (the server's copy is what is cached): a page taken down
 # is gone on the next visit. Views that send files set their own `public, max-age=…`.
 DEFAULT_CACHE_CONTROL = "public, max-age=0, must-revalidate"
+
+
+class _Local:
+    """This process's copies: the generation token (asked of Redis at most every
+    GENERATION_RECHECK_SECONDS) and the pages last served (at most LOCAL_BYTES), so a hit costs
+    no network round trip. A bump in this process replaces the token here at once; other web
+    processes notice it within GENERATION_RECHECK_SECONDS."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.generation: str | None = None
+        self.checked_at = float("-inf")
+        self.pages: OrderedDict[str, tuple] = OrderedDict()  # key → (generation, expires, stored tuple)
+        self.bytes = 0
+
+    def current_generation(self) -> str | None:
+        now = time.monotonic()
+        if self.generation is not None and now - self.checked_at < GENERATION_RECHECK_SECONDS:
+            return self.generation
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:  # first page since Redis started (or lost the token)
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+            generation = cache.get(GENERATION_KEY)
+        with self.lock:
+            self.generation, self.checked_at = generation, now
+        return generation
+
+    def replaced(self, generation: str) -> None:
+        with self.lock:
+            self.generation, self.checked_at = generation, time.monotonic()
+            self.pages.clear()
+            self.bytes = 0
+
+    def get(self, key: str, generation: str):
+        entry = self.pages.get(key)
+        if entry is None or entry[0] != generation or entry[1] < time.monotonic():
+            return None
+        return entry[2]
+
+    def put(self, key: str, generation: str, stored: tuple) -> None:
+        """`stored`: (content type, content, Cache-Control, expires at (epoch seconds))."""
+        seconds = min(LOCAL_PAGE_SECONDS, stored[3] - time.time())
+        size = len(stored[1])
+        if seconds <= 0:
+            return
+        if size > LOCAL_BYTES // 8:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[2][1])
+            self.pages[key] = (generation, time.monotonic() + seconds, stored)
+            self.bytes += size
+            while self.bytes > LOCAL_BYTES and self.pages:
+                _key, (_g, _e, dropped) = self.pages.popitem(last=False)
+                self.bytes -= len(dropped[1])
+
+
+_local = _Local()
+
+
+def forget_local_copies() -> None:
+    """Drop this process's copies (the tests do, with the cache they clear between tests)."""
+    with _local.lock:
+        _local.generation, _local.checked_at = None, float("-inf")
+        _local.pages.clear()
+        _local.bytes = 0
 
 
 def bump_public_pages() -> None:
@@ -50,7 +127,9 @@ def bump_public_pages() -> None:
 
 
 def _new_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, None)
+    _local.replaced(generation)
 
 
 def is_cacheable_request(request) -> bool:
@@ -64,7 +143,7 @@ def is_cacheable_request(request) -> bool:
 def page_key(request) -> str:
     # The host and scheme are part of it: share links and Open Graph URLs on the page are absolute.
     raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{get_language()}"
-    return "public-page:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "public-page:2:" + hashlib.sha256(raw.encode()).hexdigest()  # 2: the stored tuple carries its expiry
 
 
 def _storable(request, response) -> bool:
@@ -81,16 +160,18 @@ def public_page(view):
         if not is_cacheable_request(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        found = cache.get_many([GENERATION_KEY, key])
-        generation, stored = found.get(GENERATION_KEY), found.get(key)
-        if generation is not None and stored is not None and stored[0] == generation:
-            response = HttpResponse(stored[2], content_type=stored[1])
-            response["Cache-Control"] = stored[3]
+        generation = _local.current_generation()
+        stored = _local.get(key, generation) if generation is not None else None
+        if stored is None and generation is not None:
+            found = cache.get(key)
+            if found is not None and found[0] == generation:
+                stored = found[1:]
+                _local.put(key, generation, stored)
+        if stored is not None:
+            response = HttpResponse(stored[1], content_type=stored[0])
+            response["Cache-Control"] = stored[2]
             response[HEADER] = "hit"
             return response
-        if generation is None:  # first page since Redis started (or lost the token)
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-            generation = cache.get(GENERATION_KEY)
         # The generation is read before rendering: a bump during the render leaves this page stale.
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and not response.is_rendered:
@@ -100,8 +181,9 @@ def public_page(view):
             response["Cache-Control"] = own if own.startswith("public") else DEFAULT_CACHE_CONTROL
             seconds = min(PUBLIC_PAGE_SECONDS, getattr(response, "public_cache_seconds", PUBLIC_PAGE_SECONDS))
             if seconds > 0:
-                cache.set(key, (generation, response["Content-Type"], response.content, response["Cache-Control"]),
-                          seconds)
+                stored = (response["Content-Type"], response.content, response["Cache-Control"], time.time() + seconds)
+                cache.set(key, (generation, *stored), seconds)
+                _local.put(key, generation, stored)
             response[HEADER] = "miss"
         return response
 
