@@ -2,6 +2,7 @@
 with its share card and QR code, the public summary, 查看已选 and the vote without JavaScript,
 anonymous pages served from the cache and made stale by a change."""
 
+import gzip
 import re
 
 import pytest
@@ -128,6 +129,9 @@ def test_anonymous_pages_come_from_the_cache_until_something_changes(candidates)
     first, second = anonymous.get(url), anonymous.get(url)
     assert (first["X-Public-Cache"], second["X-Public-Cache"]) == ("miss", "hit")
     assert second.content == first.content and not second.cookies
+    # A browser asking for gzip gets the copy compressed when it was stored.
+    compressed = anonymous.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert compressed["Content-Encoding"] == "gzip" and gzip.decompress(compressed.content) == first.content
 
     # A change of the case (here its title, through any writer) makes the stored page stale.
     candidates[0].title = "智能焊接机器人工艺创新（更新）"
