@@ -17,6 +17,7 @@ from cases.documents.naming import case_region
 from cases.enums import CaseStatus, CaseType, RenditionKind, UploadSlot
 from cases.models import Campaign, Case, Rendition, Upload
 from cases.renditions import PHOTO_SLOTS, renditions_by_upload
+from cases.rules import without_personal_data
 from review.models.results import Certificate, SelectionEntry, SelectionState
 from showcase.models import PresenterTalk, ShowcaseStory, StoryState
 
@@ -90,7 +91,8 @@ def _build(cases: list[Case]) -> list[ShowcaseCase]:
         result.append(ShowcaseCase(
             pk=case.pk, year=case.campaign.year, campaign_title=case.campaign.title, title=case.title,
             unit=case.completing_unit or case.enterprise.name, region=case_region(case), case_type=case.case_type,
-            story=[line.strip() for line in case.showcase_story.public_text.splitlines() if line.strip()],
+            story=without_personal_data([line.strip() for line in case.showcase_story.public_text.splitlines() if line.strip()],
+                                        names=(case.contact_name,)),
             is_presenter=case.pk in presenters, certificate_number=certificates.get(case.pk, ""),
             photos=[photo for *_order, photo in sorted(photos.get(case.pk, []), key=lambda item: item[:2])],
             video=video, poster=video_copies.get(RenditionKind.POSTER), video_thumb=video_copies.get(RenditionKind.THUMB),

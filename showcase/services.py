@@ -9,9 +9,6 @@ campaigns stay on it), and an enterprise must always be able to withdraw its con
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,16 +16,13 @@ from django.utils.translation import gettext as _
 from cases.enums import CaseStatus, Tier
 from cases.models import Case
 from cases.refusals import Refused
-from cases.rules import can_administer, may_act_for_tier
+from cases.rules import can_administer, may_act_for_tier, personal_data_in
 from portal.public_cache import bump_public_pages
 from showcase.models import ShowcaseAction, ShowcaseEvent, ShowcaseStory, StoryState
 
 STORY_MIN_CHARS = 50
 STORY_MAX_CHARS = 1500
 REASON_MAX_CHARS = 1000
-# Numbers a public text must not carry (SPEC §8): mobile numbers, landlines with an area code,
-# 400/800 service numbers; digits may be split by spaces or hyphens.
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{7,8}|[48]00[\s-]?\d{3}[\s-]?\d{4})(?!\d)")
 
 
 class ShowcaseRefused(Refused):
@@ -61,16 +55,6 @@ def _ensure_province(actor) -> None:
         raise ShowcaseRefused(_("Only provincial staff can do this."))
 
 
-def personal_data_in(text: str, case: Case) -> list[str]:
-    """The phone numbers and the contact person's name found in `text` (what a public text must not carry)."""
-    normalised = unicodedata.normalize("NFKC", text)
-    found = [match.group().strip() for match in PHONE_IN_TEXT.finditer(normalised)]
-    name = (case.contact_name or "").strip()
-    if len(name) >= 2 and name in normalised:
-        found.append(name)
-    return found
-
-
 @transaction.atomic
 def submit_story(*, case: Case, actor, text: str) -> ShowcaseStory:
     """The enterprise sends its public summary (展示简介) for the province's approval.
@@ -86,7 +70,7 @@ def submit_story(*, case: Case, actor, text: str) -> ShowcaseStory:
     if len(text) > STORY_MAX_CHARS:
         raise ShowcaseRefused(_("The public summary has %(found)d characters; shorten it to at most %(max)d.")
                               % {"found": len(text), "max": STORY_MAX_CHARS})
-    personal = personal_data_in(text, case)
+    personal = personal_data_in(text, names=(case.contact_name,))
     if personal:
         raise ShowcaseRefused(_("The public summary must not contain phone numbers or the contact person's name "
                                 "(found: %(found)s). Delete them and send it again.") % {"found": "、".join(personal)})

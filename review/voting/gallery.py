@@ -18,6 +18,7 @@ from cases.documents.naming import case_region
 from cases.enums import CaseType, RenditionKind, UploadSlot
 from cases.models import Campaign, Rendition, Upload
 from cases.renditions import PHOTO_SLOTS, renditions_by_upload
+from cases.rules import without_personal_data
 from review.voting.queries import candidate_cases, looks_like_heading
 
 CARD_SUMMARY_CHARS = 90
@@ -97,7 +98,9 @@ def _candidates(cases) -> list[GalleryCandidate]:
         own = sorted(photos.get(case.pk, []), key=lambda photo: (slot_order[photo.slot], photo.upload_id))
         result.append(GalleryCandidate(
             pk=case.pk, title=case.title, unit=case.completing_unit or case.enterprise.name, region=case_region(case),
-            case_type=case.case_type, paragraphs=public_summary(narratives.get(case.pk)), photos=own))
+            case_type=case.case_type, photos=own,
+            # Never a phone number or the contact person on a public page, whatever the narrative says.
+            paragraphs=without_personal_data(public_summary(narratives.get(case.pk)), names=(case.contact_name,))))
     return result
 
 

@@ -148,3 +148,17 @@ def test_a_visitor_with_a_session_gets_the_page_rendered_for_them(client, candid
     responses = [client.get(reverse("review:vote_gallery")) for _ in range(2)]
 
     assert [r.has_header("X-Public-Cache") for r in responses] == [False, False]
+
+
+def test_a_phone_number_or_the_contact_person_in_the_narrative_never_reaches_the_public(client, candidates):
+    case = candidates[0]
+    narrative = factories.docx_bytes("太原重工ABC公司", "一、企业简介及所获荣誉奖励",
+                                     "公司专注焊接机器人。联系人王联系，电话0351-7333497。", "咨询热线 400-123-4567；欢迎来访。")
+    world.add_upload(case, UploadSlot.NARRATIVE, narrative, name="案例概要.docx")
+
+    page = client.get(reverse("review:vote_candidate", args=[case.pk])).content.decode()
+    gallery = client.get(reverse("review:vote_gallery")).content.decode()
+
+    assert re.findall(r'<p class="vote-story">([^<]+)</p>', page) == ["公司专注焊接机器人。", "欢迎来访。"]
+    for text in (page, gallery):
+        assert "0351" not in text and "400-123" not in text and "王联系" not in text
