@@ -18,6 +18,7 @@ from cases.documents.naming import case_region, unit_name
 from cases.enums import ValidationState
 from cases.models import Case, Upload
 from cases.previews import queue_preview_after_check
+from cases.renditions import queue_renditions_after_check
 from cases.slots import SLOT_RULES
 from cases.validation import RULESET_VERSION, validate_file
 from cases.validation.limits import ValidationContext, campaign_limits
@@ -112,6 +113,8 @@ def check_upload(upload_id: int) -> Upload | None:
         upload.refresh_from_db()
         # Previews are made as soon as the file is known to be openable, so the first reader finds it ready.
         queue_preview_after_check(upload)
+        # Likewise the public copies of photos and videos (thumbnails, poster frame) for the vote and showcase.
+        queue_renditions_after_check(upload)
     upload.refresh_from_db()
     return upload
 

@@ -188,6 +188,14 @@ class UploadSlot(models.TextChoices):
     VIDEO = "video", _("Video (MP4)")
 
 
+class RenditionKind(models.TextChoices):
+    """Public-size copies a worker makes of a checked photo or video (cases.renditions)."""
+
+    THUMB = "thumb", _("Thumbnail (WebP)")
+    DISPLAY = "display", _("Display size (JPEG)")
+    POSTER = "poster", _("Video poster frame (JPEG)")
+
+
 class ValidationState(models.TextChoices):
     PENDING = "pending", _("Waiting to be checked")
     RUNNING = "running", _("Being checked")

@@ -112,6 +112,32 @@ def normalise_phone(value: str) -> str:
     return value
 
 
+# Phone numbers inside free text (SPEC §8: never on a public page): mobile numbers (+86 optional),
+# landlines with an area code, 400/800 service numbers; digits may be split by spaces or hyphens.
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{7,8}|[48]00[\s-]?\d{3}[\s-]?\d{4})(?!\d)")
+SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
+
+
+def personal_data_in(text: str, *, names: tuple[str, ...] = ()) -> list[str]:
+    """The phone numbers and the given personal names (contact persons) found in `text`."""
+    normalised = unicodedata.normalize("NFKC", text or "")
+    found = [match.group().strip() for match in PHONE_IN_TEXT.finditer(normalised)]
+    found += [name for name in names if name and len(name.strip()) >= 2 and name.strip() in normalised]
+    return found
+
+
+def without_personal_data(paragraphs: list[str], *, names: tuple[str, ...] = ()) -> list[str]:
+    """`paragraphs` for a public page: each sentence that carries a phone number or one of `names`
+    left out (a narrative's 企业简介 may end with 联系电话 …); paragraphs left empty dropped."""
+    result = []
+    for paragraph in paragraphs:
+        kept = "".join(sentence for sentence in SENTENCE.findall(paragraph)
+                       if sentence and not personal_data_in(sentence, names=names))
+        if kept.strip():
+            result.append(kept.strip())
+    return result
+
+
 def mask_phone(phone: str) -> str:
     """138****5678, 0351-****497: enough to recognise a number, not to call it."""
     digits = [index for index, char in enumerate(phone) if char.isdigit()]

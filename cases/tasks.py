@@ -109,5 +109,14 @@ def index_campaign_similarity_task(campaign_id: int) -> int:
     return index_campaign(campaign_id)
 
 
+@shared_task(name="cases.make_renditions")
+def make_renditions_task(upload_id: int) -> list[str]:
+    """Make the public copies of a checked photo or video (thumbnail, display size, poster frame);
+    id in, safe to run twice."""
+    from cases.renditions import make_renditions
+
+    return make_renditions(upload_id)
+
+
 # Registered with the worker here; defined beside the resumable upload protocol.
 from cases.resumable import discard_expired_resumable_uploads  # noqa: E402, F401

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -69,6 +69,15 @@ DEFAULT_RATE_LIMITS = {
 # many voters on one mobile carrier share an address.
 DEFAULT_MISS_LIMITS = {
     "review:vote_photo": "60/600",
+    # The public pages of one case by its id (issue 20): a candidate's page, its QR code and
+    # thumbnails; the showcase's case pages, QR codes, photos, posters and videos.
+    "review:vote_thumb": "60/600",
+    "review:vote_candidate": "60/600",
+    "review:vote_candidate_qr": "60/600",
+    "showcase:case": "60/600",
+    "showcase:case_qr": "60/600",
+    "showcase:video": "60/600",
+    "showcase:media": "60/600",
 }
 
 
@@ -160,6 +169,29 @@ def over_limit(request, bucket: str, *, rate: str | Rate, key="ip") -> HttpRespo
 def miss_rate(name: str) -> Rate:
     """The rate of look-ups finding nothing allowed on the public page `name` (MISS_LIMITS)."""
     return Rate.parse(getattr(settings, "RATE_LIMIT_MISSES", DEFAULT_MISS_LIMITS)[name])
+
+
+def limit_misses(name: str):
+    """View decorator for a public page that finds something by an id in its address: an address
+    whose ids keep finding nothing (404) is refused for a while (MISS_LIMITS[name]); pages found
+    are never counted."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            rate = miss_rate(name)
+            refused = over_limit(request, name, rate=rate)
+            if refused is not None:
+                return refused
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                check(request, name, rate=rate)
+                raise
+            if response.status_code == 404:
+                check(request, name, rate=rate)
+            return response
+        return wrapped
+    return decorator
 
 
 def rate_limit(bucket: str, *, rate: str, key="ip", methods: tuple[str, ...] = ("POST",)):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "review",
     "accounts",
     "sms",
+    "showcase.apps.ShowcaseConfig",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,14 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Who sends the bytes of a public video or photo (the showcase, the vote gallery; portal/streaming.py):
+# "" (Django streams it with HTTP range requests, a chunk at a time), "x-accel" (the reverse proxy
+# does: an X-Accel-Redirect to MEDIA_ACCEL_PREFIX + the stored name, see deploy/nginx.conf) or
+# "storage" (a redirect to the object storage's short-lived signed URL; S3 answers ranges itself).
+MEDIA_OFFLOAD = env_str("MEDIA_OFFLOAD", "") or ""
+if MEDIA_OFFLOAD not in ("", "x-accel", "storage"):
+    raise ImproperlyConfigured(f"MEDIA_OFFLOAD={MEDIA_OFFLOAD!r}: use x-accel, storage or leave it unset.")
+MEDIA_ACCEL_PREFIX = env_str("MEDIA_ACCEL_PREFIX", "/_protected_uploads/") or "/_protected_uploads/"
 # Request size limits (the reverse proxy has its own, deploy/nginx.conf). Form fields of one
 # request: at most 2.5 MiB and 2,000 fields (ranking a full list posts a few per case); files
 # above 2.5 MiB stream to a temporary file. The slot upload view replaces these handlers with

@@ -31,6 +31,7 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("", include("cases.urls")),
     path("", include("review.urls")),
+    path("", include("showcase.urls")),
     path("admin/", admin.site.urls),
 ]
 

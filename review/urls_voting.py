@@ -1,10 +1,14 @@
 from django.urls import path
 
-from review.views import voting
+from review.views import gallery, voting
 
 urlpatterns = [
     path("vote/", voting.vote_gallery, name="vote_gallery"),
     path("vote/photos/<int:upload_id>.jpg", voting.vote_photo, name="vote_photo"),
+    path("vote/photos/<int:upload_id>/thumb.webp", gallery.vote_thumb, name="vote_thumb"),
+    path("vote/cases/<int:pk>/", gallery.vote_candidate, name="vote_candidate"),
+    path("vote/cases/<int:pk>/qr.png", gallery.vote_candidate_qr, name="vote_candidate_qr"),
+    path("vote/picks/", gallery.vote_picks, name="vote_picks"),
     path("vote/phone/", voting.vote_phone, name="vote_phone"),
     path("vote/verify/", voting.vote_verify, name="vote_verify"),
     path("vote/ballot/", voting.vote_ballot, name="vote_ballot"),

@@ -56,6 +56,9 @@ def _fresh_login_lockouts(settings):
     # only this run's keys (CACHE_KEY_PREFIX), so a run beside it keeps its rate-limit counters.
     from django.core.cache import cache
 
+    from portal.public_cache import forget_local_copies
+
+    forget_local_copies()  # the public pages this process kept beside the cache
     prefix = settings.CACHES["default"].get("KEY_PREFIX")
     if not prefix or not hasattr(cache, "_cache"):
         cache.clear()

@@ -5,6 +5,7 @@ from cases.models.fixes import FixDecision, NarrativeFix
 from cases.models.generated import GeneratedDocument
 from cases.models.notice import CampaignContact, CampaignNotice
 from cases.models.organisations import Enterprise, Membership, Organisation
+from cases.models.renditions import Rendition
 from cases.models.resumable import ResumablePart, ResumableState, ResumableUpload
 from cases.models.similarity import (
     MatchKind, PhotoFingerprint, SimilarityKey, SimilarityKeyKind, SimilarityMatch, TextFingerprint,
@@ -13,6 +14,6 @@ from cases.models.uploads import Upload, upload_storage_path
 
 __all__ = [
     "AuditEvent", "CAMPAIGN_TIME_ZONE", "Campaign", "CampaignContact", "CampaignNotice", "Case", "CaseTransition", "CoOrganiser", "DeadlineExtension", "Enterprise", "FixDecision",
-    "GeneratedDocument", "Membership", "NarrativeFix", "Organisation", "ResumablePart", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
+    "GeneratedDocument", "Membership", "NarrativeFix", "Organisation", "Rendition", "ResumablePart", "ResumableState", "ResumableUpload", "Upload", "upload_storage_path",
     "MatchKind", "PhotoFingerprint", "SimilarityKey", "SimilarityKeyKind", "SimilarityMatch", "TextFingerprint",
 ]

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from cases.enums import CaseType
 from cases.rules import campaign_is_open, can_administer, ensure_campaign_open, mask_phone
 from portal import ratelimit
 from portal.actions import perform
 from portal.ratelimit import check, miss_rate, over_limit
+from portal.public_cache import public_page
 from portal.queueing import enqueue
 from review.views.access import campaign_or_404
 from review.models import Ballot, SuspicionFlag
@@ -24,11 +26,18 @@ from review.voting.export import vote_report_xlsx
 from review.voting.forms import CodeForm, DecisionForm, GroupDecisionForm, OpenVoteForm, PhoneForm
 from review.voting.fraud import RULE_LABELS, case_vote_report
 from review.voting import voter_pass
+from review.voting.gallery import (
+    SEARCH_MAX_CHARS,
+    filter_candidates,
+    gallery_candidates,
+    picked_ids,
+    regions_of,
+    seconds_until_vote_changes,
+)
 from review.voting.limits import DEVICE_COOKIE, DEVICE_COOKIE_AGE, ClientInfo, device_token, new_device_cookie
 from review.voting.queries import (
     RECEIPT_MAX_LENGTH,
     ballot_totals,
-    gallery,
     normalise_receipt,
     public_counts,
     public_photo,
@@ -65,13 +74,20 @@ def _with_device_cookie(request, response):
     return response
 
 
+@public_page  # the same page for every visitor without a session: served from the cache
 @never_cache
 @require_safe
 def vote_gallery(request):
+    """The candidates, searchable by title or unit (q) and filtered by city and case type; a
+    verified voter ticks and submits here, anyone else picks (kept in the browser, or sent to
+    查看已选 by GET without JavaScript). No device cookie here, so the page can be cached: the phone
+    page sets it before any code is asked for."""
     campaign = campaign_or_404()
     now = timezone.now()
     is_open, closed = vote_is_open(campaign, now), vote_has_closed(campaign, now)
-    candidates = gallery(campaign) if (is_open or closed) else []
+    everyone = gallery_candidates(campaign) if (is_open or closed) else []
+    query, region, case_type = request.GET.get("q", "")[:SEARCH_MAX_CHARS], request.GET.get("city", ""), request.GET.get("type", "")
+    candidates = filter_candidates(everyone, query=query, region=region, case_type=case_type)
     counts = public_counts(campaign) if closed else {}
     under_review = public_under_review(campaign) if closed else {}
     for candidate in candidates:
@@ -82,13 +98,19 @@ def vote_gallery(request):
     state = voter_pass.read(request)
     verified = bool(state.voter) and is_open
     picked = set(state.picks) if verified else set()
+    picked |= set(picked_ids(request.GET.getlist("pick")))  # "pick this case" from a candidate page without JavaScript
     response = render(request, "review/vote_gallery.html", {
-        "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates,
-        "verified": verified, "picked": picked, "masked": state.masked,
+        "campaign": campaign, "open": is_open, "closed": closed, "candidates": candidates, "total": len(everyone),
+        "verified": verified, "picked": picked, "query": query, "region": region, "case_type": case_type,
+        "regions": regions_of(everyone), "case_types": CaseType.choices, "searched": bool(query or region or case_type),
+        "masked": state.masked,
     })
     if state.picks:  # shown once: a reload starts from the voter's own choice again
         voter_pass.store(request, response, voter_pass.with_picks(state, []))
-    return _with_device_cookie(request, response)
+    expires = seconds_until_vote_changes(campaign, now)
+    if expires is not None:
+        response.public_cache_seconds = expires
+    return response
 
 
 def vote_photo(request, upload_id: int):
@@ -126,7 +148,8 @@ def vote_phone(request):
             form.add_error("phone", str(refused))
         else:
             response = redirect("review:vote_verify")
-            voter_pass.store(request, response, voter_pass.pending(voter=voter, masked=mask_phone(phone)))
+            voter_pass.store(request, response, voter_pass.pending(voter=voter, masked=mask_phone(phone),
+                                                                picks=voter_pass.read(request).picks))
             return response
     return _with_device_cookie(request, render(request, "review/vote_phone.html", {"campaign": campaign, "form": form}))
 

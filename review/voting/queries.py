@@ -6,7 +6,6 @@ from the case narrative. Never contact names or phones.
 
 from __future__ import annotations
 
-import io
 import unicodedata
 import re
 from collections import defaultdict
@@ -17,14 +16,13 @@ from django.db.models import Count
 
 from cases.documents.confined import check_passed, word_paragraphs
 from cases.documents.naming import case_region
-from cases.enums import CaseStatus, UploadSlot
-from cases.models import Campaign, Case, Upload
+from cases.enums import CaseStatus, RenditionKind, UploadSlot
+from cases.models import Campaign, Case, Rendition, Upload
 from review.models.voting import COUNTED_BALLOT_STATUSES, Ballot, BallotChoice, BallotStatus, SuspicionFlag
 from review.voting.fraud import RULE_LABELS, describe_flag
 
 PHOTO_SLOTS = (UploadSlot.PHOTO_EXTERIOR, UploadSlot.PHOTO_PRODUCT, UploadSlot.PHOTO_SCENE)
 SUMMARY_CHARS = 160
-PHOTO_WIDTH = 960
 
 
 @dataclass
@@ -99,33 +97,17 @@ def narrative_summary(upload: Upload | None) -> str:
 
 
 def public_photo(campaign: Campaign, upload_id: int) -> bytes | None:
-    """A downscaled JPEG of a current photo of a candidate, EXIF (GPS!) stripped; None otherwise."""
-    upload = Upload.objects.filter(
-        pk=upload_id, superseded_at__isnull=True, slot__in=PHOTO_SLOTS, case__in=candidate_cases(campaign),
+    """The display-size JPEG (≤ 960 px, EXIF and its GPS stripped) of a current photo of a
+    candidate, as a worker made it after the photo's check passed (cases.renditions); None when
+    the photo is not a candidate's or its copy is not made yet. Nothing is decoded here."""
+    rendition = Rendition.objects.filter(
+        upload_id=upload_id, kind=RenditionKind.DISPLAY, upload__superseded_at__isnull=True,
+        upload__slot__in=PHOTO_SLOTS, upload__case__in=candidate_cases(campaign),
     ).first()
-    if upload is None or not check_passed(upload):  # a photo is decoded only once its check passed
+    if rendition is None:
         return None
-    key = f"vote:photo:{upload.sha256}:{PHOTO_WIDTH}"
-    data = cache.get(key)
-    if data is not None:
-        return data
-    from PIL import Image, ImageOps
-
-    try:
-        with upload.file.storage.open(upload.file.name, "rb") as handle:
-            image = Image.open(handle)
-            # Let the JPEG decoder scale down while decoding (DCT scaling): a 150-megapixel photo
-            # then costs a few MB, not the ~450 MB of the full bitmap, on a public page.
-            image.draft("RGB", (PHOTO_WIDTH * 2, PHOTO_WIDTH * 2))
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((PHOTO_WIDTH, PHOTO_WIDTH))
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=82, optimize=True, progressive=True)
-    except Exception:
-        return None
-    data = out.getvalue()
-    cache.set(key, data, 60 * 60 * 24)
-    return data
+    with rendition.file.storage.open(rendition.file.name, "rb") as handle:
+        return handle.read()
 
 
 def public_counts(campaign: Campaign) -> dict[int, int]:

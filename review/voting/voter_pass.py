@@ -69,17 +69,22 @@ def read(request, *, now: float | None = None) -> VoterPass:
     return EMPTY if found.expired(time.time() if now is None else now) else found
 
 
-def pending(*, voter: str, masked: str) -> VoterPass:
-    """The pass after a code was sent: waiting for the code of `voter`."""
-    return VoterPass(pending=voter, masked=masked, since=time.time())
+def pending(*, voter: str, masked: str, picks: tuple[int, ...] = ()) -> VoterPass:
+    """The pass after a code was sent: waiting for the code of `voter` (the picks made before,
+    without JavaScript, ride along so the gallery shows them ticked after verification)."""
+    return VoterPass(pending=voter, masked=masked, since=time.time(), picks=tuple(picks))
 
 
 def verified(current: VoterPass, *, voter: str) -> VoterPass:
     """The pass once the code was right: `voter` may cast one ballot."""
-    return VoterPass(voter=voter, masked=current.masked, since=time.time())
+    return VoterPass(voter=voter, masked=current.masked, since=time.time(), picks=current.picks)
 
 
 def with_picks(current: VoterPass, picks: list[int]) -> VoterPass:
+    """The pass carrying `picks`. A pass that holds nothing else yet (picks made before the phone
+    is verified) starts its clock now, like a pending one, so it is not read back as expired."""
+    if not current.pending and not current.voter:
+        return replace(current, picks=tuple(picks), since=time.time())
     return replace(current, picks=tuple(picks))
 
 

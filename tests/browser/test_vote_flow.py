@@ -34,8 +34,9 @@ def test_a_voter_votes_on_a_phone(phone_page, live_server, settings):
     body = page.locator("main").inner_text()
     assert "13700001234" not in body and "王联系" not in body
     assert page.locator(".vote-count").count() == 0  # counts hidden while the vote runs
-    page.wait_for_function("() => { const img = document.querySelector('.vote-photos img'); return img && img.complete && img.naturalWidth > 0; }")
-    assert page.locator(".vote-photos img").first.evaluate("img => img.naturalWidth") == 960
+    # The gallery shows the thumbnails made at upload (WebP, 480 px wide), not the photos.
+    page.wait_for_function("() => { const img = document.querySelector('img.vote-thumb'); return img && img.complete && img.naturalWidth > 0; }")
+    assert page.locator("img.vote-thumb").first.evaluate("img => img.naturalWidth") == 480
     screenshot(page, "vote-gallery-phone")
 
     page.click("a[href='/vote/phone/']")

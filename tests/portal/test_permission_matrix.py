@@ -59,6 +59,8 @@ CLASSIFICATION = {
     "review:mail_outbox": PROVINCE_ONLY, "review:mail_resend_failed": PROVINCE_ONLY, "review:mail_templates": PROVINCE_ONLY,
     "review:mail_template_edit": PROVINCE_ONLY, "review:announcement_list": PROVINCE_ONLY,
     "review:similar_clusters": PROVINCE_ONLY, "review:similar_clusters_export": PROVINCE_ONLY,
+    "review:vote_picks": PUBLIC, "showcase:index": PUBLIC, "showcase:programme": PUBLIC, "showcase:videos": PUBLIC,
+    "showcase:manage": PROVINCE_ONLY,
 }
 # URLs whose arguments name a foreign object; every argument is filled from the foreign world.
 OBJECT_ARGUMENTS = {

@@ -136,4 +136,8 @@ def add_upload(case, slot, data: bytes, name="photo.jpg", *, state="done"):
                     validation_state=state)
     upload.file.save(name, ContentFile(data), save=False)
     upload.save()
+    if state == "done":  # what the check queues once it passed: the public copies of photos and videos
+        from cases.renditions import make_renditions
+
+        make_renditions(upload.pk)
     return upload

@@ -165,6 +165,7 @@ def test_every_anonymous_page_with_a_key_in_its_address_is_limited_per_address()
     # Assert: the resolver finds the pages we know, and each of them, and each query-keyed page,
     # has a per-address limit (every request, or the misses).
     assert keyed_public == {"review:vote_photo", "review:vote_receipt", "password_reset_confirm", "accounts:register_invited",
-                            "campaign_attachment"}
+                            "campaign_attachment", "review:vote_thumb", "review:vote_candidate", "review:vote_candidate_qr",
+                            "showcase:case", "showcase:case_qr", "showcase:video", "showcase:media"}
     limited = {name for name, (_rate, key, _methods) in DEFAULT_RATE_LIMITS.items() if key == "ip"}
     assert (keyed_public | QUERY_KEYED) - limited - set(DEFAULT_MISS_LIMITS) == set()
