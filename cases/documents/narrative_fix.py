@@ -40,6 +40,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from cases.documents.merge import peak_rss_kib  # the child reports its peak memory like the merge does
+
 ROOT = Path(__file__).resolve().parents[2]
 EXIT_NOT_FIXABLE = 3
 EXIT_OUT_OF_MEMORY = 4
@@ -715,17 +717,6 @@ def _configure_django(language: str) -> None:
         settings.configure(USE_I18N=True, LANGUAGE_CODE=language, LOCALE_PATHS=[str(ROOT / "locale")], INSTALLED_APPS=[])
         django.setup()
     translation.activate(language)
-
-
-def peak_rss_kib() -> int:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def main(arguments: list[str]) -> int:
