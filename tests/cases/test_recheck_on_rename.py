@@ -78,7 +78,7 @@ def test_a_change_no_rule_reads_rechecks_nothing(case, member, exterior, django_
                         expected_version=case.version, now=OPEN)
 
     exterior.refresh_from_db()
-    assert len(callbacks) == 1  # the recheck looked …
+    assert len(_queued_work(callbacks)) == 1  # the recheck looked …
     assert uploads_to_recheck(case.pk) == []  # … and found every key still current
     assert (exterior.validated_at, exterior.validation_state) == (checked_at, ValidationState.DONE)
 
@@ -124,3 +124,9 @@ def test_the_save_succeeds_when_the_broker_is_down_and_the_file_shows_as_being_c
     fragment = client.get(reverse("cases:slot_status", args=[case.pk, UploadSlot.PHOTO_EXTERIOR])).content.decode()
     assert "data-checking" in fragment.split(">")[0]
     assert "检查中…" in fragment
+
+
+def _queued_work(callbacks) -> list:
+    """The on-commit callbacks that queue work, without the public pages' cache invalidation
+    (portal.public_cache marks every anonymous page stale after any change of what they show)."""
+    return [callback for callback in callbacks if getattr(callback, "__name__", "") != "_new_generation"]

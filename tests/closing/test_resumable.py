@@ -101,7 +101,7 @@ def test_an_upload_interrupted_halfway_resumes_and_becomes_a_checked_version(sig
         assert sha(handle.read()) == sha(data)
     earlier.refresh_from_db()
     assert earlier.superseded_at == NOW  # the earlier video kept as a version
-    assert len(callbacks) == 1  # the check task, queued after commit (ran eagerly)
+    assert len(_queued_work(callbacks)) == 1  # the check task, queued after commit (ran eagerly)
     upload.refresh_from_db()
     assert upload.validation_state == ValidationState.DONE and upload.findings
     row.refresh_from_db()
@@ -258,3 +258,9 @@ def test_the_spool_of_an_unfinished_upload_has_the_live_uploads_modes_whatever_t
     assert oct(spool.stat().st_mode & 0o777) == oct(settings.FILE_UPLOAD_PERMISSIONS) == "0o640"
     for folder in (spool.parent, spool.parent.parent, tmp_path / "uploads"):
         assert oct(folder.stat().st_mode & 0o777) == oct(settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS) == "0o750"
+
+
+def _queued_work(callbacks) -> list:
+    """The on-commit callbacks that queue work, without the public pages' cache invalidation
+    (portal.public_cache marks every anonymous page stale after any change of what they show)."""
+    return [callback for callback in callbacks if getattr(callback, "__name__", "") != "_new_generation"]
