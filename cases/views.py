@@ -518,6 +518,7 @@ def _narrative_template_bytes() -> bytes:
     return narrative_template()  # the same for everyone: built once per process (about 0.3 s)
 
 
+@require_safe  # a public download: a POST is 405 like every public reading page
 def narrative_template_download(request):
     """The blank 案例概要 in the notice's format, for anyone (the public campaign page links here)."""
     response = HttpResponse(_narrative_template_bytes(), content_type=DOCX)

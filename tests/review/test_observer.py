@@ -19,7 +19,9 @@ PUBLIC_POSTS = {"login", "logout", "password_change", "review:vote_phone", "revi
                 # The account pages anyone may post (resets, registration): they act on the poster's own
                 # account or application, never on campaign data (the counts below prove nothing changed).
                 "password_reset", "password_reset_confirm", "accounts:password_reset_sms",
-                "accounts:password_reset_sms_confirm", "accounts:register", "accounts:registration_status"}
+                "accounts:password_reset_sms_confirm", "accounts:register", "accounts:registration_status",
+                # 查看已选 without JavaScript: the voter's picks go into their own signed pass.
+                "review:vote_picks"}
 
 
 @pytest.fixture
